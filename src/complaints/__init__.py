@@ -1,0 +1,1 @@
+"""Complaints to children's services: metrics, statistics, audit and reports."""

@@ -1,0 +1,177 @@
+"""Definitions the analysis stands on: measures, metrics, source documents and councils.
+
+- data/definitions/measures.csv: every measure a published figure or record can carry
+- data/definitions/metrics.csv: the metrics of METHODS.md, each from a numerator (and denominator) measure
+- data/published/sources.csv: the documents published figures are transcribed from
+- data/councils/<id>.toml: one file per council
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .paths import Paths
+from .problems import Problem, display, raise_if_any
+from .tables import check_column, choice_cell, is_year, read_csv_text, required_text, year_cell
+
+UNITS = ("count", "money", "days", "share")
+KINDS = ("count", "proportion", "rate", "mean", "money")
+COUNCIL_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+MEASURE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Council:
+    id: str
+    name: str
+    short_name: str
+    procedures: tuple[str, ...]
+    timescales: dict
+    contacts_measure: str
+    contacts_definition: str
+    denominators: dict
+    vocabulary: dict
+    notes: tuple[str, ...]
+    complaints_team: str = ""
+    reporting_body: str = ""
+
+    def denominator(self, metric: str, default: str) -> str:
+        return self.denominators.get(metric, default)
+
+
+@dataclass(frozen=True)
+class Definitions:
+    measures: pd.DataFrame  # indexed by measure
+    metrics: pd.DataFrame  # indexed by metric
+    sources: pd.DataFrame  # indexed by source file name
+    councils: dict[str, Council] = field(default_factory=dict)
+
+    def sum_parts(self, measure: str) -> list[str]:
+        text = self.measures.at[measure, "sum_of"]
+        return [part.strip() for part in text.split("+")] if text else []
+
+
+def load_measures(paths: Paths) -> tuple[pd.DataFrame, list[Problem]]:
+    path = paths.measures_file
+    name = display(path, paths.data.parent)
+    cols = ["measure", "unit", "by_category", "sum_of", "part_of", "partition", "exhaustive", "description"]
+    frame, problems = read_csv_text(path, cols, paths.data.parent)
+    if problems:
+        return frame, problems
+    problems += check_column(frame, name, "measure", lambda c: None if MEASURE_ID.match(c) else f"'{c}' is not a measure identifier (lower case, digits, underscores)")
+    problems += check_column(frame, name, "unit", choice_cell(UNITS, "unit"))
+    for col in ("by_category", "exhaustive"):
+        problems += check_column(frame, name, col, choice_cell(("yes", "no"), "yes/no value"))
+    dupes = frame[frame["measure"].duplicated()]
+    problems += [Problem(name, int(i) + 2, "measure", f"'{m}' is defined twice") for i, m in dupes["measure"].items()]
+    known = set(frame["measure"])
+    problems += check_column(frame, name, "part_of", lambda c: None if c == "" or c in known else f"'{c}' is not a measure defined in this file")
+    for index, row in frame.iterrows():
+        if row["partition"] and not row["part_of"]:
+            problems.append(Problem(name, int(index) + 2, "partition", "a partition needs the measure it is part of (part_of)"))
+    def sum_check(cell: str) -> str | None:
+        unknown = [p.strip() for p in cell.split("+") if cell and p.strip() not in known]
+        return f"names unknown measure(s): {', '.join(unknown)}" if unknown else None
+    problems += check_column(frame, name, "sum_of", sum_check)
+    return frame.set_index("measure", drop=False), problems
+
+
+def load_metric_definitions(paths: Paths, measures: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    path = paths.metrics_definitions_file
+    name = display(path, paths.data.parent)
+    cols = ["metric", "kind", "numerator", "denominator", "exposure", "description"]
+    frame, problems = read_csv_text(path, cols, paths.data.parent)
+    if problems:
+        return frame, problems
+    known = set(measures.index)
+    problems += check_column(frame, name, "kind", choice_cell(KINDS, "metric kind"))
+    problems += check_column(frame, name, "numerator", choice_cell(known, "measure"))
+    for col in ("denominator", "exposure"):
+        problems += check_column(frame, name, col, choice_cell(known, "measure", optional=True))
+    for index, row in frame.iterrows():
+        needs_denominator = row["kind"] in ("proportion", "rate")
+        if needs_denominator and not row["denominator"]:
+            problems.append(Problem(name, int(index) + 2, "denominator", f"a {row['kind']} needs a denominator"))
+    dupes = frame[frame["metric"].duplicated()]
+    problems += [Problem(name, int(i) + 2, "metric", f"'{m}' is defined twice") for i, m in dupes["metric"].items()]
+    return frame.set_index("metric", drop=False), problems
+
+
+def load_council(path: Path, paths: Paths, measures: pd.DataFrame, metrics: pd.DataFrame) -> tuple[Council | None, list[Problem]]:
+    name = display(path, paths.data.parent)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        return None, [Problem(name, None, None, f"is not valid TOML: {exc}")]
+    problems = []
+    for key in ("id", "name", "short_name", "procedures"):
+        if not raw.get(key):
+            problems.append(Problem(name, None, key, "required setting is missing or empty"))
+    council_id = str(raw.get("id", ""))
+    if council_id and council_id != path.stem:
+        problems.append(Problem(name, None, "id", f"'{council_id}' does not match the file name '{path.stem}'"))
+    if council_id and not COUNCIL_ID.match(council_id):
+        problems.append(Problem(name, None, "id", f"'{council_id}' is not lower-case and hyphenated"))
+    timescales = raw.get("timescales", {})
+    for key, value in timescales.items():
+        if not isinstance(value, int) or value <= 0:
+            problems.append(Problem(name, None, f"timescales.{key}", f"{value!r} is not a positive whole number of working days"))
+    contacts = raw.get("contacts", {})
+    contacts_measure = str(contacts.get("measure", ""))
+    if contacts_measure and contacts_measure not in measures.index:
+        problems.append(Problem(name, None, "contacts.measure", f"'{contacts_measure}' is not a known measure"))
+    denominators = raw.get("denominators", {})
+    for metric, measure in denominators.items():
+        if metric not in metrics.index:
+            problems.append(Problem(name, None, f"denominators.{metric}", f"'{metric}' is not a known metric"))
+        if measure not in measures.index:
+            problems.append(Problem(name, None, f"denominators.{metric}", f"'{measure}' is not a known measure"))
+    if problems:
+        return None, problems
+    council = Council(
+        id=council_id, name=raw["name"], short_name=raw["short_name"],
+        procedures=tuple(raw["procedures"]), timescales=dict(timescales),
+        contacts_measure=contacts_measure, contacts_definition=str(contacts.get("definition", "")),
+        denominators=dict(denominators), vocabulary=dict(raw.get("vocabulary", {})),
+        notes=tuple(raw.get("notes", ())), complaints_team=str(raw.get("complaints_team", "")),
+        reporting_body=str(raw.get("reporting_body", "")),
+    )
+    return council, []
+
+
+def load_sources(paths: Paths, councils: dict[str, Council]) -> tuple[pd.DataFrame, list[Problem]]:
+    path = paths.sources_file
+    name = display(path, paths.data.parent)
+    frame, problems = read_csv_text(path, ["source", "council", "report_year", "title", "kind"], paths.data.parent)
+    if problems:
+        return frame, problems
+    problems += check_column(frame, name, "council", choice_cell(councils, "council"))
+    problems += check_column(frame, name, "report_year", year_cell())
+    problems += check_column(frame, name, "title", required_text)
+    problems += check_column(frame, name, "source", lambda c: None if (paths.source_documents / c).is_file() else f"'{c}' is not in {display(paths.source_documents, paths.data.parent)}/")
+    return frame.set_index("source", drop=False), problems
+
+
+def load_definitions(paths: Paths) -> Definitions:
+    """Load and check every definition file; raise InputError listing every problem."""
+    measures, problems = load_measures(paths)
+    metrics, metric_problems = load_metric_definitions(paths, measures) if not problems else (pd.DataFrame(), [])
+    problems += metric_problems
+    councils: dict[str, Council] = {}
+    council_files = sorted(paths.councils.glob("*.toml"))
+    if not council_files:
+        problems.append(Problem(display(paths.councils, paths.data.parent), None, None, "no council configuration files (*.toml)"))
+    if not problems:
+        for path in council_files:
+            council, council_problems = load_council(path, paths, measures, metrics)
+            problems += council_problems
+            if council:
+                councils[council.id] = council
+    sources, source_problems = load_sources(paths, councils) if not problems else (pd.DataFrame(), [])
+    problems += source_problems
+    raise_if_any(problems)
+    return Definitions(measures=measures, metrics=metrics, sources=sources, councils=councils)

@@ -1,0 +1,37 @@
+"""The main job's computing part: inputs to metrics and audit, all checked before anything is written."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .audit import build_audit
+from .definitions import Definitions, load_definitions
+from .metrics import compute_metrics
+from .outputs import write_tables
+from .paths import Paths
+from .published import load_published
+from .resolve import build_figures
+
+
+@dataclass
+class Results:
+    definitions: Definitions
+    statements: pd.DataFrame  # every published statement, as transcribed
+    figures: pd.DataFrame  # one value per council, year, measure and category
+    metrics: pd.DataFrame  # outputs/metrics.csv
+    audit: pd.DataFrame  # outputs/audit.csv
+
+
+def compute(paths: Paths) -> Results:
+    """Read and check every input, then compute. Raises InputError listing every problem."""
+    defs = load_definitions(paths)
+    statements = load_published(paths, defs)
+    figures = build_figures(statements, defs)
+    metrics = compute_metrics(figures, defs)
+    audit = build_audit(statements, figures, defs)
+    return Results(defs, statements, figures, metrics, audit)
+
+
+def write_results(results: Results, paths: Paths) -> None:
+    write_tables({paths.metrics_csv: results.metrics, paths.audit_csv: results.audit})

@@ -1,0 +1,138 @@
+"""Bad input: a clear message naming file, line, column and problem; every problem listed; nothing written."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from complaints.cli import main
+from complaints.pipeline import compute
+from complaints.problems import InputError
+
+from conftest import edit_csv
+
+DUDLEY = "published/dudley/2022-23_annual_report.csv"
+
+
+def problems_of(project) -> list[str]:
+    with pytest.raises(InputError) as caught:
+        compute(project)
+    return [str(p) for p in caught.value.problems]
+
+
+def set_cell(project, relative: str, row: int, column: str, value: str) -> None:
+    def edit(frame):
+        frame.loc[row, column] = value
+        return frame
+    edit_csv(project.data / relative, edit)
+
+
+def test_clean_data_has_no_problems(project):
+    results = compute(project)
+    assert len(results.metrics) > 0 and len(results.audit) > 0
+
+
+def test_missing_column(project):
+    edit_csv(project.data / DUDLEY, lambda f: f.drop(columns=["quote"]))
+    assert problems_of(project) == [f"{DUDLEY.replace('published', 'data/published')}, line 1, column 'quote': required column is missing"]
+
+
+def test_text_where_a_number_belongs(project):
+    set_cell(project, DUDLEY, 0, "value", "about 100")
+    assert problems_of(project) == ["data/published/dudley/2022-23_annual_report.csv, line 2, column 'value': 'about 100' is not a number"]
+
+
+def test_unknown_council(project):
+    set_cell(project, DUDLEY, 3, "council", "dudly")
+    messages = problems_of(project)
+    assert any("line 5, column 'council': 'dudly' is not a known council" in m for m in messages)
+
+
+@pytest.mark.parametrize("year", ["2024/25", "2024-2025", "2024-26", "24-25"])
+def test_year_not_written_like_2024_25(project, year):
+    set_cell(project, DUDLEY, 1, "year", year)
+    messages = problems_of(project)
+    assert any(f"line 3, column 'year': '{year}' is not a financial year written like 2024-25" in m for m in messages)
+
+
+def test_negative_count(project):
+    set_cell(project, DUDLEY, 0, "value", "-102")
+    assert problems_of(project) == ["data/published/dudley/2022-23_annual_report.csv, line 2, column 'value': -102 is negative"]
+
+
+def test_numerator_above_denominator(project):
+    # statutory_upheld 2 of statutory_received 8 -> 12 of 8
+    def edit(frame):
+        row = frame.index[(frame["measure"] == "statutory_upheld") & (frame["year"] == "2022-23")][0]
+        frame.loc[row, "value"] = "12"
+        return frame
+    edit_csv(project.data / DUDLEY, edit)
+    messages = problems_of(project)
+    assert len(messages) == 1
+    assert "column 'value': numerator 12 is above its denominator statutory_received = 8" in messages[0]
+
+
+def test_measure_no_metric_knows(project):
+    set_cell(project, DUDLEY, 2, "measure", "complaints_recieved")
+    messages = problems_of(project)
+    assert any("line 4, column 'measure': 'complaints_recieved' is not a known measure" in m for m in messages)
+
+
+def test_empty_file(project):
+    (project.data / "published/dudley/extra.csv").write_text("")
+    assert problems_of(project) == ["data/published/dudley/extra.csv: the file is empty"]
+
+
+def test_header_without_rows(project):
+    header = (project.data / DUDLEY).read_text().splitlines()[0]
+    (project.data / "published/dudley/extra.csv").write_text(header + "\n")
+    assert problems_of(project) == ["data/published/dudley/extra.csv: the file has a header but no rows"]
+
+
+def test_every_problem_is_listed_across_files(project):
+    set_cell(project, DUDLEY, 0, "value", "lots")
+    set_cell(project, DUDLEY, 5, "year", "2022")
+    set_cell(project, "published/dorset/2023-24_corporate_parenting_board.csv", 0, "council", "narnia")
+    messages = problems_of(project)
+    assert len(messages) == 3
+    assert any("dorset" in m and "'narnia' is not a known council" in m for m in messages)
+
+
+def test_bad_council_configuration(project):
+    path = project.data / "councils/dudley.toml"
+    text = path.read_text().replace('id = "dudley"', 'id = "Dudley"').replace("statutory_stage1 = 10", "statutory_stage1 = -10")
+    text = text.replace("[denominators]\n", '[denominators]\nno_such_metric = "statutory_received"\n')
+    path.write_text(text)
+    messages = problems_of(project)
+    assert "data/councils/dudley.toml, setting 'id': 'Dudley' does not match the file name 'dudley'" in messages
+    assert "data/councils/dudley.toml, setting 'id': 'Dudley' is not lower-case and hyphenated" in messages
+    assert "data/councils/dudley.toml, setting 'timescales.statutory_stage1': -10 is not a positive whole number of working days" in messages
+    assert "data/councils/dudley.toml, setting 'denominators.no_such_metric': 'no_such_metric' is not a known metric" in messages
+
+
+def test_invalid_toml(project):
+    (project.data / "councils/dudley.toml").write_text("id = \"dudley\n")
+    messages = problems_of(project)
+    assert len(messages) == 1 and messages[0].startswith("data/councils/dudley.toml: is not valid TOML")
+
+
+def test_unknown_measure_in_definitions(project):
+    def edit(frame):
+        frame.loc[0, "numerator"] = "no_such_measure"
+        return frame
+    edit_csv(project.data / "definitions/metrics.csv", edit)
+    messages = problems_of(project)
+    assert messages == ["data/definitions/metrics.csv, line 2, column 'numerator': 'no_such_measure' is not a known measure (see the list of measures)"]
+
+
+def test_bad_input_leaves_earlier_outputs_untouched(project, capsys):
+    args = ["metrics", "--data", str(project.data), "--outputs", str(project.outputs)]
+    assert main(args) == 0
+    before = {p.name: p.read_bytes() for p in project.outputs.iterdir()}
+    set_cell(project, DUDLEY, 0, "value", "-1")
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "1 problem(s) in the input files; nothing was written" in err
+    assert "line 2, column 'value': -1 is negative" in err
+    after = {p.name: p.read_bytes() for p in project.outputs.iterdir()}
+    assert after == before
