@@ -54,6 +54,18 @@ class Paths:
     def audit_csv(self) -> Path:
         return self.outputs / "audit.csv"
 
+    @property
+    def figures_csv(self) -> Path:
+        return self.outputs / "figures.csv"
+
+    @property
+    def notebooks(self) -> Path:
+        return ROOT / "notebooks"
+
+    @property
+    def council_notebook(self) -> Path:
+        return self.notebooks / "council_report.ipynb"
+
     def report_dir(self, council: str, year: str) -> Path:
         return self.outputs / council / year
 

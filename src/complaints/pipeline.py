@@ -33,5 +33,11 @@ def compute(paths: Paths) -> Results:
     return Results(defs, statements, figures, metrics, audit)
 
 
+FIGURE_COLUMNS = ["council", "year", "measure", "category", "value", "basis", "pct", "pct_of", "contested",
+                  "values_stated", "statements", "source", "file", "line", "quote", "note"]
+
+
 def write_results(results: Results, paths: Paths) -> None:
-    write_tables({paths.metrics_csv: results.metrics, paths.audit_csv: results.audit})
+    """metrics.csv and audit.csv (the contract), and figures.csv (every resolved figure, for reports)."""
+    write_tables({paths.metrics_csv: results.metrics, paths.audit_csv: results.audit,
+                  paths.figures_csv: results.figures[FIGURE_COLUMNS]})
