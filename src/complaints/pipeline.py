@@ -10,7 +10,7 @@ from .definitions import Definitions, load_definitions
 from .metrics import compute_metrics
 from .outputs import write_tables
 from .paths import Paths
-from .published import load_published
+from .published import load_learning, load_published
 from .resolve import build_figures
 
 
@@ -21,6 +21,7 @@ class Results:
     figures: pd.DataFrame  # one value per council, year, measure and category
     metrics: pd.DataFrame  # outputs/metrics.csv
     audit: pd.DataFrame  # outputs/audit.csv
+    learning: pd.DataFrame  # learning actions the councils published
 
 
 def compute(paths: Paths) -> Results:
@@ -30,7 +31,8 @@ def compute(paths: Paths) -> Results:
     figures = build_figures(statements, defs)
     metrics = compute_metrics(figures, defs)
     audit = build_audit(statements, figures, defs)
-    return Results(defs, statements, figures, metrics, audit)
+    learning = load_learning(paths, defs)
+    return Results(defs, statements, figures, metrics, audit, learning)
 
 
 FIGURE_COLUMNS = ["council", "year", "measure", "category", "value", "basis", "pct", "pct_of", "contested",

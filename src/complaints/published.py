@@ -102,3 +102,25 @@ def load_published(paths: Paths, defs: Definitions) -> pd.DataFrame:
     figures["report_year"] = figures["source"].map(defs.sources["report_year"])
     figures["order"] = range(len(figures))
     return figures
+
+
+LEARNING_COLUMNS = ["council", "year", "learning", "complaint_about", "action", "status", "source"]
+
+
+def load_learning(paths: Paths, defs: Definitions) -> pd.DataFrame:
+    """Learning actions published by councils (data/learning/*.csv). Raises InputError listing every problem."""
+    files = sorted((paths.data / "learning").glob("*.csv"))
+    frames, problems = [], []
+    for path in files:
+        name = display(path, paths.data.parent)
+        frame, file_problems = read_csv_text(path, LEARNING_COLUMNS, paths.data.parent)
+        if not file_problems:
+            file_problems += check_column(frame, name, "council", choice_cell(defs.councils, "council"))
+            file_problems += check_column(frame, name, "year", year_cell())
+            file_problems += check_column(frame, name, "action", required_text)
+            file_problems += check_column(frame, name, "source", choice_cell(defs.sources.index, "source document (see data/published/sources.csv)"))
+        problems += file_problems
+        if not file_problems:
+            frames.append(frame[LEARNING_COLUMNS])
+    raise_if_any(problems)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=LEARNING_COLUMNS)

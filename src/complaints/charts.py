@@ -1,0 +1,712 @@
+"""Charts for the HTML reports: static PNGs that travel inside a single emailed HTML file.
+
+Every chart comes with alt text that states the key numbers in plain English and a table of the
+numbers it draws, so that a reader who cannot see the image, or wants the exact figures, loses
+nothing. Colours come from seaborn's "colorblind" palette and series are also told apart by marker
+and line style. A single number gets no chart: each builder returns None when there is too little
+to draw.
+
+    trend_chart(rows, title, label)          one metric of one council across years, with 95% CIs
+    shares_chart(shares, title, label)       a breakdown of one council-year, as sorted horizontal bars
+    timeliness_chart(rows, title, targets)   the shares answered within their timescales, across years
+    chart_html(chart)                        <figure> with the embedded image, caption and table
+
+Figures are drawn on `matplotlib.figure.Figure` objects directly (the Agg canvas), never through
+pyplot's figure manager, so nothing is left open in pyplot between calls and batch runs do not
+accumulate figures.
+
+A Chart's table holds numbers, not text: proportions stay fractions (0.49) as in metrics.csv;
+rates are per 1,000 of their exposure, as the column name says. `Chart.formats` says how
+`chart_html` writes each column ("percent" -> "49%", "number" -> "1,838", "money" -> "£42,300").
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import io
+import math
+import re
+import struct
+import textwrap
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # non-interactive: reports are built on machines without a display
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
+
+__all__ = ["Chart", "trend_chart", "shares_chart", "timeliness_chart", "chart_html", "format_cell",
+           "timeliness_label", "palette"]
+
+MARKERS = ["o", "s", "^", "D", "v", "P"]
+LINESTYLES = ["-", "--", ":", "-.", (0, (7, 2, 1, 2, 1, 2)), (0, (1, 1))]
+DPI = 144
+MISSING = "–"  # what a table cell shows where there is no number
+FOOTNOTE_COLOUR = "#444444"
+
+_RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 11,
+    "axes.titlesize": 13,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10.5,
+    "ytick.labelsize": 10.5,
+    "legend.fontsize": 10.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#555555",
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.8,
+    "axes.axisbelow": True,
+}
+
+CI_LOW, CI_HIGH = "95% CI low", "95% CI high"
+
+
+@dataclass
+class Chart:
+    title: str
+    alt: str  # what the chart shows and its key numbers, in plain English
+    table: pd.DataFrame  # the numbers drawn, with readable column names
+    png: bytes
+    formats: dict[str, str] = field(default_factory=dict)  # column -> text | number | percent | money
+
+
+@functools.cache
+def palette() -> list[tuple[float, float, float]]:
+    """seaborn's "colorblind" palette, reordered so that neighbouring series differ most: blue,
+    orange, green, pink, vermillion, brown, sky blue. seaborn is imported on first use only, as it
+    brings scipy with it."""
+    import seaborn as sns  # after matplotlib.use("Agg") above, as it imports pyplot
+
+    colours = [tuple(c) for c in sns.color_palette("colorblind")]
+    return [colours[i] for i in (0, 1, 2, 4, 3, 5, 9)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting numbers for people
+
+
+def _is_missing(value) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _fmt_number(value) -> str:
+    if _is_missing(value):
+        return MISSING
+    v = float(value)
+    if not math.isfinite(v):
+        return MISSING
+    if v == round(v):
+        return f"{int(round(v)):,}"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    if abs(v) >= 1:
+        return f"{v:,.1f}"
+    return f"{v:.2f}"
+
+
+def _fmt_percent(value) -> str:
+    """A fraction as a percentage: 0.4915 -> '49%' (one decimal below 1%, so 0.004 is not '0%')."""
+    if _is_missing(value):
+        return MISSING
+    p = float(value) * 100
+    if not math.isfinite(p):
+        return MISSING
+    if 0 < abs(p) < 1:
+        return f"{p:.1f}%"
+    return f"{p:.0f}%"
+
+
+def _fmt_money(value) -> str:
+    if _is_missing(value):
+        return MISSING
+    v = float(value)
+    if not math.isfinite(v):
+        return MISSING
+    sign, v = ("-" if v < 0 else ""), abs(v)
+    return f"{sign}£{v:,.0f}" if v == round(v) else f"{sign}£{v:,.2f}"
+
+
+def _fmt_text(value) -> str:
+    return MISSING if _is_missing(value) else str(value)
+
+
+_FORMATTERS = {"text": _fmt_text, "number": _fmt_number, "percent": _fmt_percent, "money": _fmt_money}
+
+
+def format_cell(value, fmt: str) -> str:
+    """One table cell as text (not yet HTML-escaped)."""
+    return _FORMATTERS.get(fmt, _fmt_text)(value)
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _lower_first(text: str) -> str:
+    """'Complaints received' -> 'complaints received' inside a sentence; 'SEND complaints' stays."""
+    text = str(text)
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Financial years on the x axis
+
+
+_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _year_start(year: str) -> int | None:
+    m = _YEAR.match(str(year).strip())
+    if not m:
+        return None
+    start, end = int(m.group(1)), int(m.group(2))
+    return start if (start + 1) % 100 == end else None
+
+
+def _year_key(year: str):
+    start = _year_start(year)
+    return (0, start, "") if start is not None else (1, 0, str(year))
+
+
+def _year_axis(years: Iterable[str]) -> list[str]:
+    """Every financial year from the first to the last given, in order, so a missing year shows
+    as a gap rather than being silently closed up. Labels that are not financial years are kept
+    in sorted order as they are."""
+    years = sorted({str(y) for y in years}, key=_year_key)
+    starts = [_year_start(y) for y in years]
+    if not years or any(s is None for s in starts) or max(starts) - min(starts) > 50:
+        return years
+    return [f"{s}-{(s + 1) % 100:02d}" for s in range(min(starts), max(starts) + 1)]
+
+
+def _consecutive_runs(positions: Sequence[int]) -> list[list[int]]:
+    """Indices grouped into runs of adjacent axis positions: lines join a run, never a gap."""
+    runs: list[list[int]] = []
+    for i, pos in enumerate(positions):
+        if runs and pos == positions[runs[-1][-1]] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared helpers for drawing
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    # Figure() on an Agg canvas, not pyplot.figure(): pyplot never holds a reference, so there is
+    # nothing to leak however many charts a batch run draws.
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.15,
+                facecolor="white", metadata={"Software": None})
+    fig.clear()
+    return buffer.getvalue()
+
+
+def _plain(text) -> str:
+    """Text from the data drawn as written: a '$' would otherwise start matplotlib's maths mode."""
+    return str(text).replace("$", r"\$")
+
+
+def _wrap(text: str, width: int) -> str:
+    """Wrapped to lines of about `width` characters, ready to draw."""
+    return _plain("\n".join(textwrap.wrap(str(text), width=width, break_long_words=True)) or str(text))
+
+
+def _single(rows: pd.DataFrame, column: str, what: str) -> str | None:
+    if column not in rows.columns:
+        return None
+    values = rows[column].dropna().astype(str).unique()
+    if len(values) > 1:
+        raise ValueError(f"{what} expects rows for one {column}; got {', '.join(sorted(values))}")
+    return values[0] if len(values) else None
+
+
+def _series(rows: pd.DataFrame) -> pd.DataFrame:
+    """year, value, ci_low, ci_high, numerator, denominator: one row per year with a finite value."""
+    out = pd.DataFrame({"year": rows["year"].astype(str).str.strip()})
+    for column in ["value", "ci_low", "ci_high", "numerator", "denominator"]:
+        out[column] = pd.to_numeric(rows[column], errors="coerce") if column in rows.columns else np.nan
+    out = out[np.isfinite(out["value"].astype(float))]
+    duplicated = out["year"][out["year"].duplicated()]
+    if len(duplicated):
+        raise ValueError(f"more than one value for year {', '.join(sorted(set(duplicated)))}")
+    has_ci = np.isfinite(out["ci_low"].astype(float)) & np.isfinite(out["ci_high"].astype(float))
+    out.loc[~has_ci, ["ci_low", "ci_high"]] = np.nan
+    out["_key"] = out["year"].map(_year_key)
+    return out.sort_values("_key").drop(columns="_key").reset_index(drop=True)
+
+
+def _neighbour_means(positions: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For each point, the mean of the values at the adjacent axis positions that have one (the
+    points a line joins it to); its own value where it has no neighbour."""
+    at = dict(zip(positions.tolist(), values.tolist()))
+    out = []
+    for p, v in zip(positions.tolist(), values.tolist()):
+        near = [at[q] for q in (p - 1, p + 1) if q in at]
+        out.append(float(np.mean(near)) if near else v)
+    return np.array(out)
+
+
+def _error(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    return np.vstack([np.clip(values - low, 0, None), np.clip(high - values, 0, None)])
+
+
+def _bottom_in_axes(fig: Figure, artist) -> float:
+    """How far down `artist` (an axes with its tick labels, or a legend) reaches, in axes units."""
+    renderer = fig.canvas.get_renderer()
+    box = artist.get_tightbbox(renderer)
+    return float(fig.axes[0].transAxes.inverted().transform((box.x0, box.y0))[1])
+
+
+def _footnote(fig: Figure, ax, lines: list[str], below=None) -> None:
+    """Notes in small grey type under everything else (the axes, or `below`, such as a legend)."""
+    if not lines:
+        return
+    fig.canvas.draw()
+    bottom = _bottom_in_axes(fig, below if below is not None else ax)
+    ax.annotate("\n".join(lines), xy=(0, bottom), xycoords="axes fraction", xytext=(0, -8),
+                textcoords="offset points", ha="left", va="top", fontsize=9.5, color=FOOTNOTE_COLOUR,
+                annotation_clip=False)
+
+
+def _x_axis(ax, axis_years: list[str]) -> None:
+    ax.set_xticks(range(len(axis_years)))
+    rotate = len(axis_years) > 7
+    ax.set_xticklabels(axis_years, rotation=45 if rotate else 0, ha="right" if rotate else "center")
+    ax.set_xlim(-0.6, len(axis_years) - 0.4)
+    ax.set_xlabel("Financial year")
+
+
+def _mark_gaps(ax, axis_years: list[str], present: set[str]) -> list[str]:
+    missing = [y for y in axis_years if y not in present]
+    for year in missing:
+        ax.text(axis_years.index(year), 0.03, "no\nfigure", transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=9.5, color=FOOTNOTE_COLOUR, style="italic")
+    return missing
+
+
+# ---------------------------------------------------------------------------------------------
+# Trend of one metric
+
+
+_KIND_FORMAT = {"proportion": "percent", "rate": "number", "count": "number", "mean": "number",
+                "money": "money"}
+
+
+def _exposure_name(rows: pd.DataFrame) -> str:
+    name = _single(rows, "denominator_measure", "trend_chart") if "denominator_measure" in rows else None
+    return str(name).replace("_", " ") if name else "contacts"
+
+
+def trend_chart(rows: pd.DataFrame, title: str, label: str) -> Chart | None:
+    """One metric of one council over the years: a dot per year with its 95% CI as a bar.
+
+    rows: metrics.csv rows (year, value, ci_low, ci_high, kind; numerator and denominator used if
+    present). Proportions are drawn on a 0-100% axis, rates per 1,000 of their exposure (contacts).
+    Every financial year between the first and last is on the axis; a year without a figure is
+    marked "no figure" and no line is drawn across it. None if fewer than two years have a value.
+    `label` names the quantity ("Complaints received", "Upheld or partially upheld").
+    """
+    if rows is None or len(rows) == 0 or "year" not in rows.columns or "value" not in rows.columns:
+        return None
+    _single(rows, "council", "trend_chart")
+    _single(rows, "metric", "trend_chart")
+    kind = _single(rows, "kind", "trend_chart") or "count"
+    data = _series(rows)
+    if len(data) < 2:
+        return None
+
+    fmt = _KIND_FORMAT.get(kind, "number")
+    exposure = _exposure_name(rows) if kind == "rate" else ""
+    scale = 100.0 if kind == "proportion" else 1000.0 if kind == "rate" else 1.0
+    value_name = f"{label} per 1,000 {exposure}" if kind == "rate" else label
+    axis_label = {"proportion": f"{label} (%)", "rate": value_name}.get(kind, label)
+
+    # The table: numbers as drawn (proportions kept as fractions, shown as percentages).
+    table_scale = 1000.0 if kind == "rate" else 1.0
+    table = pd.DataFrame({"Year": data["year"], value_name: data["value"] * table_scale})
+    formats = {"Year": "text", value_name: fmt}
+    if kind in ("proportion", "rate"):
+        if data["numerator"].notna().any() or data["denominator"].notna().any():
+            out_of = exposure.capitalize() if kind == "rate" else "Out of"
+            table["Number"] = data["numerator"]
+            table[out_of] = data["denominator"]
+            formats.update({"Number": "number", out_of: "number"})
+    has_ci = data["ci_low"].notna().to_numpy()
+    if has_ci.any():
+        table[CI_LOW] = data["ci_low"] * table_scale
+        table[CI_HIGH] = data["ci_high"] * table_scale
+        formats.update({CI_LOW: fmt, CI_HIGH: fmt})
+    table = table.reset_index(drop=True)
+
+    def say(v: float) -> str:
+        text = format_cell(v * table_scale, fmt)
+        return f"{text} per 1,000 {exposure}" if kind == "rate" else text
+
+    axis_years = _year_axis(data["year"])
+    pos = {y: i for i, y in enumerate(axis_years)}
+    x = data["year"].map(pos).to_numpy(dtype=float)
+    y = data["value"].to_numpy(dtype=float) * scale
+    lo = data["ci_low"].to_numpy(dtype=float) * scale
+    hi = data["ci_high"].to_numpy(dtype=float) * scale
+    colour = palette()[0]
+
+    with matplotlib.rc_context(_RC):
+        fig = _new_figure(7.2, 4.3)
+        ax = fig.add_subplot()
+        for run in _consecutive_runs(list(x.astype(int))):
+            if len(run) > 1:
+                ax.plot(x[run], y[run], color=colour, linewidth=1.6, alpha=0.7, zorder=2)
+        if has_ci.any():
+            ax.errorbar(x[has_ci], y[has_ci], yerr=_error(y[has_ci], lo[has_ci], hi[has_ci]), fmt="o",
+                        color=colour, ecolor=colour, elinewidth=1.6, capsize=5, markersize=8, zorder=3)
+        hollow = ~has_ci
+        can_have_ci = kind in ("count", "proportion", "rate")
+        if hollow.any():
+            ax.plot(x[hollow], y[hollow], "o", markersize=8, zorder=3, color=colour,
+                    markerfacecolor="white" if can_have_ci else colour, markeredgewidth=2)
+
+        top_of = np.where(has_ci, np.fmax(hi, y), y)
+        if kind == "proportion":
+            ax.set_ylim(0, 100)
+            ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+        else:
+            ceiling = float(np.nanmax(top_of)) if np.isfinite(np.nanmax(top_of)) else 1.0
+            floor = min(0.0, float(np.nanmin(np.where(has_ci, np.fmin(lo, y), y))))  # 0 unless negative
+            ax.set_ylim(floor * 1.18, ceiling * 1.18 if ceiling > 0 else 1.0)
+            if kind == "money":
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{'-' if v < 0 else ''}£{abs(v):,.0f}"))
+            elif kind == "count":
+                ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        # Each value written beside its dot, clear of its interval: above a peak, below a dip (so
+        # it stays off the connecting lines), and never outside the axes.
+        ymax = ax.get_ylim()[1]
+        bottom_of = np.where(has_ci, np.fmin(lo, y), y)
+        neighbours = _neighbour_means(x.astype(int), y)
+        for xi, yi, top, bottom, near, v in zip(x, y, top_of, bottom_of, neighbours, data["value"]):
+            room_above, room_below = top + 0.09 * ymax < ymax, bottom - 0.09 * ymax > 0
+            above = room_above and (yi >= near or not room_below)
+            ax.annotate(say(v).replace(f" per 1,000 {exposure}", ""), (xi, top if above else bottom),
+                        xytext=(0, 6 if above else -6), textcoords="offset points", ha="center",
+                        va="bottom" if above else "top", fontsize=10.5, fontweight="bold", color="#222222")
+        _x_axis(ax, axis_years)
+        missing = _mark_gaps(ax, axis_years, set(data["year"]))
+        ax.set_ylabel(_wrap(axis_label, 40))
+        ax.set_title(_wrap(title, 60), loc="left")
+        notes = []
+        if has_ci.any():
+            notes.append("Vertical bars: 95% confidence intervals.")
+        if hollow.any() and can_have_ci:
+            notes.append("Hollow dots: no interval, as the counts behind the figure were not published.")
+        _footnote(fig, ax, notes)
+        png = _png(fig)
+
+    first, last = data.iloc[0], data.iloc[-1]
+    if len(data) <= 6:
+        values = _join([f"{say(v)} in {yr}" for yr, v in zip(data["year"], data["value"])])
+        summary = f"{values}"
+    else:
+        low_i, high_i = int(np.argmin(data["value"])), int(np.argmax(data["value"]))
+        summary = (f"{say(first['value'])} in {first['year']} and {say(last['value'])} in {last['year']}; "
+                   f"lowest {say(data['value'].iloc[low_i])} in {data['year'].iloc[low_i]}, "
+                   f"highest {say(data['value'].iloc[high_i])} in {data['year'].iloc[high_i]}")
+    parts = [f"Chart: {label}, by financial year, {first['year']} to {last['year']}: {summary}."]
+    if missing:
+        parts.append(f"No figure for {_join(missing)}.")
+    if has_ci.any():
+        parts.append("Vertical bars show 95% confidence intervals.")
+    if hollow.any() and can_have_ci:
+        years_without = list(data["year"][hollow])
+        parts.append(f"No interval for {_join(years_without)}: the counts behind "
+                     f"{'it were' if len(years_without) == 1 else 'them were'} not published.")
+    return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shares of one council-year
+
+
+def shares_chart(shares: pd.DataFrame, title: str, label: str) -> Chart | None:
+    """A breakdown of one council-year (outcomes, complainant types, channels) as horizontal bars,
+    largest at the top, each labelled with its count and percentage.
+
+    shares: columns category, count, share (a fraction); count or share may be missing. Bars are
+    sized by count where there are at least as many counts as shares, otherwise by share; a
+    category with neither is left out (and the alt text says so). Shares are used as given, never
+    invented: pass share = count / total to show percentages of a total. `label` names what is
+    counted ("Statutory complaints"). None if fewer than two categories can be drawn.
+    """
+    if shares is None or len(shares) == 0 or "category" not in shares.columns:
+        return None
+    d = pd.DataFrame({"category": shares["category"].map(_fmt_text)})
+    for column in ["count", "share"]:
+        d[column] = pd.to_numeric(shares[column], errors="coerce") if column in shares.columns else np.nan
+        d.loc[~np.isfinite(d[column].astype(float)), column] = np.nan
+    by = "count" if d["count"].notna().sum() >= d["share"].notna().sum() else "share"
+    left_out = list(d.loc[d[by].isna(), "category"])
+    d = d[d[by].notna()]
+    if len(d) < 2:
+        return None
+    d = d.sort_values(by, ascending=False, kind="stable").reset_index(drop=True)
+
+    table = pd.DataFrame({"Category": d["category"]})
+    formats = {"Category": "text"}
+    count_name = str(label) if str(label) not in ("Category", "Share") else "Number"
+    if d["count"].notna().any():
+        table[count_name] = d["count"]
+        formats[count_name] = "number"
+    if d["share"].notna().any():
+        table["Share"] = d["share"]
+        formats["Share"] = "percent"
+
+    def describe(row) -> str:
+        count, share = row["count"], row["share"]
+        if pd.notna(count) and pd.notna(share):
+            return f"{_fmt_number(count)} ({_fmt_percent(share)})"
+        return _fmt_number(count) if pd.notna(count) else _fmt_percent(share)
+
+    texts = [describe(row) for _, row in d.iterrows()]
+    sizes = d[by].to_numpy(dtype=float) * (100.0 if by == "share" else 1.0)
+    n = len(d)
+    with matplotlib.rc_context(_RC):
+        fig = _new_figure(7.2, 1.2 + 0.5 * n)
+        ax = fig.add_subplot()
+        positions = np.arange(n)
+        ax.barh(positions, sizes, height=0.65, color=palette()[0], zorder=2)
+        ax.set_yticks(positions)
+        ax.set_yticklabels([_wrap(c, 30) for c in d["category"]])
+        ax.invert_yaxis()  # largest at the top
+        longest = max(len(t) for t in texts)
+        top = float(np.nanmax(sizes)) if np.nanmax(sizes) > 0 else 1.0
+        ax.set_xlim(0, top * (1.12 + 0.018 * longest))
+        for p, size, text in zip(positions, sizes, texts):
+            ax.annotate(_plain(text), (size, p), xytext=(5, 0), textcoords="offset points", ha="left",
+                        va="center", fontsize=10.5, color="#222222")
+        ax.grid(False)
+        ax.set_xticks([])
+        ax.spines["bottom"].set_visible(False)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlabel(_plain(f"{label} (%)" if by == "share" else label), loc="left")
+        ax.set_title(_wrap(title, 60), loc="left")
+        png = _png(fig)
+
+    listed = [f"{c} {t}" for c, t in zip(d["category"], texts)]
+    if len(listed) > 8:
+        listed = listed[:6] + [f"{len(listed) - 6} other categories, the largest {texts[6]}"]
+    parts = [f"Bar chart: {label}, by category, largest first: {_join(listed)}."]
+    if left_out:
+        parts.append(f"Not shown, as no figure was published: {_join(left_out)}.")
+    return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats)
+
+
+# ---------------------------------------------------------------------------------------------
+# Timeliness across years
+
+
+_TIMELY = re.compile(r"^(?P<group>[a-z0-9_]+?)_within_(?P<days>\d+)wd_rate$")
+_GROUP_NAMES = {"statutory": "Statutory stage 1", "corporate": "Corporate",
+                "complaints": "All complaints (statutory and corporate)", "send": "SEND"}
+_GROUP_ORDER = ["statutory", "corporate", "complaints", "send"]
+
+
+def timeliness_label(metric: str, targets: dict[str, int] | None = None) -> str | None:
+    """'statutory_within_10wd_rate' -> 'Statutory stage 1 within 10 working days'."""
+    m = _TIMELY.match(str(metric))
+    if not m:
+        return None
+    group = m.group("group")
+    days = (targets or {}).get(metric, int(m.group("days")))
+    name = _GROUP_NAMES.get(group, group.replace("_", " ").capitalize())
+    return f"{name} within {days} working days"
+
+
+def timeliness_chart(rows: pd.DataFrame, title: str, targets: dict[str, int]) -> Chart | None:
+    """The share of complaints answered within each timescale, over the years, with 95% CIs.
+
+    rows: metrics.csv rows for one council; every `*_within_<n>wd_rate` metric among them is drawn
+    (others are ignored). `targets` maps a metric to its timescale in working days for the legend;
+    a metric not in it takes the number in its name. Series differ in colour, marker and line
+    style; points are nudged sideways so intervals in one year do not overlap. None if fewer than
+    two points in all.
+    """
+    if rows is None or len(rows) == 0 or not {"metric", "year", "value"} <= set(rows.columns):
+        return None
+    _single(rows, "council", "timeliness_chart")
+    targets = dict(targets or {})
+    metrics = [m for m in rows["metric"].dropna().astype(str).unique() if _TIMELY.match(m)]
+
+    def order(metric: str):
+        m = _TIMELY.match(metric)
+        group = m.group("group")
+        rank = _GROUP_ORDER.index(group) if group in _GROUP_ORDER else len(_GROUP_ORDER)
+        return (rank, group, targets.get(metric, int(m.group("days"))), metric)
+
+    series = []
+    for metric in sorted(metrics, key=order):
+        data = _series(rows[rows["metric"].astype(str) == metric])
+        if len(data):
+            series.append((metric, timeliness_label(metric, targets), data))
+    if sum(len(d) for _, _, d in series) < 2:
+        return None
+
+    axis_years = _year_axis(pd.concat([d["year"] for _, _, d in series]))
+    pos = {y: i for i, y in enumerate(axis_years)}
+    k = len(series)
+    step = min(0.15, 0.6 / max(k, 1))
+
+    frames = []
+    for metric, name, data in series:
+        frames.append(pd.DataFrame({"Year": data["year"], "Measure": name, "Within timescale": data["value"],
+                                    "Number": data["numerator"], "Out of": data["denominator"],
+                                    CI_LOW: data["ci_low"], CI_HIGH: data["ci_high"]}))
+    table = pd.concat(frames, ignore_index=True)
+    formats = {"Year": "text", "Measure": "text", "Within timescale": "percent", "Number": "number",
+               "Out of": "number", CI_LOW: "percent", CI_HIGH: "percent"}
+    any_hollow = False
+    with matplotlib.rc_context(_RC):
+        fig = _new_figure(7.2, 4.6)
+        ax = fig.add_subplot()
+        for i, (metric, name, data) in enumerate(series):
+            colour, marker = palette()[i % len(palette())], MARKERS[i % len(MARKERS)]
+            style = LINESTYLES[i % len(LINESTYLES)]
+            base = data["year"].map(pos).to_numpy(dtype=float)
+            x = base + (i - (k - 1) / 2) * step
+            y = data["value"].to_numpy(dtype=float) * 100
+            lo = data["ci_low"].to_numpy(dtype=float) * 100
+            hi = data["ci_high"].to_numpy(dtype=float) * 100
+            has_ci = data["ci_low"].notna().to_numpy()
+            for run in _consecutive_runs(list(base.astype(int))):
+                if len(run) > 1:
+                    ax.plot(x[run], y[run], color=colour, linestyle=style, linewidth=1.8, zorder=2)
+            if has_ci.any():
+                ax.errorbar(x[has_ci], y[has_ci], yerr=_error(y[has_ci], lo[has_ci], hi[has_ci]), fmt="none",
+                            ecolor=colour, elinewidth=1.4, capsize=4, zorder=2.5)
+            ax.plot(x[has_ci], y[has_ci], linestyle="none", marker=marker, markersize=8, color=colour, zorder=3)
+            if (~has_ci).any():
+                any_hollow = True
+                ax.plot(x[~has_ci], y[~has_ci], linestyle="none", marker=marker, markersize=8, color=colour,
+                        markerfacecolor="white", markeredgewidth=2, zorder=3)
+            # legend entry: marker and line style together, whatever the data happen to contain
+            ax.plot([], [], color=colour, linestyle=style, marker=marker, markersize=8, linewidth=1.8,
+                    label=_plain(name))
+        ax.set_ylim(0, 100)
+        ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+        ax.set_ylabel("Answered within the timescale (%)")
+        _x_axis(ax, axis_years)
+        present = set(table["Year"])
+        missing = _mark_gaps(ax, axis_years, present)
+        ax.set_title(_wrap(title, 60), loc="left")
+        fig.canvas.draw()  # the legend goes under the tick labels, however tall they turn out
+        legend = ax.legend(loc="upper left", bbox_to_anchor=(0, _bottom_in_axes(fig, ax) - 0.03),
+                           frameon=False, ncol=1, handlelength=3.2, borderaxespad=0)
+        any_ci = bool(table[CI_LOW].notna().any())
+        notes = ["Vertical bars: 95% confidence intervals."] if any_ci else []
+        if any_hollow:
+            notes.append("Hollow markers: no interval, as the counts behind the figure were not published.")
+        _footnote(fig, ax, notes, below=legend)
+        png = _png(fig)
+
+    years = list(table["Year"])
+    first_year = min(years, key=_year_key)
+    last_year = max(years, key=_year_key)
+    parts = ["Chart: Share of complaints answered within their timescales, by financial year, "
+             f"{first_year} to {last_year}."]
+    for metric, name, data in series:
+        values = _join([f"{_fmt_percent(v)} in {yr}" for yr, v in zip(data["year"], data["value"])])
+        parts.append(f"{name}: {values}.")
+    if missing:
+        parts.append(f"No figures for {_join(missing)}.")
+    if any_ci:
+        parts.append("Vertical bars show 95% confidence intervals.")
+    no_ci = table[table[CI_LOW].isna()]
+    if len(no_ci):
+        which = [f"{_lower_first(m)} in {_join(list(g['Year']))}"
+                 for m, g in no_ci.groupby("Measure", sort=False)]
+        parts.append(f"No interval for {'; '.join(which)}: the counts behind these were not published.")
+    return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats)
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML
+
+
+def _png_size(png: bytes) -> tuple[int, int] | None:
+    if len(png) >= 24 and png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR":
+        return struct.unpack(">II", png[16:24])
+    return None
+
+
+def _column_format(chart: Chart, column: str) -> str:
+    if column in chart.formats:
+        return chart.formats[column]
+    return "number" if pd.api.types.is_numeric_dtype(chart.table[column]) else "text"
+
+
+def chart_html(chart: Chart) -> str:
+    """The chart as one self-contained <figure>: the PNG as a data: URI with its alt text, the title
+    as <figcaption>, and beside the image a table of the numbers, formatted for reading. Every
+    piece of text is HTML-escaped. No external resources."""
+    esc = lambda s: html.escape(str(s), quote=True)  # noqa: E731
+    encoded = base64.b64encode(chart.png).decode("ascii")
+    size = _png_size(chart.png)
+    dims = ""
+    if size:  # shown at its intended size (DPI pixels per inch, 96 CSS px per inch)
+        dims = f' width="{round(size[0] * 96 / DPI)}" height="{round(size[1] * 96 / DPI)}"'
+    columns = list(chart.table.columns)
+    formats = [_column_format(chart, c) for c in columns]
+    cell = "padding:0.2em 0.6em;border-bottom:1px solid #ddd;"
+    align = ["left" if f == "text" else "right" for f in formats]
+    head = "".join(f'<th scope="col" style="{cell}text-align:{a}">{esc(c)}</th>' for c, a in zip(columns, align))
+    body = []
+    for row in chart.table.itertuples(index=False, name=None):
+        cells = "".join(f'<td style="{cell}text-align:{a}">{esc(format_cell(v, f))}</td>'
+                        for v, f, a in zip(row, formats, align))
+        body.append(f"<tr>{cells}</tr>")
+    return (
+        '<figure class="chart" style="margin:1.5em 0">\n'
+        '<figcaption style="font-weight:bold;font-size:1.1em;margin-bottom:0.5em">'
+        f"{esc(chart.title)}</figcaption>\n"
+        '<div style="display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start">\n'
+        f'<img src="data:image/png;base64,{encoded}" alt="{esc(chart.alt)}"{dims} '
+        'style="max-width:100%;height:auto">\n'
+        '<table class="chart-table" style="border-collapse:collapse;font-size:0.95em;'
+        'font-variant-numeric:tabular-nums">\n'
+        f'<caption style="text-align:left;font-style:italic;padding-bottom:0.3em">Numbers in the chart: '
+        f"{esc(chart.title)}</caption>\n"
+        f"<thead><tr>{head}</tr></thead>\n"
+        f"<tbody>\n{chr(10).join(body)}\n</tbody>\n"
+        "</table>\n</div>\n</figure>"
+    )

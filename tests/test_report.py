@@ -1,0 +1,79 @@
+"""The council report's sections: built from the outputs, honest about what is missing, escaped."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from complaints.paths import Paths
+from complaints.pipeline import compute, write_results
+from complaints.report import SECTIONS, load_report
+
+from conftest import edit_csv
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Paths:
+    """The main job's outputs for the project's data, in a temporary folder."""
+    from complaints.paths import default_paths
+    outputs = tmp_path_factory.mktemp("outputs")
+    paths = default_paths(outputs=outputs)
+    write_results(compute(paths), paths)
+    return paths
+
+
+def render(paths: Paths, council: str, year: str) -> dict[str, str]:
+    report = load_report(council, year, data_dir=str(paths.data), outputs_dir=str(paths.outputs))
+    return {name: report.section(name) for name in SECTIONS}
+
+
+@pytest.mark.parametrize("council, year", [("dudley", "2024-25"), ("dudley", "2022-23"), ("dudley", "2020-21"),
+                                           ("telford-wrekin", "2024-25"), ("dorset", "2023-24"), ("dorset", "2021-22")])
+def test_every_section_renders(built, council, year):
+    sections = render(built, council, year)
+    assert all(isinstance(html, str) and html for html in sections.values())
+    assert "<h1>" in sections["title"]
+
+
+def test_missing_sections_say_so_in_one_line(built):
+    sections = render(built, "dorset", "2021-22")  # only financial remedies published
+    assert "publishes no complaint counts for 2021-22" in sections["volumes"]
+    assert "publishes no response times for 2021-22" in sections["timeliness"]
+    assert "publishes no learning actions for 2021-22" in sections["learning"]
+
+
+def test_sentences_trace_to_metrics_rows(built):
+    sections = render(built, "dudley", "2024-25")
+    metrics = pd.read_csv(built.metrics_csv, dtype=str)
+    keys = set(metrics["council"] + "/" + metrics["year"] + "/" + metrics["metric"])
+    traced = re.findall(r'data-metric="([^"]+)"', sections["headlines"] + sections["volumes"])
+    assert traced and set(traced) <= keys
+
+
+def test_audit_section_quotes_the_documents(built):
+    sections = render(built, "dudley", "2022-23")
+    assert "Figures the documents disagree on" in sections["audit"]
+    assert "<blockquote>" in sections["audit"]
+    assert "4 were partially upheld 44%" in sections["audit"]
+
+
+def test_provenance_lists_hashes_versions_and_parameters(built):
+    prov = render(built, "telford-wrekin", "2024-25")["provenance"]
+    assert re.search(r"[0-9a-f]{64}", prov)
+    assert "pandas" in prov and "telford-wrekin" in prov and "UTC" in prov
+
+
+def test_text_from_data_is_escaped(project):
+    def edit(frame):
+        frame.loc[0, "action"] = "<script>alert('x')</script> & more"
+        return frame
+    edit_csv(project.data / "learning/learning.csv", edit)
+    write_results(compute(project), project)
+    learning = render(project, "dudley", "2022-23")["learning"]
+    assert "<script>" not in learning and "&lt;script&gt;" in learning
+
+
+def test_unknown_council_is_refused(built):
+    with pytest.raises(ValueError, match="unknown council 'narnia'"):
+        load_report("narnia", "2024-25", data_dir=str(built.data), outputs_dir=str(built.outputs))
