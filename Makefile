@@ -37,7 +37,8 @@ bench: $(STAMP) ## measure speed and memory against baselines (outputs/bench.jso
 	$(RUN) python -m complaints.bench
 
 lab: $(STAMP) ## open JupyterLab on the notebooks with the project's kernel
-	$(RUN) jupyter lab notebooks
+	$(RUN) complaints kernel
+	JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" $(RUN) jupyter lab notebooks
 
 clean: ## delete generated outputs and the environment
 	rm -rf outputs/* $(VENV) .tools

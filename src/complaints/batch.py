@@ -1,0 +1,525 @@
+"""Running the council report for every council and year: the batch behind `complaints reports`.
+
+A batch is a list of jobs (council, year); each job executes notebooks/council_report.ipynb with
+papermill into outputs/<council>/<year>/report.ipynb and exports it to report.html (code hidden,
+cells tagged `remove_cell` removed, images embedded, one self-contained file).
+
+What makes it fast, in the order it matters:
+- nothing to do is found out from file hashes alone (`up_to_date`), before pandas is imported;
+- a report whose inputs are unchanged is skipped (`report_fingerprint`, stored beside it);
+- a pool of worker processes, one per core, each importing papermill and nbconvert once and
+  exporting HTML in-process (the command-line tools pay for both on every report);
+- kernels forked from a fork server that has already imported ipykernel and what the notebook
+  imports (see complaints.kernel), started before the metrics are computed.
+
+What a failure does: see `run_job`. This module imports only the standard library at the top,
+so that `complaints reports` can decide there is nothing to do in a fraction of a second.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .paths import ROOT, Paths
+
+MANIFEST = ".manifest.json"
+FINGERPRINT = ".fingerprint"
+REPORT_HTML = "report.html"
+REPORT_IPYNB = "report.ipynb"
+FAILED_IPYNB = "report.failed.ipynb"
+PACKAGE_DIR = Path(__file__).resolve().parent
+LOCK_FILE = ROOT / "uv.lock"
+KERNEL_MODES = ("preloaded", "fresh")
+
+
+class SelectionError(ValueError):
+    """--council/--year asked for something there is no report for."""
+
+
+@dataclass(frozen=True, order=True)
+class Job:
+    council: str
+    year: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.council} {self.year}"
+
+
+@dataclass
+class Outcome:
+    job: Job
+    status: str  # built | skipped | failed
+    seconds: float = 0.0
+    error: str = ""
+
+
+@dataclass
+class Options:
+    councils: list[str] = field(default_factory=list)  # empty: all
+    years: list[str] = field(default_factory=list)  # empty: all
+    jobs: int = 0  # worker processes; 0: one per CPU
+    force: bool = False
+    public: bool = False
+    notebook: Path | None = None  # default: the project's council report
+    kernel: str = "preloaded"  # or "fresh": an ordinary kernel process per report
+    progress: bool = True
+    preload: tuple[str, ...] | None = None  # fork server's imports; None: BASE_PRELOAD + the notebook's
+
+    def notebook_path(self, paths: Paths) -> Path:
+        return Path(self.notebook or paths.council_notebook).resolve()
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+def _digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def hash_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def hash_tree(folder: Path, exclude: tuple[str, ...] = ()) -> dict[str, str]:
+    """{relative path: sha256} of every file under folder, except the top-level folders in exclude."""
+    out: dict[str, str] = {}
+    if not folder.is_dir():
+        return out
+    for dirpath, dirnames, filenames in os.walk(folder):
+        rel_dir = Path(dirpath).relative_to(folder)
+        if rel_dir == Path("."):
+            dirnames[:] = [d for d in dirnames if d not in exclude]
+        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+        for name in filenames:
+            path = Path(dirpath) / name
+            out[(rel_dir / name).as_posix()] = hash_file(path)
+    return dict(sorted(out.items()))
+
+
+def code_digest(notebook: Path) -> str:
+    """The notebook, the package's code and the lock file: what every report depends on."""
+    parts = [hash_file(notebook)]
+    parts += [f"{p.name}:{hash_file(p)}" for p in sorted(PACKAGE_DIR.glob("*.py"))]
+    parts.append(hash_file(LOCK_FILE) if LOCK_FILE.exists() else "no uv.lock")
+    return _digest(*parts)
+
+
+def run_fingerprint(paths: Paths, options: Options) -> str:
+    """Everything the whole run depends on: data/ (not data/private), notebook, code, lock, options."""
+    notebook = options.notebook_path(paths)
+    data = hash_tree(paths.data, exclude=("private",))
+    chosen = {"councils": sorted(set(options.councils)), "years": sorted(set(options.years)),
+              "public": options.public, "notebook": str(notebook), "data": str(paths.data)}
+    return _digest(json.dumps(data, sort_keys=True), code_digest(notebook), json.dumps(chosen, sort_keys=True))
+
+
+def _council_rows(path: Path, council: str) -> str:
+    """The header and one council's rows of an output CSV, as text (first column is council)."""
+    if not path.exists():
+        return "missing"
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        return ""
+    col = rows[0].index("council") if "council" in rows[0] else 0
+    keep = [rows[0]] + [r for r in rows[1:] if len(r) > col and r[col] == council]
+    return json.dumps(keep)
+
+
+def report_fingerprint(paths: Paths, job: Job, parameters: dict, code: str) -> str:
+    """What one report depends on: code (notebook, package, lock), that council's rows of
+    metrics.csv, audit.csv and figures.csv, its configuration and published files, the
+    definitions, and the parameters. Another council's data changing does not change it."""
+    parts = [code, json.dumps(parameters, sort_keys=True)]
+    for table in (paths.metrics_csv, paths.audit_csv, paths.figures_csv):
+        parts.append(_council_rows(table, job.council))
+    config = paths.councils / f"{job.council}.toml"
+    parts.append(hash_file(config) if config.exists() else "no config")
+    parts.append(json.dumps(hash_tree(paths.published / job.council)))
+    parts.append(json.dumps(hash_tree(paths.definitions)))
+    parts.append(_council_rows(paths.sources_file, job.council))
+    return _digest(*parts)
+
+
+# --------------------------------------------------------------------------- the manifest
+
+def manifest_path(paths: Paths) -> Path:
+    return paths.outputs / MANIFEST
+
+
+def up_to_date(paths: Paths, fingerprint: str) -> bool:
+    """True when the last complete run had this fingerprint and all its outputs still exist."""
+    try:
+        manifest = json.loads(manifest_path(paths).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if manifest.get("fingerprint") != fingerprint:
+        return False
+    return all((paths.outputs / rel).exists() for rel in manifest.get("outputs", []))
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write to a temporary file beside `path`, then move it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        if isinstance(data, str):
+            temp.write_text(data, encoding="utf-8")
+        else:
+            temp.write_bytes(data)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def write_manifest(paths: Paths, fingerprint: str, outputs: list[str]) -> None:
+    write_atomic(manifest_path(paths), json.dumps({"fingerprint": fingerprint, "outputs": sorted(outputs)},
+                                                  indent=1) + "\n")
+
+
+# --------------------------------------------------------------------------- jobs
+
+def available_jobs(figures_csv: Path) -> list[Job]:
+    """Every council x year with at least one published figure (figures.csv), metric or not."""
+    jobs: set[Job] = set()
+    with open(figures_csv, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row.get("value", "") != "" or row.get("pct", "") != "":
+                jobs.add(Job(str(row["council"]), str(row["year"])))
+    return sorted(jobs)
+
+
+def select_jobs(jobs: list[Job], councils: list[str], years: list[str]) -> list[Job]:
+    """The jobs asked for with --council/--year; SelectionError names what exists."""
+    valid_councils = sorted({j.council for j in jobs})
+    valid_years = sorted({j.year for j in jobs})
+    unknown = [c for c in councils if c not in valid_councils]
+    if unknown:
+        raise SelectionError(f"unknown council {', '.join(unknown)}: councils with published figures are "
+                             f"{', '.join(valid_councils)}")
+    unknown = [y for y in years if y not in valid_years]
+    if unknown:
+        raise SelectionError(f"unknown year {', '.join(unknown)}: years with published figures are "
+                             f"{', '.join(valid_years)}")
+    chosen = [j for j in jobs if (not councils or j.council in councils) and (not years or j.year in years)]
+    if not chosen:
+        have = "; ".join(f"{c}: {', '.join(j.year for j in jobs if j.council == c)}" for c in valid_councils)
+        raise SelectionError(f"no published figures for {', '.join(councils)} in {', '.join(years)} "
+                             f"(years by council: {have})")
+    return chosen
+
+
+def check_councils(paths: Paths, councils: list[str]) -> None:
+    """Fail fast on a council with no configuration (before anything is started or computed)."""
+    known = sorted(p.stem for p in paths.councils.glob("*.toml"))
+    unknown = [c for c in councils if c not in known]
+    if unknown:
+        raise SelectionError(f"unknown council {', '.join(unknown)}: councils are {', '.join(known)}")
+
+
+def plain(value):
+    """numpy and pandas scalars to plain Python, so they cross into the notebook as literals."""
+    if hasattr(value, "item") and callable(value.item):
+        value = value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def job_parameters(paths: Paths, job: Job, public: bool) -> dict:
+    return {"council": str(plain(job.council)), "year": str(plain(job.year)),
+            "data_dir": str(paths.data), "outputs_dir": str(paths.outputs), "public": bool(plain(public))}
+
+
+def report_files(paths: Paths, job: Job) -> dict[str, Path]:
+    folder = paths.report_dir(job.council, job.year)
+    return {"dir": folder, "html": folder / REPORT_HTML, "ipynb": folder / REPORT_IPYNB,
+            "failed": folder / FAILED_IPYNB, "fingerprint": folder / FINGERPRINT}
+
+
+def is_current(paths: Paths, job: Job, fingerprint: str) -> bool:
+    files = report_files(paths, job)
+    try:
+        stored = files["fingerprint"].read_text(encoding="utf-8").strip()
+    except OSError:
+        return False
+    return stored == fingerprint and files["html"].exists() and files["ipynb"].exists()
+
+
+# --------------------------------------------------------------------------- one report (in a worker)
+
+# nbconvert's "lab" template links require.js, MathJax and mermaid from CDNs in <head>; a report
+# uses none of them, so they are left out and the file opens anywhere, offline included.
+TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+def make_exporter():
+    """An HTMLExporter for shared reports: inputs and prompts hidden, `remove_cell` cells removed,
+    images embedded, CSS inlined, no scripts loaded from elsewhere."""
+    import jinja2
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.remove_cell_tags = {"remove_cell"}
+    config.TagRemovePreprocessor.remove_input_tags = {"remove_input"}
+    config.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(config=config, template_name="lab",
+                            extra_loaders=[jinja2.DictLoader({"complaints_report.html.j2": TEMPLATE})],
+                            template_file="complaints_report.html.j2")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.embed_images = True
+    exporter.language_code = "en-GB"
+    exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
+    return exporter
+
+
+def export_html(nb, exporter, title: str) -> str:
+    body, _resources = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+_WORKER: dict = {}
+
+
+def init_worker(settings: dict) -> None:
+    """Once per worker process: import papermill and nbconvert, build the exporter, connect to
+    the fork server (if any)."""
+    from . import kernel
+    os.environ.update(kernel.jupyter_env())
+    import papermill  # noqa: F401
+    _WORKER["exporter"] = make_exporter()
+    client = None
+    if settings.get("fork_address"):
+        try:
+            client = kernel.ForkClient(settings["fork_address"])
+            client.hello  # noqa: B018 - wait until it is ready
+        except (OSError, RuntimeError):
+            client = None  # fall back to ordinary kernels
+    _WORKER["manager_class"] = kernel.manager_class(client)
+    _WORKER["settings"] = settings
+
+
+def _clear(*files: Path) -> None:
+    for f in files:
+        f.unlink(missing_ok=True)
+
+
+def _failed_before_running(notebook: Path, target: Path, error: str) -> None:
+    import nbformat
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+    except Exception:  # noqa: BLE001 - the notebook itself may be what is broken
+        nb = nbformat.v4.new_notebook()
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(f"**This report failed before any cell ran:** `{error}`"))
+    write_atomic(target, nbformat.writes(nb))
+
+
+def run_job(task: dict) -> dict:
+    """Execute and export one report. Returns {council, year, status, seconds, error}.
+
+    Success: report.ipynb, report.html and .fingerprint are replaced (each written to a temporary
+    file first), and any report.failed.ipynb from an earlier run is removed.
+    Failure: the executed notebook, with the traceback in the failing cell, is kept as
+    report.failed.ipynb; report.html, report.ipynb and .fingerprint are removed, so that nothing
+    claims a report that could not be built, and the next run tries it again.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+    from .kernel import KERNEL_NAME
+
+    start = time.perf_counter()
+    job = Job(task["council"], task["year"])
+    files = {k: Path(v) for k, v in task["files"].items()}
+    files["dir"].mkdir(parents=True, exist_ok=True)
+    temp_nb = files["dir"] / f".report.tmp-{os.getpid()}.ipynb"
+    temp_html = files["dir"] / f".{REPORT_HTML}.tmp-{os.getpid()}"
+    result = {"council": job.council, "year": job.year, "status": "built", "error": ""}
+    try:
+        try:
+            nb = papermill.execute_notebook(
+                task["notebook"], str(temp_nb), parameters=task["parameters"], kernel_name=KERNEL_NAME,
+                language="python", progress_bar=False, request_save_on_cell_execute=False,
+                cwd=str(Path(task["notebook"]).parent), kernel_manager_class=_WORKER["manager_class"])
+            temp_html.write_text(export_html(nb, _WORKER["exporter"], task["title"]), encoding="utf-8")
+        except PapermillExecutionError as exc:
+            result.update(status="failed", error=f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})")
+        except Exception as exc:  # noqa: BLE001 - a dead kernel or a broken notebook fails this report only
+            result.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+        if result["status"] == "failed":
+            _clear(files["html"], files["ipynb"], files["fingerprint"], temp_html)
+            if temp_nb.exists():
+                os.replace(temp_nb, files["failed"])
+            else:  # nothing ran (no kernel, say): keep the notebook with the error on top
+                _failed_before_running(Path(task["notebook"]), files["failed"], result["error"])
+        else:
+            os.replace(temp_nb, files["ipynb"])
+            os.replace(temp_html, files["html"])
+            _clear(files["failed"])
+            write_atomic(files["fingerprint"], task["fingerprint"] + "\n")
+    finally:
+        _clear(temp_nb, temp_html)
+    result["seconds"] = time.perf_counter() - start
+    return result
+
+
+def _noop() -> int:
+    return os.getpid()
+
+
+# --------------------------------------------------------------------------- the batch
+
+@dataclass
+class Batch:
+    """The reports part of `complaints reports`, started before the metrics are computed."""
+
+    paths: Paths
+    options: Options
+    pool: object = None
+    fork_server: object = None
+
+    def start(self) -> None:
+        """Start the fork server and the workers now, so their imports overlap the metrics."""
+        from concurrent.futures import ProcessPoolExecutor
+        import multiprocessing
+
+        from . import kernel
+        kernel.install_kernelspec()
+        notebook = self.options.notebook_path(self.paths)
+        if self.options.kernel == "preloaded" and kernel.fork_supported():
+            try:
+                preload = list(kernel.BASE_PRELOAD if self.options.preload is None else self.options.preload)
+                preload += kernel.notebook_imports(notebook)
+                self.fork_server = kernel.KernelForkServer(preload, cwd=notebook.parent)
+            except (OSError, ValueError):
+                self.fork_server = None
+        settings = {"fork_address": getattr(self.fork_server, "address", None)}
+        workers = self.options.jobs or os.cpu_count() or 1
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=init_worker, initargs=(settings,))
+        for _ in range(workers):
+            self.pool.submit(_noop)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        if self.fork_server is not None:
+            self.fork_server.close()
+            self.fork_server = None
+
+    def run(self, jobs: list[Job]) -> list[Outcome]:
+        """Run (or skip) every job; never raises for a failing report."""
+        from concurrent.futures import as_completed
+
+        from tqdm import tqdm
+
+        notebook = self.options.notebook_path(self.paths)
+        code = code_digest(notebook)
+        outcomes: list[Outcome] = []
+        tasks = []
+        for job in jobs:
+            parameters = job_parameters(self.paths, job, self.options.public)
+            fingerprint = report_fingerprint(self.paths, job, parameters, code)
+            if not self.options.force and is_current(self.paths, job, fingerprint):
+                outcomes.append(Outcome(job, "skipped"))
+                continue
+            files = {k: str(v) for k, v in report_files(self.paths, job).items()}
+            tasks.append({"council": job.council, "year": job.year, "notebook": str(notebook),
+                          "parameters": parameters, "fingerprint": fingerprint, "files": files,
+                          "title": f"Complaints to children's services: {job.council}, {job.year}"})
+        if tasks:
+            if self.pool is None:
+                self.start()
+            futures = {self.pool.submit(run_job, t): t for t in tasks}
+            bar = tqdm(total=len(tasks), unit="report", file=sys.stderr,
+                       disable=None if self.options.progress else True)
+            for future in as_completed(futures):
+                task = futures[future]
+                job = Job(task["council"], task["year"])
+                try:
+                    r = future.result()
+                    outcomes.append(Outcome(job, r["status"], r["seconds"], r["error"]))
+                except Exception as exc:  # noqa: BLE001 - a worker that died
+                    outcomes.append(Outcome(job, "failed", 0.0, f"{type(exc).__name__}: {exc}"))
+                bar.set_postfix_str(job.name, refresh=False)
+                bar.update()
+            bar.close()
+        return sorted(outcomes, key=lambda o: o.job)
+
+
+def expected_outputs(paths: Paths, jobs: list[Job]) -> list[str]:
+    files = ["metrics.csv", "audit.csv", "figures.csv", "index.html"]
+    for job in jobs:
+        for key in ("html", "ipynb", "fingerprint"):
+            files.append(report_files(paths, job)[key].relative_to(paths.outputs).as_posix())
+    return files
+
+
+def summary(outcomes: list[Outcome], seconds: float, paths: Paths) -> tuple[str, int]:
+    """The closing lines and the exit status: 1 if any report failed."""
+    count = {s: sum(o.status == s for o in outcomes) for s in ("built", "skipped", "failed")}
+    lines = [f"reports: {count['built']} built, {count['skipped']} unchanged (skipped), "
+             f"{count['failed']} failed, in {seconds:.1f} s; index: {paths.outputs / 'index.html'}"]
+    for o in outcomes:
+        if o.status == "failed":
+            kept = report_files(paths, o.job)["failed"]
+            where = f"; executed notebook kept in {kept}" if kept.exists() else ""
+            lines.append(f"FAILED {o.job.name}: {o.error}{where}")
+    return "\n".join(lines), (1 if count["failed"] else 0)
+
+
+def run_reports(paths: Paths, options: Options, out=None) -> int:
+    """`complaints reports`: metrics, audit, every report and the index. Returns the exit status."""
+    out = out or sys.stdout
+    start = time.perf_counter()
+    fingerprint = run_fingerprint(paths, options)
+    if not options.force and up_to_date(paths, fingerprint):
+        print(f"outputs are up to date ({paths.outputs}); nothing to do", file=out)
+        return 0
+    check_councils(paths, options.councils)
+    manifest_path(paths).unlink(missing_ok=True)
+    batch = Batch(paths, options)
+    batch.start()
+    try:
+        from .pipeline import compute, write_results
+        results = compute(paths)
+        write_results(results, paths)
+        print(f"wrote {paths.metrics_csv} ({len(results.metrics)} rows), {paths.audit_csv} "
+              f"({len(results.audit)} rows) and {paths.figures_csv}", file=out)
+        every = available_jobs(paths.figures_csv)
+        jobs = select_jobs(every, options.councils, options.years)
+        outcomes = batch.run(jobs)
+    finally:
+        batch.close()
+    from .index_page import write_index
+    write_index(paths, every)
+    text, status = summary(outcomes, time.perf_counter() - start, paths)
+    print(text, file=out)
+    if status == 0:
+        write_manifest(paths, fingerprint, expected_outputs(paths, jobs))
+    return status

@@ -1,0 +1,180 @@
+"""`python -m complaints.bench` (make bench): how fast `complaints reports` is, against the plain way.
+
+On the project's data, into temporary output folders (never the real outputs/), it measures:
+- baseline: a plain loop that, for each report in turn, runs the papermill command line and then
+  `jupyter nbconvert --to html --no-input` (both from the environment's bin/, as subprocesses);
+- candidate, cold: `complaints reports --force` as a subprocess on an empty outputs folder (this
+  includes computing metrics.csv, audit.csv and figures.csv, which the loop is given for free);
+- candidate, warm: `complaints reports` again with nothing changed, directly and through
+  `uv run --frozen --no-sync` as `make reports` runs it.
+
+Every phase runs as a child of a small wrapper that reports its wall time and the peak resident
+memory of its largest process (getrusage of the children). Phases are measured under two
+conditions: the environment as it is, and with Python's bytecode cache enabled (in a temporary
+PYTHONPYCACHEPREFIX, warmed first), which is what a machine that has run the project before
+looks like; a session with PYTHONDONTWRITEBYTECODE set compiles every module on every start.
+
+Targets (reported, never asserted): cold batch at least 3x faster than the loop; warm rerun
+under 3 seconds. Results: outputs/bench.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .paths import ROOT, default_paths
+
+BIN = Path(sys.executable).parent
+TARGET_RATIO = 3.0
+TARGET_WARM_SECONDS = 3.0
+
+WRAPPER = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.call(sys.argv[2:], stdout=subprocess.DEVNULL if sys.argv[1] == "quiet" else None)
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+print(json.dumps({"seconds": seconds, "peak_rss_mb": round(peak / 1024, 1), "returncode": code}), file=sys.stderr)
+"""
+
+
+def measure(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> dict:
+    """Run cmd under the wrapper; its wall time and the peak RSS of its largest process."""
+    done = subprocess.run([sys.executable, "-c", WRAPPER, "quiet", *cmd], env=env, cwd=cwd,
+                          stderr=subprocess.PIPE, text=True)
+    last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "{}"
+    try:
+        result = json.loads(last)
+    except ValueError:
+        result = {"seconds": None, "peak_rss_mb": None, "returncode": done.returncode}
+    if result.get("returncode"):
+        result["stderr_tail"] = done.stderr[-2000:]
+    return result
+
+
+def uv_command() -> list[str] | None:
+    uv = shutil.which("uv") or (str(ROOT / ".tools" / "bin" / "uv") if (ROOT / ".tools" / "bin" / "uv").exists() else None)
+    return [uv, "run", "--frozen", "--no-sync"] if uv else None
+
+
+def loop(jobs_file: str, data: str, outputs: str, notebook: str) -> int:
+    """The baseline: papermill and nbconvert command lines, one report after another."""
+    jobs = json.loads(Path(jobs_file).read_text())
+    failures = 0
+    for council, year in jobs:
+        folder = Path(outputs) / council / year
+        folder.mkdir(parents=True, exist_ok=True)
+        out = folder / "report.ipynb"
+        code = subprocess.call([str(BIN / "papermill"), notebook, str(out), "-p", "council", council,
+                                "-p", "year", year, "-p", "data_dir", data, "-p", "outputs_dir", outputs,
+                                "-k", "complaints", "--cwd", str(Path(notebook).parent), "--no-progress-bar"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        code = code or subprocess.call([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        failures += bool(code)
+    return 1 if failures else 0
+
+
+def run_condition(name: str, env: dict[str, str], data: Path, notebook: Path, work: Path, warm_up: bool) -> dict:
+    from .batch import available_jobs
+    from .kernel import install_kernelspec, jupyter_env
+
+    install_kernelspec()
+    work.mkdir(parents=True, exist_ok=True)
+    env = jupyter_env(env)
+    reports = [str(BIN / "complaints"), "reports", "--data", str(data)]
+    if warm_up:  # fill the bytecode cache: one batch, one papermill and one nbconvert call
+        subprocess.run([*reports, "--outputs", str(work / "warm-up"), "--force", "--year", "2023-24"], env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--help"], env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        subprocess.run([str(BIN / "papermill"), "--help"], env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    batch_out, loop_out = work / f"{name}-batch", work / f"{name}-loop"
+    result: dict = {}
+    print(f"[{name}] cold batch: complaints reports --force ...", file=sys.stderr)
+    result["batch_cold"] = measure([*reports, "--outputs", str(batch_out), "--force"], env)
+    jobs = [[j.council, j.year] for j in available_jobs(batch_out / "figures.csv")]
+    result["reports"] = len(jobs)
+    print(f"[{name}] warm rerun: complaints reports (nothing changed) ...", file=sys.stderr)
+    result["warm"] = measure([*reports, "--outputs", str(batch_out)], env)
+    uv = uv_command()
+    if uv:
+        result["warm_uv_run"] = measure([*uv, "complaints", "reports", "--data", str(data), "--outputs", str(batch_out)],
+                                        env, cwd=ROOT)
+    print(f"[{name}] metrics only: complaints metrics ...", file=sys.stderr)
+    result["metrics_only"] = measure([str(BIN / "complaints"), "metrics", "--data", str(data), "--outputs",
+                                      str(loop_out)], env)
+    jobs_file = work / "jobs.json"
+    jobs_file.write_text(json.dumps(jobs))
+    print(f"[{name}] baseline: papermill + nbconvert command lines for {len(jobs)} reports ...", file=sys.stderr)
+    result["loop"] = measure([sys.executable, "-m", "complaints.bench", "--loop", str(jobs_file), str(data),
+                              str(loop_out), str(notebook)], env)
+    loop_s, batch_s = result["loop"]["seconds"], result["batch_cold"]["seconds"]
+    if loop_s and batch_s:
+        result["ratio_loop_over_batch"] = round(loop_s / batch_s, 2)
+        result["ratio_loop_plus_metrics_over_batch"] = round((loop_s + result["metrics_only"]["seconds"]) / batch_s, 2)
+    result["meets_targets"] = {
+        "cold_ratio_at_least_3x": bool(result.get("ratio_loop_over_batch", 0) >= TARGET_RATIO),
+        "warm_under_3s": ((result.get("warm_uv_run") or result["warm"]).get("seconds") or 99) < TARGET_WARM_SECONDS,
+    }
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m complaints.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--conditions", nargs="+", choices=("as-is", "bytecode-cached"),
+                        default=["as-is", "bytecode-cached"], help="which conditions to measure (default: both)")
+    parser.add_argument("--output", help="where to write the figures (default: outputs/bench.json)")
+    parser.add_argument("--loop", nargs=4, help=argparse.SUPPRESS)  # the baseline, run as a child
+    args = parser.parse_args(argv)
+    if args.loop:
+        return loop(*args.loop)
+
+    paths = default_paths()
+    notebook = paths.council_notebook
+    figures: dict = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE", "")},
+        "targets": {"cold_batch_vs_loop_ratio_at_least": TARGET_RATIO, "warm_rerun_seconds_under": TARGET_WARM_SECONDS},
+        "what": {"loop": "papermill CLI then jupyter nbconvert --to html --no-input, per report, sequentially "
+                         "(metrics.csv given)",
+                 "batch_cold": "complaints reports --force on an empty outputs folder (includes computing metrics)",
+                 "warm": "complaints reports with nothing changed", "warm_uv_run": "the same through uv run",
+                 "peak_rss_mb": "peak resident memory of the largest single process of the phase"},
+        "conditions": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="complaints-bench-") as tmp:
+        work = Path(tmp)
+        for condition in args.conditions:
+            env = dict(os.environ)
+            if condition == "bytecode-cached":
+                env.pop("PYTHONDONTWRITEBYTECODE", None)
+                env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+            figures["conditions"][condition] = run_condition(condition, env, paths.data, notebook, work / condition,
+                                                             warm_up=condition == "bytecode-cached")
+    target = Path(args.output) if args.output else paths.outputs / "bench.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    for condition, r in figures["conditions"].items():
+        warm_uv = r.get("warm_uv_run", {}).get("seconds")
+        print(f"{condition}: {r['reports']} reports; loop {r['loop']['seconds']:.1f} s "
+              f"(peak {r['loop']['peak_rss_mb']} MB), cold batch {r['batch_cold']['seconds']:.1f} s "
+              f"(peak {r['batch_cold']['peak_rss_mb']} MB), ratio {r.get('ratio_loop_over_batch')}x; "
+              f"warm rerun {r['warm']['seconds']:.2f} s" + (f", through uv run {warm_uv:.2f} s" if warm_uv else ""))
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
