@@ -203,7 +203,6 @@ class Report:
         if rows.empty:
             return ""
         self.shown_measures.add(measure)
-        base = rows["pct_of"].dropna()
         table = pd.DataFrame({
             "Category": rows["category"],
             "Number": [self.count_text(v) for v in rows["value"]],
@@ -220,7 +219,6 @@ class Report:
             drawn = charts.shares_chart(shares, f"{heading}, {self.name} {self.year}", heading)
             if drawn is not None:
                 out.append(charts.chart_html(drawn))
-        del base
         return "".join(out)
 
     def parts_block(self, heading: str, measures: list[str]) -> str:
