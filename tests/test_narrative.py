@@ -12,8 +12,6 @@ import re
 from pathlib import Path
 
 import numpy as np
-
-
 import pandas as pd
 import pytest
 from hypothesis import assume, given, settings
