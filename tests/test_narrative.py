@@ -27,7 +27,7 @@ from complaints.narrative import (
     trace_attr,
     verdict_phrase,
 )
-from complaints.paths import ROOT, default_paths
+from complaints.paths import default_paths
 
 NAN = float("nan")
 TOO_FEW = "too few to conclude from"
