@@ -32,7 +32,7 @@ def _figure(index: dict, council: str, year: str, measure: str) -> pd.Series | N
     return index.get((council, year, measure, ""))
 
 
-def metric_value(figs: dict, council, year: str, metric: pd.Series) -> dict | None:
+def metric_value(figs: dict, council, year: str, metric: pd.Series, source: str = "published") -> dict | None:
     """The value of one metric for one council-year, or None when the council doesn't publish it."""
     kind = metric["kind"]
     num = _figure(figs, council.id, year, metric["numerator"])
@@ -40,7 +40,7 @@ def metric_value(figs: dict, council, year: str, metric: pd.Series) -> dict | No
         return None
     den_measure = council.denominator(metric["metric"], metric["denominator"]) if metric["denominator"] else ""
     den = _figure(figs, council.id, year, den_measure) if den_measure else None
-    row = dict(council=council.id, year=year, metric=metric["metric"], kind=kind, source="published",
+    row = dict(council=council.id, year=year, metric=metric["metric"], kind=kind, source=source,
                numerator_measure=metric["numerator"], denominator_measure=den_measure,
                numerator_basis=num["basis"] or "", contested=bool(num["contested"]) or bool(den is not None and den["contested"]),
                note="")
@@ -131,8 +131,12 @@ def verdict(change: float, q_value: float) -> str:
     return "no_evidence_of_change"
 
 
-def compute_metrics(figures: pd.DataFrame, defs: Definitions) -> pd.DataFrame:
-    """Every metric for every council-year that has figures, with year-on-year statistics."""
+def compute_metrics(figures: pd.DataFrame, defs: Definitions, source: str = "published") -> pd.DataFrame:
+    """Every metric for every council-year that has figures, with year-on-year statistics.
+
+    `source` labels the rows: `published` for figures from council documents, `records` for
+    figures aggregated from complaint extracts. Years are compared only within one source.
+    """
     figs = {tuple(r[k] for k in KEY): r for _, r in figures.iterrows()}
     rows = []
     values: dict[tuple, dict] = {}
@@ -140,7 +144,7 @@ def compute_metrics(figures: pd.DataFrame, defs: Definitions) -> pd.DataFrame:
         years = sorted(figures.loc[figures["council"] == council_id, "year"].unique())
         for year in years:
             for _, metric in defs.metrics.iterrows():
-                row = metric_value(figs, council, year, metric)
+                row = metric_value(figs, council, year, metric, source)
                 if row is not None:
                     values[(council_id, year, metric["metric"])] = row
     for (council_id, year, metric_id), row in values.items():
