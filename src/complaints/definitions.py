@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,8 @@ class Council:
     notes: tuple[str, ...]
     complaints_team: str = ""
     reporting_body: str = ""
+    events: tuple[dict, ...] = ()  # process changes: {date, description, target_days}
+    records: dict = field(default_factory=dict)  # how the council's complaints export maps onto the schema
 
     def denominator(self, metric: str, default: str) -> str:
         return self.denominators.get(metric, default)
@@ -130,6 +133,12 @@ def load_council(path: Path, paths: Paths, measures: pd.DataFrame, metrics: pd.D
             problems.append(Problem(name, None, f"denominators.{metric}", f"'{metric}' is not a known metric"))
         if measure not in measures.index:
             problems.append(Problem(name, None, f"denominators.{metric}", f"'{measure}' is not a known measure"))
+    events = raw.get("events", [])
+    for i, event in enumerate(events):
+        try:
+            date.fromisoformat(str(event.get("date", "")))
+        except ValueError:
+            problems.append(Problem(name, None, f"events[{i}].date", f"{event.get('date')!r} is not a date written like 2020-08-18"))
     if problems:
         return None, problems
     council = Council(
@@ -139,6 +148,7 @@ def load_council(path: Path, paths: Paths, measures: pd.DataFrame, metrics: pd.D
         denominators=dict(denominators), vocabulary=dict(raw.get("vocabulary", {})),
         notes=tuple(raw.get("notes", ())), complaints_team=str(raw.get("complaints_team", "")),
         reporting_body=str(raw.get("reporting_body", "")),
+        events=tuple(events), records=dict(raw.get("records", {})),
     )
     return council, []
 

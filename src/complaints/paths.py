@@ -59,6 +59,30 @@ class Paths:
         return self.outputs / "figures.csv"
 
     @property
+    def monthly_csv(self) -> Path:
+        return self.outputs / "monthly.csv"
+
+    @property
+    def changes_csv(self) -> Path:
+        return self.outputs / "changes.csv"
+
+    @property
+    def record_files_csv(self) -> Path:
+        return self.outputs / "records_files.csv"
+
+    @property
+    def set_aside_dir(self) -> Path:
+        return self.outputs / "records_set_aside"
+
+    @property
+    def records(self) -> Path:
+        return self.data / "records"
+
+    @property
+    def private(self) -> Path:
+        return self.data / "private"
+
+    @property
     def notebooks(self) -> Path:
         return ROOT / "notebooks"
 

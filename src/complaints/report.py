@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, narrative
+from . import charts, narrative, spc
+from .stats import wilson_ci as stats_wilson
 from .definitions import Council, Definitions, load_definitions
 from .paths import ROOT, Paths, default_paths
 from .published import load_learning, published_files
 
 SECTIONS = ["title", "headlines", "volumes", "outcomes", "timeliness", "feedback", "themes", "learning",
-            "audit", "other", "methods", "provenance"]
+            "records", "audit", "other", "methods", "provenance"]
 
 HEADLINE_METRICS = ["complaints_received", "statutory_received", "corporate_received", "council_complaint_contacts",
                     "csc_complaint_contacts", "statutory_upheld_any_rate", "statutory_upheld_unsplit_rate",
@@ -124,6 +125,12 @@ class Report:
     learning: pd.DataFrame  # this council
     public: bool = False
     suppress_below: int = 0
+    source: str = "published"  # what the main sections are built from: published figures or records
+    records_metrics: pd.DataFrame = field(default_factory=pd.DataFrame)  # this council, source = records
+    records_figures: pd.DataFrame = field(default_factory=pd.DataFrame)  # this council, basis = records
+    monthly: pd.DataFrame = field(default_factory=pd.DataFrame)  # outputs/monthly.csv, this council
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # outputs/changes.csv, this council
+    record_files: pd.DataFrame = field(default_factory=pd.DataFrame)  # outputs/records_files.csv, this council
     shown_measures: set = field(default_factory=set)
 
     # ------------------------------------------------------------------ lookups
@@ -247,12 +254,27 @@ class Report:
         return "".join(out)
 
     # ------------------------------------------------------------------ sections
+    @property
+    def synthetic(self) -> bool:
+        files = self.record_files[self.record_files["year"] == self.year] if len(self.record_files) else self.record_files
+        return bool(len(files)) and bool(files["synthetic"].astype(str).eq("True").any())
+
     def s_title(self) -> str:
         start = int(self.year[:4])
+        period = f"the year 1 April {start} to 31 March {start + 1}"
+        banner = ""
+        if self.synthetic:
+            banner = ('<p role="note" style="border:3px solid #D55E00;padding:0.5rem 0.75rem;font-weight:bold">'
+                      "Part of this report is built from SYNTHETIC complaint records: generated to match the figures the "
+                      "council published, to show what record-level data adds. They are not real complaints.</p>")
+        if self.source == "records":
+            lede = (f"Figures computed from {esc(self.council.name)}'s complaint records for {period}: the council "
+                    "published no figures for this year.")
+        else:
+            lede = f"Figures that {esc(self.council.name)} published for {period}."
         return STYLE + _section(
-            f"<h1>Complaints to children's services: {esc(self.council.name)}, {esc(self.year)}</h1>"
-            f"<p>Figures that {esc(self.council.name)} published for the year 1 April {start} to 31 March {start + 1}, "
-            "with a test of each change from the year before. Every number in the text is a row of "
+            f"<h1>Complaints to children's services: {esc(self.council.name)}, {esc(self.year)}</h1>" + banner
+            + f"<p>{lede} Each change from the year before is tested. Every number in the text is a row of "
             "<code>metrics.csv</code>; breakdowns come from <code>figures.csv</code>. "
             "The last sections say where the figures come from and where the council's documents disagree with themselves.</p>")
 
@@ -379,6 +401,122 @@ class Report:
             body.append(_table(table, f"Learning actions published by {self.name} for {self.year}"))
         return _section("".join(body))
 
+    # ------------------------------------------------------------------ records
+    def records_row(self, metric: str) -> pd.Series | None:
+        m = self.records_metrics
+        rows = m[(m["year"] == self.year) & (m["metric"] == metric)] if len(m) else m
+        return rows.iloc[0] if len(rows) else None
+
+    def agreement_table(self) -> tuple[str, int, int]:
+        """Published against records for every metric both give for this year: (html, compared, disagreeing)."""
+        rows = []
+        for metric in self.defs.metrics.index:
+            pub = self.published_row(metric)
+            rec = self.records_row(metric)
+            if pub is None or rec is None or pd.isna(pub["value"]) or pd.isna(rec["value"]):
+                continue
+            if pd.notna(pub["numerator"]) and pd.notna(rec["numerator"]):
+                agree = pub["numerator"] == rec["numerator"] and (pd.isna(pub["denominator"]) or pub["denominator"] == rec["denominator"])
+            else:  # only a published percentage: agree when the records show it the same way, rounded
+                agree = round(100 * pub["value"]) == round(100 * rec["value"])
+            rows.append({"Measure": self.label(metric),
+                         "Published": narrative.format_value(pub["value"], pub["kind"]),
+                         "From the records": narrative.format_value(rec["value"], rec["kind"]),
+                         "Agree": "yes" if agree else "no"})
+        if not rows:
+            return "", 0, 0
+        frame = pd.DataFrame(rows)
+        return (_table(frame, f"Published figures against the records, {self.name} {self.year}"),
+                len(frame), int((frame["Agree"] == "no").sum()))
+
+    def published_row(self, metric: str) -> pd.Series | None:
+        return self.row(metric) if self.source == "published" else None
+
+    def s_records(self) -> str:
+        body = ["<h2>What the complaint records add</h2>"]
+        files = self.record_files[self.record_files["year"] == self.year] if len(self.record_files) else self.record_files
+        has_metrics = len(self.records_metrics) and (self.records_metrics["year"] == self.year).any()
+        if not len(files) and not has_metrics:
+            body.append(_none(f"No complaint records are loaded for {self.name} {self.year}: this report uses published figures only."))
+            return _section("".join(body))
+        described = ", ".join(f"{f} ({int(n):,} rows)" for f, n in zip(files["file"], files["rows"]))
+        set_aside = int(pd.to_numeric(files["set_aside"], errors="coerce").fillna(0).sum()) if len(files) else 0
+        body.append(f"<p>Record-level extracts used: {esc(described)}. "
+                    + (f"{set_aside:,} invalid rows were set aside with their reasons (see <code>outputs/records_set_aside/</code>); "
+                       "the figures below leave them out.</p>" if set_aside else "No row was set aside as invalid.</p>"))
+        if self.source == "published":
+            table, compared, disagree = self.agreement_table()
+            if compared:
+                verdict = ("The records agree with every published figure they can be compared with." if not disagree else
+                           f"The records disagree with {disagree} of the {compared} published figures they can be compared with.")
+                body += [f"<p>{esc(verdict)}</p>", table]
+        # monthly timeliness (SPC), over every month the records cover
+        monthly = self.monthly[self.monthly["procedure"] == "all"] if len(self.monthly) else self.monthly
+        if len(monthly) >= 2:
+            frame = pd.DataFrame({"month": pd.to_datetime(monthly["month"] + "-01"), "responded": monthly["responded"],
+                                  "within": monthly["within_20wd"]})
+            frame["proportion"] = frame["within"] / frame["responded"].where(frame["responded"] > 0)
+            chart = spc.p_chart(frame)
+            flags = spc.run_rules(chart)
+            drawn = spc.spc_chart(chart, flags, f"{self.name}: stage 1 complaints answered within 20 working days, by month",
+                                  "Answered within 20 working days")
+            body.append("<h3>Month by month: answered within 20 working days</h3>")
+            body.append("<p>A statistical process control chart (NHS England's &lsquo;Making Data Count&rsquo; rules): "
+                        "months outside the limits, or runs of seven above or below the average, are signals worth "
+                        "looking into; the rest is ordinary variation.</p>")
+            signals = spc.describe_signals(flags, chart["month"], what="the share answered within 20 working days")
+            body.append("".join(f"<p>{esc(t)}</p>" for t in signals) or "<p>No month shows a signal: the variation is what a stable process produces.</p>")
+            if drawn is not None:
+                body.append(charts.chart_html(drawn))
+        # before and after a process change in this year
+        changes = self.changes[self.changes["date"].map(financial_year) == self.year] if len(self.changes) else self.changes
+        for _, change in changes.iterrows():
+            body.append(f"<h3>Before and after {esc(change['description'] or 'the process change')} ({esc(change['date'])})</h3>"
+                        f"<p>{esc(change['sentence'])}</p>")
+        # themes, teams, reasons for delay, who complained and how, from the records
+        blocks = []
+        for measure, heading in [("overdue_reason", "Reasons for late responses"),
+                                 ("statutory_complainant_type", "Who made statutory complaints"),
+                                 ("statutory_channel", "How statutory complaints were made"),
+                                 ("statutory_issues", "Issues raised in statutory complaints"),
+                                 ("corporate_issues", "Issues raised in corporate complaints")]:
+            blocks.append(self.records_breakdown(measure, heading))
+        blocks.append(self.upheld_by_team())
+        body += [b for b in blocks if b]
+        return _section("".join(body))
+
+    def records_breakdown(self, measure: str, heading: str) -> str:
+        f = self.records_figures
+        rows = f[(f["year"] == self.year) & (f["measure"] == measure) & (f["category"] != "")] if len(f) else f
+        if rows.empty:
+            return ""
+        rows = rows.sort_values("value", ascending=False)
+        total = rows["value"].sum()
+        table = pd.DataFrame({"Category": rows["category"], "Number": [self.count_text(v) for v in rows["value"]],
+                              "Share": [f"{100 * v / total:.0f}%" for v in rows["value"]]})
+        return f"<h3>{esc(heading)} (records)</h3>" + _table(table, f"{heading}, {self.name} {self.year}, from the records", numeric=("Number", "Share"))
+
+    def upheld_by_team(self) -> str:
+        f = self.records_figures
+        if not len(f):
+            return ""
+        mine = f[f["year"] == self.year]
+        received = mine[mine["measure"] == "statutory_received_by_team"].set_index("category")["value"]
+        upheld = mine[mine["measure"] == "statutory_upheld_by_team"].set_index("category")["value"]
+        if received.empty:
+            return ""
+        rows = []
+        for team, n in received.sort_values(ascending=False).items():
+            k = float(upheld.get(team, 0))
+            low, high = stats_wilson(int(k), int(n))
+            rows.append({"Team": team, "Complaints": self.count_text(n), "Upheld in whole or part": self.count_text(k),
+                         "Upheld share": f"{100 * k / n:.0f}%" if n else "", "95% interval": f"{100 * low:.0f}% to {100 * high:.0f}%"})
+        return ("<h3>Upheld statutory complaints by team (records)</h3>"
+                "<p>A complaint that names several teams counts once for each. Teams with few complaints have wide intervals: "
+                "their shares are not evidence of a difference.</p>"
+                + _table(pd.DataFrame(rows), f"Statutory complaints upheld by team, {self.name} {self.year}, from the records",
+                         numeric=("Complaints", "Upheld in whole or part", "Upheld share")))
+
     def audit_problems(self) -> pd.DataFrame:
         a = self.audit
         return a[(a["year"] == self.year) & a["verdict"].isin(["mismatch", "contradiction"])]
@@ -493,6 +631,20 @@ class Report:
         display(HTML(self.section(name)))
 
 
+def financial_year(day: str) -> str:
+    """The financial year (April to March) of a date written like 2020-08-18."""
+    stamp = pd.Timestamp(day)
+    start = stamp.year if stamp.month >= 4 else stamp.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _read_optional(path: Path, council: str, **kw) -> pd.DataFrame:
+    if not path.exists():
+        return pd.DataFrame()
+    frame = pd.read_csv(path, **kw)
+    return frame[frame["council"] == council].reset_index(drop=True) if len(frame) else frame
+
+
 def git_commit() -> str:
     try:
         out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10)
@@ -518,6 +670,20 @@ def load_report(council: str, year: str, data_dir: str = "", outputs_dir: str = 
     figures["category"] = figures["category"].fillna("")
     learning = load_learning(paths, defs)
     mine = lambda frame: frame[frame["council"] == council].reset_index(drop=True)
-    return Report(council=defs.councils[council], year=year, defs=defs, paths=paths, metrics=mine(metrics),
-                  audit=mine(audit), figures=mine(figures), learning=mine(learning), public=bool(public),
-                  suppress_below=int(suppress_below) if public else 0)
+    metrics, figures = mine(metrics), mine(figures)
+    from_records = figures["basis"] == "records"
+    published_metrics = metrics[metrics["source"] == "published"]
+    has_published = ((published_metrics["year"] == year).any()
+                     or (figures.loc[~from_records, "year"] == year).any())
+    source = "published" if has_published else "records"
+    return Report(council=defs.councils[council], year=year, defs=defs, paths=paths,
+                  metrics=metrics[metrics["source"] == source].reset_index(drop=True),
+                  audit=mine(audit),
+                  figures=figures[from_records == (source == "records")].reset_index(drop=True),
+                  learning=mine(learning), public=bool(public), suppress_below=int(suppress_below) if public else 0,
+                  source=source,
+                  records_metrics=metrics[metrics["source"] == "records"].reset_index(drop=True),
+                  records_figures=figures[from_records].reset_index(drop=True),
+                  monthly=_read_optional(paths.monthly_csv, council, dtype={"month": str}),
+                  changes=_read_optional(paths.changes_csv, council, dtype={"date": str}, keep_default_na=False),
+                  record_files=_read_optional(paths.record_files_csv, council, dtype={"year": str}))

@@ -1,0 +1,57 @@
+"""Aggregates of record-level complaints that reports may show: nothing here identifies anyone.
+
+The report notebooks never read complaint records. The main job turns them into
+- outputs/monthly.csv: per council, procedure and month of receipt, how many complaints were
+  received and answered, and how many within 10 and 20 working days (for the SPC charts);
+- outputs/changes.csv: for each process change in a council's configuration ([[events]]), the
+  share answered within 20 working days before and after it (complaints.spc.before_after).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from . import spc
+from .definitions import Definitions
+
+MONTHLY_COLUMNS = ["council", "procedure", "month", "received", "responded", "within_10wd", "within_20wd"]
+CHANGE_COLUMNS = ["council", "date", "description", "target_days", "n_before", "k_before", "p_before",
+                  "ci_low_before", "ci_high_before", "n_after", "k_after", "p_after", "ci_low_after",
+                  "ci_high_after", "difference", "diff_ci_low", "diff_ci_high", "p_value", "test",
+                  "too_few", "significant", "sentence", "synthetic"]
+
+
+def _stage1(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["stage"].astype(int) == 1]
+
+
+def monthly(frame: pd.DataFrame) -> pd.DataFrame:
+    """Monthly timeliness of stage 1 responses per council, for each procedure and for all."""
+    if frame.empty:
+        return pd.DataFrame(columns=MONTHLY_COLUMNS)
+    out = []
+    first = _stage1(frame)
+    for council, rows in first.groupby("council", sort=True):
+        for procedure, part in [("all", rows), *rows.groupby("procedure", sort=True)]:
+            m10 = spc.monthly_timeliness(part, target_days=10)
+            m20 = spc.monthly_timeliness(part, target_days=20)
+            out.append(pd.DataFrame({
+                "council": council, "procedure": procedure, "month": m20["month"].dt.strftime("%Y-%m"),
+                "received": m20["received"], "responded": m20["responded"],
+                "within_10wd": m10["within"].to_numpy(), "within_20wd": m20["within"]}))
+    return pd.concat(out, ignore_index=True)[MONTHLY_COLUMNS]
+
+
+def process_changes(frame: pd.DataFrame, defs: Definitions) -> pd.DataFrame:
+    """Before/after comparisons for every process change configured for a council with records."""
+    rows = []
+    for council_id, council in sorted(defs.councils.items()):
+        mine = _stage1(frame[frame["council"] == council_id]) if not frame.empty else frame
+        for event in council.events:
+            date = pd.Timestamp(event["date"])
+            if mine.empty or not (mine["received"].min() < date <= mine["received"].max()):
+                continue  # the records don't span the change
+            result = spc.before_after(mine, date, target_days=int(event.get("target_days", 20)))
+            files = mine["file"].astype(str) if "file" in mine.columns else pd.Series(dtype=str)
+            rows.append(dict(result, council=council_id, date=str(date.date()), description=event.get("description", ""),
+                             synthetic=bool(files.str.contains("synthetic").any())))
+    return pd.DataFrame(rows).reindex(columns=CHANGE_COLUMNS)
