@@ -67,6 +67,7 @@ class Options:
     jobs: int = 0  # worker processes; 0: one per CPU
     force: bool = False
     public: bool = False
+    set_aside: bool = False  # invalid record rows set aside into outputs/records_set_aside/ instead of stopping
     notebook: Path | None = None  # default: the project's council report
     kernel: str = "preloaded"  # or "fresh": an ordinary kernel process per report
     progress: bool = True
@@ -120,11 +121,13 @@ def code_digest(notebook: Path) -> str:
 
 
 def run_fingerprint(paths: Paths, options: Options) -> str:
-    """Everything the whole run depends on: data/ (not data/private), notebook, code, lock, options."""
+    """Everything the whole run depends on: data/ (real extracts in data/private included: only this
+    digest is stored), notebook, code, lock, options."""
     notebook = options.notebook_path(paths)
-    data = hash_tree(paths.data, exclude=("private",))
+    data = hash_tree(paths.data)
     chosen = {"councils": sorted(set(options.councils)), "years": sorted(set(options.years)),
-              "public": options.public, "notebook": str(notebook), "data": str(paths.data)}
+              "public": options.public, "set_aside": options.set_aside, "notebook": str(notebook),
+              "data": str(paths.data)}
     return _digest(json.dumps(data, sort_keys=True), code_digest(notebook), json.dumps(chosen, sort_keys=True))
 
 
@@ -146,7 +149,8 @@ def report_fingerprint(paths: Paths, job: Job, parameters: dict, code: str) -> s
     metrics.csv, audit.csv and figures.csv, its configuration and published files, the
     definitions, and the parameters. Another council's data changing does not change it."""
     parts = [code, json.dumps(parameters, sort_keys=True)]
-    for table in (paths.metrics_csv, paths.audit_csv, paths.figures_csv):
+    for table in (paths.metrics_csv, paths.audit_csv, paths.figures_csv, paths.monthly_csv, paths.changes_csv,
+                  paths.record_files_csv):
         parts.append(_council_rows(table, job.council))
     config = paths.councils / f"{job.council}.toml"
     parts.append(hash_file(config) if config.exists() else "no config")
@@ -507,7 +511,7 @@ def run_reports(paths: Paths, options: Options, out=None) -> int:
     batch.start()
     try:
         from .pipeline import compute, write_results
-        results = compute(paths)
+        results = compute(paths, set_aside=options.set_aside)
         write_results(results, paths)
         print(f"wrote {paths.metrics_csv} ({len(results.metrics)} rows), {paths.audit_csv} "
               f"({len(results.audit)} rows) and {paths.figures_csv}", file=out)

@@ -18,6 +18,7 @@ def _add_paths(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--outputs", help="folder for outputs (default: the project's outputs/)")
 
 
+
 def cmd_check(args) -> int:
     from .pipeline import compute
     results = compute(default_paths(args.data, args.outputs))
@@ -30,7 +31,7 @@ def cmd_check(args) -> int:
 def cmd_metrics(args) -> int:
     from .pipeline import compute, write_results
     paths = default_paths(args.data, args.outputs)
-    results = compute(paths)
+    results = compute(paths, set_aside=args.set_aside)
     write_results(results, paths)
     print(f"wrote {paths.metrics_csv} ({len(results.metrics)} rows) and {paths.audit_csv} ({len(results.audit)} rows)")
     return 0
@@ -39,13 +40,19 @@ def cmd_metrics(args) -> int:
 def cmd_reports(args) -> int:
     from .batch import Options, run_reports
     options = Options(councils=args.council or [], years=args.year or [], jobs=args.jobs, force=args.force,
-                      public=args.public, notebook=args.notebook, kernel=args.kernel)
+                      public=args.public, notebook=args.notebook, kernel=args.kernel, set_aside=args.set_aside)
     return run_reports(default_paths(args.data, args.outputs), options)
 
 
 def cmd_kernel(args) -> int:
     from .kernel import main as kernel_main
     return kernel_main([])
+
+
+def _add_set_aside(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set-aside", action="store_true",
+                        help="set invalid rows of complaint records aside into outputs/records_set_aside/ "
+                             "(with their reasons) instead of stopping; reports say how many")
 
 
 def _positive(text: str) -> int:
@@ -63,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     check.set_defaults(func=cmd_check)
     metrics = sub.add_parser("metrics", help="write outputs/metrics.csv and outputs/audit.csv")
     _add_paths(metrics)
+    _add_set_aside(metrics)
     metrics.set_defaults(func=cmd_metrics)
     reports = sub.add_parser(
         "reports", help="the main job: metrics, audit, a report per council and year, and the index",
@@ -73,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                     "0 all reports built, 1 some report failed (the others are still built), 2 bad input data "
                     "or selection.")
     _add_paths(reports)
+    _add_set_aside(reports)
     reports.add_argument("--council", action="append", metavar="ID",
                          help="only this council (repeatable), e.g. --council dudley")
     reports.add_argument("--year", action="append", metavar="YYYY-YY",

@@ -111,6 +111,13 @@ def load_council(path: Path, paths: Paths, measures: pd.DataFrame, metrics: pd.D
     except tomllib.TOMLDecodeError as exc:
         return None, [Problem(name, None, None, f"is not valid TOML: {exc}")]
     problems = []
+    known_keys = {"id", "name", "short_name", "procedures", "complaints_team", "reporting_body", "timescales",
+                  "contacts", "denominators", "vocabulary", "notes", "events", "records"}
+    for key in sorted(set(raw) - known_keys):
+        problems.append(Problem(name, None, key, f"unknown setting (known: {', '.join(sorted(known_keys))})"))
+    for key, values in raw.get("vocabulary", {}).items():
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            problems.append(Problem(name, None, f"vocabulary.{key}", "should be a list of names"))
     for key in ("id", "name", "short_name", "procedures"):
         if not raw.get(key):
             problems.append(Problem(name, None, key, "required setting is missing or empty"))

@@ -1,16 +1,23 @@
-"""The main job's computing part: inputs to metrics and audit, all checked before anything is written."""
+"""The main job's computing part: inputs to metrics and audit, all checked before anything is written.
+
+Two sources feed the metrics: figures the councils published (data/published) and, where an
+analyst has them, complaint records (data/records for the shipped synthetic extracts, data/private
+for real ones). Both go through the same metrics engine; `source` in metrics.csv says which.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pandas as pd
 
+from . import record_summaries
 from .audit import build_audit
 from .definitions import Definitions, load_definitions
 from .metrics import compute_metrics
 from .outputs import write_tables
 from .paths import Paths
 from .published import load_learning, load_published
+from .records import Records, aggregate, load_records
 from .resolve import build_figures
 
 
@@ -18,28 +25,50 @@ from .resolve import build_figures
 class Results:
     definitions: Definitions
     statements: pd.DataFrame  # every published statement, as transcribed
-    figures: pd.DataFrame  # one value per council, year, measure and category
+    figures: pd.DataFrame  # one value per council, year, measure and category (published, then records)
     metrics: pd.DataFrame  # outputs/metrics.csv
     audit: pd.DataFrame  # outputs/audit.csv
     learning: pd.DataFrame  # learning actions the councils published
+    records: Records  # record-level complaints (never written to outputs)
+    monthly: pd.DataFrame  # outputs/monthly.csv
+    changes: pd.DataFrame  # outputs/changes.csv
+    record_files: pd.DataFrame  # outputs/records_files.csv
 
 
-def compute(paths: Paths) -> Results:
-    """Read and check every input, then compute. Raises InputError listing every problem."""
+def compute(paths: Paths, set_aside: bool = False) -> Results:
+    """Read and check every input, then compute. Raises InputError listing every problem.
+
+    With set_aside, invalid rows of complaint records are written to outputs/records_set_aside/
+    with their reasons instead of stopping the run (problems with whole files still stop it).
+    """
     defs = load_definitions(paths)
     statements = load_published(paths, defs)
-    figures = build_figures(statements, defs)
-    metrics = compute_metrics(figures, defs)
-    audit = build_audit(statements, figures, defs)
+    published = build_figures(statements, defs)
+    records = load_records(paths, defs, set_aside=set_aside)
+    from_records = aggregate(records, defs)
+    metrics = compute_metrics(published, defs, source="published")
+    if len(from_records):
+        metrics = pd.concat([metrics, compute_metrics(from_records, defs, source="records")], ignore_index=True)
+        metrics = metrics.sort_values(["council", "year", "metric", "source"], kind="stable").reset_index(drop=True)
+    audit = build_audit(statements, published, defs)
     learning = load_learning(paths, defs)
-    return Results(defs, statements, figures, metrics, audit, learning)
+    files = records.files.copy()
+    files["synthetic"] = files["file"].astype(str).str.contains("synthetic") if len(files) else pd.Series(dtype=bool)
+    return Results(defs, statements, pd.concat([published, from_records], ignore_index=True), metrics, audit, learning,
+                   records, record_summaries.monthly(records.complaints),
+                   record_summaries.process_changes(records.complaints, defs), files)
 
 
 FIGURE_COLUMNS = ["council", "year", "measure", "category", "value", "basis", "pct", "pct_of", "contested",
                   "values_stated", "statements", "source", "file", "line", "quote", "note"]
+RECORD_FILE_COLUMNS = ["file", "council", "year", "kind", "private", "used", "rows", "kept", "set_aside",
+                       "set_aside_file", "synthetic"]
 
 
 def write_results(results: Results, paths: Paths) -> None:
-    """metrics.csv and audit.csv (the contract), and figures.csv (every resolved figure, for reports)."""
+    """metrics.csv and audit.csv (the contract); figures.csv (every figure, for reports); and the
+    aggregates of records that reports show (monthly.csv, changes.csv, records_files.csv)."""
     write_tables({paths.metrics_csv: results.metrics, paths.audit_csv: results.audit,
-                  paths.figures_csv: results.figures[FIGURE_COLUMNS]})
+                  paths.figures_csv: results.figures[FIGURE_COLUMNS],
+                  paths.monthly_csv: results.monthly, paths.changes_csv: results.changes,
+                  paths.record_files_csv: results.record_files.reindex(columns=RECORD_FILE_COLUMNS)})

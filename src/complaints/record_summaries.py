@@ -4,7 +4,8 @@ The report notebooks never read complaint records. The main job turns them into
 - outputs/monthly.csv: per council, procedure and month of receipt, how many complaints were
   received and answered, and how many within 10 and 20 working days (for the SPC charts);
 - outputs/changes.csv: for each process change in a council's configuration ([[events]]), the
-  share answered within 20 working days before and after it (complaints.spc.before_after).
+  share answered within 20 working days before and after it (complaints.spc.before_after), within
+  the financial year of the change.
 """
 from __future__ import annotations
 
@@ -48,10 +49,14 @@ def process_changes(frame: pd.DataFrame, defs: Definitions) -> pd.DataFrame:
         mine = _stage1(frame[frame["council"] == council_id]) if not frame.empty else frame
         for event in council.events:
             date = pd.Timestamp(event["date"])
-            if mine.empty or not (mine["received"].min() < date <= mine["received"].max()):
+            start = date.year if date.month >= 4 else date.year - 1
+            # the financial year the change happened in: before and after within the same year
+            in_year = mine[(mine["received"] >= pd.Timestamp(start, 4, 1)) & (mine["received"] < pd.Timestamp(start + 1, 4, 1))] \
+                if not mine.empty else mine
+            if in_year.empty or not (in_year["received"].min() < date <= in_year["received"].max()):
                 continue  # the records don't span the change
-            result = spc.before_after(mine, date, target_days=int(event.get("target_days", 20)))
-            files = mine["file"].astype(str) if "file" in mine.columns else pd.Series(dtype=str)
+            result = spc.before_after(in_year, date, target_days=int(event.get("target_days", 20)))
+            files = in_year["file"].astype(str) if "file" in in_year.columns else pd.Series(dtype=str)
             rows.append(dict(result, council=council_id, date=str(date.date()), description=event.get("description", ""),
                              synthetic=bool(files.str.contains("synthetic").any())))
     return pd.DataFrame(rows).reindex(columns=CHANGE_COLUMNS)

@@ -451,7 +451,11 @@ class Report:
                            f"The records disagree with {disagree} of the {compared} published figures they can be compared with.")
                 body += [f"<p>{esc(verdict)}</p>", table]
         # monthly timeliness (SPC), over every month the records cover
-        monthly = self.monthly[self.monthly["procedure"] == "all"] if len(self.monthly) else self.monthly
+        monthly = self.monthly
+        if len(monthly):  # the twelve months of this financial year
+            start = int(self.year[:4])
+            months = pd.period_range(f"{start}-04", f"{start + 1}-03", freq="M").strftime("%Y-%m")
+            monthly = monthly[(monthly["procedure"] == "all") & monthly["month"].isin(months)]
         if len(monthly) >= 2:
             frame = pd.DataFrame({"month": pd.to_datetime(monthly["month"] + "-01"), "responded": monthly["responded"],
                                   "within": monthly["within_20wd"]})

@@ -1,0 +1,186 @@
+"""The shipped synthetic extracts: read through the real reader and each council's mapping, they
+reproduce every published figure they were calibrated to; they are reproducible from the figures
+(same seed, same bytes); the large generator writes exports the reader accepts."""
+from __future__ import annotations
+
+import filecmp
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from complaints.definitions import load_definitions
+from complaints.paths import ROOT, Paths
+from complaints.pipeline import compute
+from complaints.records import RECORD_MEASURES, FILE_NAME, aggregate, load_records, load_records_configs
+from complaints.synthetic import (CALIBRATION_NAME, build_targets, council_config, generate, generate_large,
+                                  load_spec, regenerate, shipped, write_export, write_large)
+
+KEY = ["council", "year", "measure", "category"]
+
+
+@pytest.fixture(scope="module")
+def shipped_project(tmp_path_factory):
+    """A copy of the project's data without data/private: only the shipped extracts are read."""
+    root = tmp_path_factory.mktemp("shipped")
+    shutil.copytree(ROOT / "data", root / "data", ignore=shutil.ignore_patterns("private"))
+    (root / "outputs").mkdir()
+    return Paths(data=root / "data", outputs=root / "outputs")
+
+
+@pytest.fixture(scope="module")
+def both(shipped_project):
+    results = compute(shipped_project)
+    published = results.figures
+    if "basis" in published.columns:
+        published = published[published["basis"] != "records"]
+    records = load_records(shipped_project, results.definitions)
+    return published, aggregate(records, results.definitions), records, results.definitions
+
+
+def test_every_shipped_extract_is_labelled_synthetic_and_read_without_problems(both, shipped_project):
+    _, figures, records, _ = both
+    spec = load_spec(shipped_project.data / "records" / "synthetic.toml")
+    used = records.files
+    assert len(used) and used["used"].all() and (used["set_aside"] == 0).all() and (used["blank_rows"] == 0).all()
+    assert all("_synthetic_" in name for name in used["file"])
+    assert set(zip(used["council"], used["year"])) == set(shipped(spec))
+    assert {("dudley", "2020-21"), ("dudley", "2022-23"), ("dudley", "2024-25"), ("telford-wrekin", "2024-25"),
+            ("dorset", "2023-24")} <= set(shipped(spec))
+    assert figures["note"].str.startswith("synthetic extract: generated data, not real complaints").all()
+
+
+def test_aggregates_reproduce_every_published_figure_they_were_calibrated_to(both, shipped_project):
+    published, figures, records, defs = both
+    spec = load_spec(shipped_project.data / "records" / "synthetic.toml")
+    configs = load_records_configs(shipped_project, defs)
+    got = figures.set_index(KEY)["value"]
+    compared, missed = 0, []
+    for council, year in shipped(spec):
+        unmatched = spec[council][year].get("unmatched", {})
+        aliases = configs[council].measures
+        rows = published[(published["council"] == council) & (published["year"] == year) & published["value"].notna()]
+        for _, fig in rows.iterrows():
+            measure = fig["measure"]
+            if measure not in RECORD_MEASURES and measure not in aliases:
+                continue  # records cannot give it (money, shares, referrals, other councils' figures...)
+            if measure in unmatched or aliases.get(measure) in unmatched:
+                assert len(" ".join(unmatched.get(measure, unmatched.get(aliases.get(measure), "")).split())) > 40
+                continue
+            key = (council, year, measure, fig["category"])
+            value = got.get(key, 0.0 if fig["category"] else None)
+            compared += 1
+            if value is None or float(value) != float(fig["value"]):
+                missed.append((key, fig["value"], value))
+    assert not missed, missed
+    assert compared >= 100
+
+
+def test_percentages_no_count_can_give_use_the_nearest_count(both):
+    """90% of 8 (Dudley 2022-23 statutory within 20 days) is no whole number: the extract has 7, and says so."""
+    published, figures, _, _ = both
+    got = figures.set_index(KEY)["value"]
+    assert got[("dudley", "2022-23", "statutory_within_20wd", "")] == 7
+    assert got[("telford-wrekin", "2024-25", "statutory_upheld_theme", "Communication")] == 3
+    calibration = pd.read_csv(ROOT / "data" / "records" / CALIBRATION_NAME, keep_default_na=False)
+    nearest = calibration[calibration["origin"] == "nearest"]
+    assert set(zip(nearest["council"], nearest["year"], nearest["measure"])) == {
+        ("dudley", "2022-23", "statutory_within_20wd"), ("telford-wrekin", "2024-25", "statutory_upheld_theme")}
+    assert nearest["note"].str.contains("is no whole number").all()
+
+
+def test_calibration_file_agrees_with_the_extracts(both):
+    _, figures, _, _ = both
+    calibration = pd.read_csv(ROOT / "data" / "records" / CALIBRATION_NAME, keep_default_na=False)
+    got = figures.set_index(KEY)["value"]
+    for _, row in calibration.iterrows():
+        value = got.get((row["council"], row["year"], row["measure"], row["category"]), 0.0 if row["category"] else np.nan)
+        assert float(row["synthetic"] if row["synthetic"] != "" else "nan") == pytest.approx(value, nan_ok=True), row.to_dict()
+        if row["status"] == "matched":
+            assert float(row["target"]) == value
+        else:
+            assert row["note"]  # every figure not reproduced says why
+    assert set(calibration.loc[calibration["status"] == "not_matched", "measure"]) == {
+        "complaints_within_20wd", "statutory_stage3_not_upheld"}
+
+
+def test_dorset_complaint_contacts_come_from_its_own_measures(both):
+    _, figures, _, _ = both
+    got = figures.set_index(KEY)["value"]
+    assert got[("dorset", "2023-24", "csc_complaint_contacts", "")] == 139
+    assert got[("dorset", "2023-24", "csc_justified", "")] == 15  # 11% of 139
+    assert got[("dorset", "2023-24", "csc_partially_justified", "")] == 19  # 14% of 139
+    assert got[("dorset", "2023-24", "non_social_care_complaint_contacts", "")] == 248
+    assert got[("dorset", "2023-24", "complaints_from_children_in_care", "")] == 3
+
+
+def test_dudley_2020_21_shows_the_process_change(both):
+    """About 41% of responses within 20 working days before 18 August 2020 and 65% after (an illustration)."""
+    _, _, records, _ = both
+    frame = records.complaints
+    year = frame[(frame["council"] == "dudley") & (frame["year"] == "2020-21") & (frame["stage"] == 1)]
+    answered = year[year["working_days"].notna()]
+    before = answered[answered["received"] < pd.Timestamp("2020-08-18")]
+    after = answered[answered["received"] >= pd.Timestamp("2020-08-18")]
+    assert round(100 * (before["working_days"] <= 20).mean()) == 41
+    assert round(100 * (after["working_days"] <= 20).mean()) == 65
+    assert len(before) >= 30 and len(after) >= 30
+
+
+def test_the_shipped_extracts_are_what_the_generator_makes(shipped_project, tmp_path):
+    """Regenerating from the published figures gives the same bytes: the extracts are reproducible."""
+    regenerate(shipped_project)
+    shipped_files = sorted((p for p in (shipped_project.data / "records").rglob("*.csv")))
+    for path in shipped_files:
+        original = ROOT / "data" / "records" / path.relative_to(shipped_project.data / "records")
+        assert filecmp.cmp(path, original, shallow=False), path.name
+
+
+def test_same_seed_same_files_and_another_seed_other_files(shipped_project, tmp_path):
+    figures = compute(shipped_project).figures
+    a = generate("telford-wrekin", "2024-25", figures, seed=7, paths=shipped_project)
+    b = generate("telford-wrekin", "2024-25", figures, seed=7, paths=shipped_project)
+    c = generate("telford-wrekin", "2024-25", figures, seed=8, paths=shipped_project)
+    for kind in a:
+        pd.testing.assert_frame_equal(a[kind], b[kind])
+    first = write_export(a, "telford-wrekin", "2024-25", tmp_path / "a", paths=shipped_project)
+    second = write_export(b, "telford-wrekin", "2024-25", tmp_path / "b", paths=shipped_project)
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    assert not a["complaints"].equals(c["complaints"])
+    # a different seed still reproduces the published figures
+    config = council_config(shipped_project, "telford-wrekin")
+    targets = build_targets(figures, "telford-wrekin", "2024-25", config, {})
+    assert (c["complaints"]["stage"] == 1).sum() == targets.values["statutory_received"]
+
+
+def test_exports_use_each_councils_own_columns_and_codes():
+    heads = {council: (ROOT / "data" / "records" / council / name).read_text(encoding="utf-8").splitlines()[:2]
+             for council, name in [("dudley", "2022-23_synthetic_complaints.csv"),
+                                   ("telford-wrekin", "2024-25_synthetic_complaints.csv"),
+                                   ("dorset", "2023-24_synthetic_complaints.csv")]}
+    assert heads["dudley"][0].startswith("Case Ref,Date Received,Complaint Type,Stage")
+    assert heads["telford-wrekin"][0].startswith("Complaint ID,Date Logged,Complaint Category,Stage")
+    assert heads["dorset"][0].startswith("Case Number,Received Date,Service Type,Complaint Stage")
+    assert len({h[0] for h in heads.values()}) == 3
+    for name in (ROOT / "data" / "records").rglob("*.csv"):
+        if name.parent.name != "records":
+            assert FILE_NAME.match(name.name) and "_synthetic_" in name.name
+
+
+def test_large_generation_is_valid_and_aggregates(shipped_project, tmp_path):
+    frame = generate_large(5000, seed=3)
+    assert len(frame) == 5000 and not frame.duplicated(["reference", "stage"]).any()
+    assert (frame["responded"].dropna() >= frame.loc[frame["responded"].notna(), "received"]).all()
+    project = tmp_path / "project"
+    shutil.copytree(shipped_project.data, project / "data", ignore=shutil.ignore_patterns("records"))
+    (project / "outputs").mkdir()
+    paths = Paths(project / "data", project / "outputs")
+    write_large(paths.data / "records" / "telford-wrekin" / "2024-25_bench_complaints.csv", 5000, seed=3,
+                council="telford-wrekin", paths=paths)
+    defs = load_definitions(paths)
+    records = load_records(paths, defs)
+    assert len(records.complaints) == 5000
+    figures = aggregate(records, defs).set_index(KEY)["value"]
+    stage1 = int((frame["stage"] == 1).sum())
+    assert figures[("telford-wrekin", "2024-25", "statutory_received", "")] == stage1  # all statutory at Telford
