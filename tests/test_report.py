@@ -77,3 +77,31 @@ def test_text_from_data_is_escaped(project):
 def test_unknown_council_is_refused(built):
     with pytest.raises(ValueError, match="unknown council 'narnia'"):
         load_report("narnia", "2024-25", data_dir=str(built.data), outputs_dir=str(built.outputs))
+
+
+# --------------------------------------------------------------------------- records in reports
+
+def test_a_year_with_records_but_no_published_metric_is_built_from_records(built):
+    sections = render(built, "dudley", "2020-21")
+    assert "SYNTHETIC" in sections["title"] and "synthetic complaint records" in sections["title"]
+    assert "Statutory and corporate complaints received" in sections["headlines"]
+    assert "Before and after the revised complaints response process (2020-08-18)" in sections["records"]
+    assert "Other published figures" in sections["other"] and "65%" in sections["other"]
+
+
+def test_records_and_published_figures_are_compared(built):
+    records = render(built, "dudley", "2022-23")["records"]
+    assert "Published figures against the records" in records
+    assert "Month by month" in records and "<img" in records
+
+
+def test_reports_show_no_complaint_references(built):
+    import pandas as pd
+    from complaints.definitions import load_definitions
+    from complaints.records import load_records
+    complaints = load_records(built, load_definitions(built)).complaints
+    references = set(complaints["reference"].astype(str))
+    for council, year in [("dudley", "2022-23"), ("dudley", "2020-21"), ("telford-wrekin", "2024-25"), ("dorset", "2023-24")]:
+        page = "".join(render(built, council, year).values())
+        found = [r for r in references if r in page]
+        assert found == [], (council, year, found[:3])

@@ -128,6 +128,7 @@ class Report:
     source: str = "published"  # what the main sections are built from: published figures or records
     records_metrics: pd.DataFrame = field(default_factory=pd.DataFrame)  # this council, source = records
     records_figures: pd.DataFrame = field(default_factory=pd.DataFrame)  # this council, basis = records
+    published_figures: pd.DataFrame = field(default_factory=pd.DataFrame)  # this council, from documents
     monthly: pd.DataFrame = field(default_factory=pd.DataFrame)  # outputs/monthly.csv, this council
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # outputs/changes.csv, this council
     record_files: pd.DataFrame = field(default_factory=pd.DataFrame)  # outputs/records_files.csv, this council
@@ -268,8 +269,10 @@ class Report:
                       "Part of this report is built from SYNTHETIC complaint records: generated to match the figures the "
                       "council published, to show what record-level data adds. They are not real complaints.</p>")
         if self.source == "records":
-            lede = (f"Figures computed from {esc(self.council.name)}'s complaint records for {period}: the council "
-                    "published no figures for this year.")
+            kind = "synthetic complaint records" if self.synthetic else "complaint records"
+            lede = (f"Figures computed from {esc(self.council.name)}'s {kind} for {period}: the council published "
+                    "no figure from which a metric can be computed for this year (what it did publish is listed under "
+                    "&lsquo;Other published figures&rsquo;).")
         else:
             lede = f"Figures that {esc(self.council.name)} published for {period}."
         return STYLE + _section(
@@ -552,8 +555,9 @@ class Report:
         return _section("".join(body))
 
     def s_other(self) -> str:
-        year_figs = self.figures[(self.figures["year"] == self.year)]
-        rest = year_figs[~year_figs["measure"].isin(self.shown_measures)]
+        year_figs = self.published_figures[(self.published_figures["year"] == self.year)]
+        # sections above show records when the council published no metric this year: list every published figure then
+        rest = year_figs if self.source == "records" else year_figs[~year_figs["measure"].isin(self.shown_measures)]
         rest = rest[rest["basis"].fillna("").isin(["published", ""]) & rest["quote"].fillna("").ne("")]
         body = ["<h2>Other published figures</h2>"]
         if rest.empty:
@@ -676,14 +680,15 @@ def load_report(council: str, year: str, data_dir: str = "", outputs_dir: str = 
     mine = lambda frame: frame[frame["council"] == council].reset_index(drop=True)
     metrics, figures = mine(metrics), mine(figures)
     from_records = figures["basis"] == "records"
-    published_metrics = metrics[metrics["source"] == "published"]
-    has_published = ((published_metrics["year"] == year).any()
-                     or (figures.loc[~from_records, "year"] == year).any())
-    source = "published" if has_published else "records"
+    # the main sections show published metrics where the council published any for the year, else the records'
+    has_published = ((metrics["source"] == "published") & (metrics["year"] == year)).any()
+    has_records = ((metrics["source"] == "records") & (metrics["year"] == year)).any()
+    source = "records" if has_records and not has_published else "published"
     return Report(council=defs.councils[council], year=year, defs=defs, paths=paths,
                   metrics=metrics[metrics["source"] == source].reset_index(drop=True),
                   audit=mine(audit),
                   figures=figures[from_records == (source == "records")].reset_index(drop=True),
+                  published_figures=figures[~from_records].reset_index(drop=True),
                   learning=mine(learning), public=bool(public), suppress_below=int(suppress_below) if public else 0,
                   source=source,
                   records_metrics=metrics[metrics["source"] == "records"].reset_index(drop=True),
