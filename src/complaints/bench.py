@@ -14,8 +14,12 @@ conditions: the environment as it is, and with Python's bytecode cache enabled (
 PYTHONPYCACHEPREFIX, warmed first), which is what a machine that has run the project before
 looks like; a session with PYTHONDONTWRITEBYTECODE set compiles every module on every start.
 
+Records: aggregating 1,000,000 synthetic complaints (a national-scale extract in Dudley's export
+format) against reading the same file alone with pandas, each in its own process: the time of the
+operation itself and the peak memory of the process.
+
 Targets (reported, never asserted): cold batch at least 3x faster than the loop; warm rerun
-under 3 seconds. Results: outputs/bench.json.
+under 3 seconds; records under 5 s and 2 GB, within 3x of the read alone. Results: outputs/bench.json.
 """
 from __future__ import annotations
 
@@ -130,12 +134,81 @@ def run_condition(name: str, env: dict[str, str], data: Path, notebook: Path, wo
     return result
 
 
+RECORDS_TARGET_SECONDS = 5.0
+RECORDS_TARGET_MB = 2048
+RECORDS_TARGET_RATIO = 3.0
+
+READ_ALONE = """
+import sys, time
+import pandas as pd
+start = time.perf_counter()
+frame = pd.read_csv(sys.argv[1])
+print(f"OPERATION_SECONDS {time.perf_counter() - start:.4f} rows {len(frame)}")
+"""
+
+AGGREGATE = """
+import sys, time
+from pathlib import Path
+from complaints.definitions import load_definitions
+from complaints.paths import Paths
+from complaints.records import aggregate, load_records
+paths = Paths(data=Path(sys.argv[1]), outputs=Path(sys.argv[2]))
+defs = load_definitions(paths)
+start = time.perf_counter()
+records = load_records(paths, defs)
+figures = aggregate(records, defs)
+print(f"OPERATION_SECONDS {time.perf_counter() - start:.4f} rows {len(records.complaints)} figures {len(figures)}")
+"""
+
+
+def measure_operation(code: str, args: list[str], env: dict[str, str]) -> dict:
+    """Run a Python snippet under the wrapper: wall time, peak memory, and the time of the operation
+    itself (what the snippet prints, without interpreter start-up and imports)."""
+    done = subprocess.run([sys.executable, "-c", WRAPPER, "loud", sys.executable, "-c", code, *args], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    result = json.loads(done.stderr.strip().splitlines()[-1])
+    for line in done.stdout.splitlines():
+        if line.startswith("OPERATION_SECONDS"):
+            result["operation_seconds"] = float(line.split()[1])
+            result["printed"] = line
+    return result
+
+
+def records_bench(n: int, work: Path) -> dict:
+    """Aggregating n synthetic complaints (Dudley's export format) against reading the same file alone."""
+    from .synthetic import write_large
+    data = work / "records-data"
+    shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("private", "records"))
+    extract = data / "records" / "dudley" / "2024-25_synthetic_complaints.csv"
+    extract.parent.mkdir(parents=True)
+    print(f"[records] writing {n:,} synthetic complaints ...", file=sys.stderr)
+    write_large(extract, n, seed=1)
+    env = dict(os.environ)
+    print("[records] reading the file alone ...", file=sys.stderr)
+    read = measure_operation(READ_ALONE, [str(extract)], env)
+    print("[records] reading, mapping, checking and aggregating ...", file=sys.stderr)
+    full = measure_operation(AGGREGATE, [str(data), str(work / "records-out")], env)
+    result = {"complaints": n, "file_mb": round(extract.stat().st_size / 2**20, 1), "read_alone": read,
+              "read_check_aggregate": full}
+    if read.get("operation_seconds") and full.get("operation_seconds"):
+        result["ratio_to_read_alone"] = round(full["operation_seconds"] / read["operation_seconds"], 2)
+    result["meets_targets"] = {
+        "under_5_seconds": (full.get("operation_seconds") or 99) < RECORDS_TARGET_SECONDS,
+        "under_2_gb": (full.get("peak_rss_mb") or 1e9) < RECORDS_TARGET_MB,
+        "within_3x_of_read_alone": (result.get("ratio_to_read_alone") or 99) <= RECORDS_TARGET_RATIO,
+    }
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m complaints.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--conditions", nargs="+", choices=("as-is", "bytecode-cached"),
                         default=["as-is", "bytecode-cached"], help="which conditions to measure (default: both)")
     parser.add_argument("--output", help="where to write the figures (default: outputs/bench.json)")
     parser.add_argument("--loop", nargs=4, help=argparse.SUPPRESS)  # the baseline, run as a child
+    parser.add_argument("--part", choices=("all", "reports", "records"), default="all",
+                        help="reports: the report batch; records: aggregating 1,000,000 complaints (default: both)")
+    parser.add_argument("--complaints", type=int, default=1_000_000, help="how many complaints the records part uses")
     args = parser.parse_args(argv)
     if args.loop:
         return loop(*args.loop)
@@ -156,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     with tempfile.TemporaryDirectory(prefix="complaints-bench-") as tmp:
         work = Path(tmp)
-        for condition in args.conditions:
+        if args.part in ("all", "records"):
+            figures["records"] = records_bench(args.complaints, work)
+        for condition in (args.conditions if args.part in ("all", "reports") else []):
             env = dict(os.environ)
             if condition == "bytecode-cached":
                 env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -166,6 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     target = Path(args.output) if args.output else paths.outputs / "bench.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    if "records" in figures:
+        r = figures["records"]
+        print(f"records: {r['complaints']:,} complaints ({r['file_mb']} MB): read alone "
+              f"{r['read_alone'].get('operation_seconds')} s, read + check + aggregate "
+              f"{r['read_check_aggregate'].get('operation_seconds')} s (ratio {r.get('ratio_to_read_alone')}x), "
+              f"peak {r['read_check_aggregate'].get('peak_rss_mb')} MB")
     for condition, r in figures["conditions"].items():
         warm_uv = r.get("warm_uv_run", {}).get("seconds")
         print(f"{condition}: {r['reports']} reports; loop {r['loop']['seconds']:.1f} s "
