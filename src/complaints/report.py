@@ -488,7 +488,12 @@ class Report:
                                  ("statutory_issues", "Issues raised in statutory complaints"),
                                  ("corporate_issues", "Issues raised in corporate complaints")]:
             blocks.append(self.records_breakdown(measure, heading))
-        blocks.append(self.upheld_by_team())
+        blocks.append(self.upheld_rates("statutory_received_by_team", "statutory_upheld_by_team",
+                                        "Upheld statutory complaints by team", "Team",
+                                        "A complaint that names several teams counts once for each."))
+        blocks.append(self.upheld_rates("statutory_issues", "statutory_upheld_theme",
+                                        "Upheld statutory complaints by theme", "Theme",
+                                        "A complaint that raises several issues counts once for each."))
         body += [b for b in blocks if b]
         return _section("".join(body))
 
@@ -503,26 +508,26 @@ class Report:
                               "Share": [f"{100 * v / total:.0f}%" for v in rows["value"]]})
         return f"<h3>{esc(heading)} (records)</h3>" + _table(table, f"{heading}, {self.name} {self.year}, from the records", numeric=("Number", "Share"))
 
-    def upheld_by_team(self) -> str:
+    def upheld_rates(self, received_measure: str, upheld_measure: str, heading: str, what: str, note: str) -> str:
+        """Upheld share per category (team, theme) from the records, with Wilson intervals."""
         f = self.records_figures
         if not len(f):
             return ""
         mine = f[f["year"] == self.year]
-        received = mine[mine["measure"] == "statutory_received_by_team"].set_index("category")["value"]
-        upheld = mine[mine["measure"] == "statutory_upheld_by_team"].set_index("category")["value"]
+        received = mine[mine["measure"] == received_measure].set_index("category")["value"]
+        upheld = mine[mine["measure"] == upheld_measure].set_index("category")["value"]
         if received.empty:
             return ""
         rows = []
-        for team, n in received.sort_values(ascending=False).items():
-            k = float(upheld.get(team, 0))
+        for category, n in received.sort_values(ascending=False).items():
+            k = float(upheld.get(category, 0))
             low, high = stats_wilson(int(k), int(n))
-            rows.append({"Team": team, "Complaints": self.count_text(n), "Upheld in whole or part": self.count_text(k),
+            rows.append({what: category, "Complaints": self.count_text(n), "Upheld": self.count_text(k),
                          "Upheld share": f"{100 * k / n:.0f}%" if n else "", "95% interval": f"{100 * low:.0f}% to {100 * high:.0f}%"})
-        return ("<h3>Upheld statutory complaints by team (records)</h3>"
-                "<p>A complaint that names several teams counts once for each. Teams with few complaints have wide intervals: "
+        return (f"<h3>{esc(heading)} (records)</h3><p>{esc(note)} Categories with few complaints have wide intervals: "
                 "their shares are not evidence of a difference.</p>"
-                + _table(pd.DataFrame(rows), f"Statutory complaints upheld by team, {self.name} {self.year}, from the records",
-                         numeric=("Complaints", "Upheld in whole or part", "Upheld share")))
+                + _table(pd.DataFrame(rows), f"{heading}, {self.name} {self.year}, from the records",
+                         numeric=("Complaints", "Upheld", "Upheld share")))
 
     def audit_problems(self) -> pd.DataFrame:
         a = self.audit
