@@ -104,6 +104,17 @@ def _month_start(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, errors="coerce").dt.to_period("M").dt.to_timestamp()
 
 
+def _working_days_of(records: pd.DataFrame, date_col: str, days_col: str, responded_col: str) -> np.ndarray:
+    """The records' working days to respond: their `days_col`, or computed from the two dates."""
+    if date_col not in records.columns:
+        raise ValueError(f"records have no {date_col!r} column (the date of receipt)")
+    if days_col in records.columns:
+        return pd.to_numeric(records[days_col], errors="coerce").to_numpy(dtype=float)
+    if responded_col in records.columns:
+        return working_days(records[date_col], records[responded_col])
+    raise ValueError(f"records need a {days_col!r} column, or {responded_col!r} dates to compute it from")
+
+
 def monthly_timeliness(records: pd.DataFrame, target_days: int = 20, date_col: str = "received",
                        days_col: str = "working_days", responded_col: str = "responded") -> pd.DataFrame:
     """Per calendar month of receipt: how many complaints were answered, and how many in time.
@@ -118,14 +129,7 @@ def monthly_timeliness(records: pd.DataFrame, target_days: int = 20, date_col: s
     `date_col` and `responded_col` with complaints.workdays.working_days. Rows without a date of
     receipt cannot be placed in a month and are left out.
     """
-    if date_col not in records.columns:
-        raise ValueError(f"records have no {date_col!r} column (the date of receipt)")
-    if days_col in records.columns:
-        days = pd.to_numeric(records[days_col], errors="coerce").to_numpy(dtype=float)
-    elif responded_col in records.columns:
-        days = working_days(records[date_col], records[responded_col])
-    else:
-        raise ValueError(f"records need a {days_col!r} column, or {responded_col!r} dates to compute it from")
+    days = _working_days_of(records, date_col, days_col, responded_col)
     target_days = int(target_days)
     month = _month_start(records[date_col])
     frame = pd.DataFrame({"month": month.to_numpy(), "days": days})
@@ -418,15 +422,8 @@ def before_after(records: pd.DataFrame, change_date, target_days: int = 20, date
     responses in either group the sentence says the numbers are too few to conclude from and
     draws no conclusion. The sentence is plain text, not HTML-escaped: callers escape it.
     """
-    if date_col not in records.columns:
-        raise ValueError(f"records have no {date_col!r} column (the date of receipt)")
+    days = _working_days_of(records, date_col, days_col, responded_col)
     change = pd.Timestamp(change_date).normalize()
-    if days_col in records.columns:
-        days = pd.to_numeric(records[days_col], errors="coerce").to_numpy(dtype=float)
-    elif responded_col in records.columns:
-        days = working_days(records[date_col], records[responded_col])
-    else:
-        raise ValueError(f"records need a {days_col!r} column, or {responded_col!r} dates to compute it from")
     received = pd.to_datetime(records[date_col], errors="coerce").dt.normalize().to_numpy()
     has_date = ~pd.isna(received)
     answered = has_date & np.isfinite(days)
