@@ -36,6 +36,7 @@ FAILED_IPYNB = "report.failed.ipynb"
 PACKAGE_DIR = Path(__file__).resolve().parent
 LOCK_FILE = ROOT / "uv.lock"
 KERNEL_MODES = ("preloaded", "fresh")
+BENCHMARK = "benchmark"  # the job of a benchmarking report: Job(BENCHMARK, year), written to outputs/benchmark/<year>/
 
 
 class SelectionError(ValueError):
@@ -50,6 +51,10 @@ class Job:
     @property
     def name(self) -> str:
         return f"{self.council} {self.year}"
+
+    @property
+    def is_benchmark(self) -> bool:
+        return self.council == BENCHMARK
 
 
 @dataclass
@@ -75,6 +80,9 @@ class Options:
 
     def notebook_path(self, paths: Paths) -> Path:
         return Path(self.notebook or paths.council_notebook).resolve()
+
+    def notebook_for(self, paths: Paths, job: Job) -> Path:
+        return paths.benchmark_notebook.resolve() if job.is_benchmark else self.notebook_path(paths)
 
 
 # --------------------------------------------------------------------------- fingerprints
@@ -125,6 +133,7 @@ def run_fingerprint(paths: Paths, options: Options) -> str:
     digest is stored), notebook, code, lock, options."""
     notebook = options.notebook_path(paths)
     data = hash_tree(paths.data)
+    data["benchmark notebook"] = hash_file(paths.benchmark_notebook) if paths.benchmark_notebook.exists() else ""
     chosen = {"councils": sorted(set(options.councils)), "years": sorted(set(options.years)),
               "public": options.public, "set_aside": options.set_aside, "notebook": str(notebook),
               "data": str(paths.data)}
@@ -149,6 +158,11 @@ def report_fingerprint(paths: Paths, job: Job, parameters: dict, code: str) -> s
     metrics.csv, audit.csv and figures.csv, its configuration and published files, the
     definitions, and the parameters. Another council's data changing does not change it."""
     parts = [code, json.dumps(parameters, sort_keys=True)]
+    if job.is_benchmark:  # every council's published metrics and configuration
+        parts.append(hash_file(paths.metrics_csv) if paths.metrics_csv.exists() else "missing")
+        parts.append(json.dumps(hash_tree(paths.councils)))
+        parts.append(json.dumps(hash_tree(paths.definitions)))
+        return _digest(*parts)
     for table in (paths.metrics_csv, paths.audit_csv, paths.figures_csv, paths.monthly_csv, paths.changes_csv,
                   paths.record_files_csv):
         parts.append(_council_rows(table, job.council))
@@ -247,6 +261,9 @@ def plain(value):
 
 
 def job_parameters(paths: Paths, job: Job, public: bool) -> dict:
+    if job.is_benchmark:
+        return {"year": str(plain(job.year)), "councils": "", "data_dir": str(paths.data),
+                "outputs_dir": str(paths.outputs)}
     return {"council": str(plain(job.council)), "year": str(plain(job.year)),
             "data_dir": str(paths.data), "outputs_dir": str(paths.outputs), "public": bool(plain(public))}
 
@@ -442,11 +459,12 @@ class Batch:
 
         from tqdm import tqdm
 
-        notebook = self.options.notebook_path(self.paths)
-        code = code_digest(notebook)
         outcomes: list[Outcome] = []
         tasks = []
+        codes: dict[Path, str] = {}
         for job in jobs:
+            notebook = self.options.notebook_for(self.paths, job)
+            code = codes.setdefault(notebook, code_digest(notebook))
             parameters = job_parameters(self.paths, job, self.options.public)
             fingerprint = report_fingerprint(self.paths, job, parameters, code)
             if not self.options.force and is_current(self.paths, job, fingerprint):
@@ -455,7 +473,9 @@ class Batch:
             files = {k: str(v) for k, v in report_files(self.paths, job).items()}
             tasks.append({"council": job.council, "year": job.year, "notebook": str(notebook),
                           "parameters": parameters, "fingerprint": fingerprint, "files": files,
-                          "title": f"Complaints to children's services: {job.council}, {job.year}"})
+                          "title": (f"Complaints to children's services: councils side by side, {job.year}"
+                                    if job.is_benchmark else
+                                    f"Complaints to children's services: {job.council}, {job.year}")})
         if tasks:
             if self.pool is None:
                 self.start()
@@ -517,6 +537,10 @@ def run_reports(paths: Paths, options: Options, out=None) -> int:
               f"({len(results.audit)} rows) and {paths.figures_csv}", file=out)
         every = available_jobs(paths.figures_csv)
         jobs = select_jobs(every, options.councils, options.years)
+        if not options.councils and paths.benchmark_notebook.exists() and options.notebook is None:
+            from .benchmark import benchmark_years
+            years = benchmark_years(results.metrics, results.definitions)
+            jobs += [Job(BENCHMARK, y) for y in years if not options.years or y in options.years]
         outcomes = batch.run(jobs)
     finally:
         batch.close()

@@ -124,6 +124,8 @@ def load_council(path: Path, paths: Paths, measures: pd.DataFrame, metrics: pd.D
     council_id = str(raw.get("id", ""))
     if council_id and council_id != path.stem:
         problems.append(Problem(name, None, "id", f"'{council_id}' does not match the file name '{path.stem}'"))
+    if council_id == "benchmark":
+        problems.append(Problem(name, None, "id", "'benchmark' is reserved for the councils-side-by-side reports"))
     if council_id and not COUNCIL_ID.match(council_id):
         problems.append(Problem(name, None, "id", f"'{council_id}' is not lower-case and hyphenated"))
     timescales = raw.get("timescales", {})

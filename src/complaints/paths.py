@@ -90,6 +90,10 @@ class Paths:
     def council_notebook(self) -> Path:
         return self.notebooks / "council_report.ipynb"
 
+    @property
+    def benchmark_notebook(self) -> Path:
+        return self.notebooks / "benchmark_report.ipynb"
+
     def report_dir(self, council: str, year: str) -> Path:
         return self.outputs / council / year
 
