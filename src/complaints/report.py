@@ -77,8 +77,8 @@ OTHER_BREAKDOWNS = [("overdue_reason", "Main reasons for late responses", False)
 STYLE = """<style>
 .cr-report { font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; line-height: 1.5; max-width: 60rem; }
 .cr-report table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
-.cr-report th, .cr-report td { border: 1px solid #bbb; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
-.cr-report td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.cr-report th, .cr-report td { border: 1px solid #bbb; padding: 0.25rem 0.5rem; text-align: left !important; vertical-align: top; }
+.cr-report td.num { text-align: right !important; font-variant-numeric: tabular-nums; }
 .cr-report caption { text-align: left; font-weight: bold; padding: 0.25rem 0; }
 .cr-report blockquote { border-left: 4px solid #0072B2; margin: 0.5rem 0; padding: 0.25rem 0.75rem; background: #f3f6f9; }
 .cr-report .none { color: #444; font-style: italic; }

@@ -1,0 +1,204 @@
+"""The benchmarking report: what each section of notebooks/benchmark_report.ipynb shows.
+
+Councils side by side for one year, from published figures only (synthetic records are never
+benchmarked). complaints.benchmark decides what can be compared; this module presents it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from . import benchmark, charts, narrative
+from .definitions import Definitions, load_definitions
+from .paths import Paths, default_paths
+from .report import STYLE, _none, _section, _table, esc, file_sha256, git_commit
+
+SECTIONS = ["title", "compared", "side_by_side", "funnel", "contacts", "trends", "reference", "methods", "provenance"]
+TIMELINESS_20 = ("statutory_within_20wd_rate", "corporate_within_20wd_rate", "complaints_within_20wd_rate")
+
+
+@dataclass
+class BenchmarkReport:
+    year: str
+    defs: Definitions
+    paths: Paths
+    metrics: pd.DataFrame  # published rows of the councils in this report, every year
+    figures: pd.DataFrame
+
+    @property
+    def councils(self) -> dict:
+        ids = sorted(self.metrics["council"].unique())
+        return {c: self.defs.councils[c] for c in ids if c in self.defs.councils}
+
+    def name(self, council: str) -> str:
+        return self.defs.councils[council].short_name if council in self.defs.councils else council
+
+    def label(self, metric: str) -> str:
+        return self.defs.metrics.at[metric, "description"] if metric in self.defs.metrics.index else metric
+
+    def comparisons(self) -> pd.DataFrame:
+        return benchmark.comparability(self.metrics, self.year, self.defs)
+
+    def comparable_metrics(self) -> list[str]:
+        table = self.comparisons()
+        return list(table.loc[table["comparable"], "metric"]) if len(table) else []
+
+    # ------------------------------------------------------------------ sections
+    def s_title(self) -> str:
+        this_year = sorted(self.metrics.loc[self.metrics["year"] == self.year, "council"].unique())
+        names = ", ".join(self.name(c) for c in this_year) or "no council"
+        return STYLE + _section(
+            f"<h1>Complaints to children's services: councils side by side, {esc(self.year)}</h1>"
+            f"<p>Figures published by {esc(names)}, set side by side only where they follow the same definition. "
+            "Councils define and count complaints, contacts and timeliness differently; a figure that means something "
+            "different in two councils is shown in a table with its definition, never on one axis.</p>")
+
+    def s_compared(self) -> str:
+        body = ["<h2>What can be compared</h2>"]
+        body += [f"<p>{s}</p>" for s in benchmark.narrative(self.metrics, self.year, self.defs)]  # already escaped
+        table = self.comparisons()
+        if len(table):
+            shown = pd.DataFrame({"Measure": [self.label(m) for m in table["metric"]],
+                                  "Councils": table["councils"].astype(str),
+                                  "Comparable": ["yes" if c else "no" for c in table["comparable"]],
+                                  "Why": table["reason"]})
+            body.append(_table(shown, f"Measures published by more than one council in {self.year}"))
+        matrix = benchmark.publication_matrix_year(self.metrics, self.councils, self.year, self.defs)
+        if len(matrix):
+            body.append("<h3>Who publishes what</h3>")
+            body.append(_table(matrix, f"Measures each council publishes for {self.year}"))
+        full = benchmark.publication_matrix(self.metrics, self.councils, self.defs)
+        if len(full):
+            body.append(_table(full, "Years for which each council publishes each measure"))
+        return _section("".join(body))
+
+    def s_side_by_side(self) -> str:
+        body = ["<h2>Side by side</h2>"]
+        metrics = self.comparable_metrics()
+        if not metrics:
+            body.append(_none(f"No measure is published with the same definition by two councils for {self.year}."))
+        for metric in metrics:
+            rows = benchmark.side_by_side(self.metrics, self.year, metric, self.defs)
+            table = pd.DataFrame({
+                "Council": rows["short_name"],
+                str(self.year): [narrative.format_value(v, k) for v, k in zip(rows["value"], rows["kind"])],
+                "95% confidence interval": [narrative.format_interval(r) for _, r in rows.iterrows()],
+                "Small numbers": ["yes: wide interval" if s else "" for s in rows["small_numbers"]],
+            })
+            body.append(f"<h3>{esc(self.label(metric))}</h3>")
+            body.append(_table(table, f"{self.label(metric)}, {self.year}", numeric=(str(self.year),)))
+            band = benchmark.reference_band_from_figures(self.figures) if metric in TIMELINESS_20 else None
+            chart = benchmark.side_by_side_chart(self.metrics, self.year, metric, self.defs, reference_band=band)
+            if chart is not None:
+                body.append(charts.chart_html(chart))
+        return _section("".join(body))
+
+    def s_funnel(self) -> str:
+        body = ["<h2>Funnel plots</h2>"]
+        proportions = [m for m in self.comparable_metrics()
+                       if m in self.defs.metrics.index and self.defs.metrics.at[m, "kind"] == "proportion"]
+        drawn = False
+        for metric in proportions:
+            band = benchmark.reference_band_from_figures(self.figures) if metric in TIMELINESS_20 else None
+            chart = benchmark.funnel_chart(self.metrics, self.year, metric, self.defs, reference_band=band)
+            if chart is not None:
+                drawn = True
+                body.append(f"<h3>{esc(self.label(metric))}</h3>" + charts.chart_html(chart))
+        if not drawn:
+            body.append(_none(f"No proportion (such as timeliness or the upheld share) is published with the same definition "
+                              f"by two councils for {self.year}, so no funnel plot can be drawn."))
+        return _section("".join(body))
+
+    def s_contacts(self) -> str:
+        body = ["<h2>Complaints per contact</h2>",
+                "<p>Each council counts its contacts its own way, so these rates are shown with each definition and "
+                "are not put on one axis.</p>"]
+        rows = []
+        for metric in ("complaints_per_contact_rate", "statutory_per_contact_rate"):
+            for _, r in benchmark.side_by_side(self.metrics, self.year, metric, self.defs).iterrows():
+                council = self.defs.councils.get(r["council"])
+                rows.append({"Council": r["short_name"], "Measure": self.label(metric),
+                             str(self.year): narrative.format_value(r["value"], r["kind"]),
+                             "What counts as a contact": council.contacts_definition if council else ""})
+        if rows:
+            body.append(_table(pd.DataFrame(rows), f"Complaints per contact, {self.year}"))
+        else:
+            body.append(_none(f"No council publishes complaints and contacts for {self.year}."))
+        return _section("".join(body))
+
+    def s_trends(self) -> str:
+        body = ["<h2>Trends</h2>"]
+        shared = self.metrics.groupby("metric")["council"].nunique()
+        shown = False
+        for metric in shared[shared >= 2].index:
+            table = benchmark.trend_table(self.metrics, metric, self.councils, self.defs)
+            if len(table):
+                shown = True
+                body.append(f"<h3>{esc(self.label(metric))}</h3>"
+                            + _table(table.astype(str).replace({"nan": "", "None": ""}),
+                                     f"{self.label(metric)} by year"))
+        if not shown:
+            body.append(_none("No measure is published by two councils in any year."))
+        return _section("".join(body))
+
+    def s_reference(self) -> str:
+        band = benchmark.reference_band_from_figures(self.figures)
+        body = ["<h2>A regional reference</h2>"]
+        if band is None:
+            body.append(_none("No regional reference figures are published."))
+        else:
+            body.append(f"<p>{esc(band['label'])}. It is drawn as a shaded band only on charts of responses within 20 working "
+                        "days, and only as context: the councils, years and definitions behind it are not stated.</p>")
+        return _section("".join(body))
+
+    def s_methods(self) -> str:
+        return _section(
+            "<h2>Data and methods</h2>"
+            "<p>Only figures councils published are compared; figures from complaint records (including the synthetic "
+            "extracts this project ships) are not. Two councils' figures are compared only when they have the same "
+            "metric, computed from the same numerator and denominator measures, and, for rates per contact, the same "
+            "definition of a contact. Intervals are 95%: exact Poisson for counts, Wilson for proportions. Funnel plots "
+            "show each council's proportion against its denominator with exact binomial 95% and 99.8% limits around the "
+            "pooled proportion (Spiegelhalter 2005; upper limits from the same formula applied to the other outcome, "
+            "so that a small council answering every complaint on time is not drawn as an outlier). A council outside "
+            "the 99.8% limits differs from the pooled figure by more than chance would explain. Proportions with "
+            f"denominators under {benchmark.SMALL_DENOMINATOR} and counts under {benchmark.SMALL_COUNT} are flagged as "
+            "small numbers.</p>")
+
+    def s_provenance(self) -> str:
+        files = [self.paths.metrics_definitions_file, self.paths.measures_file]
+        files += [self.paths.councils / f"{c}.toml" for c in self.councils]
+        rows = [{"Input file": str(p.relative_to(self.paths.data.parent)) if p.is_relative_to(self.paths.data.parent) else str(p),
+                 "SHA-256": file_sha256(p)} for p in files if p.exists()]
+        return _section(
+            "<h2>Provenance</h2>"
+            f"<p>Run at {esc(datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC'))} from commit {esc(git_commit())}, "
+            f"for {esc(self.year)}, from <code>metrics.csv</code> rows with source &lsquo;published&rsquo;.</p>"
+            + _table(pd.DataFrame(rows), "Input files and their SHA-256 hashes"))
+
+    def section(self, name: str) -> str:
+        if name not in SECTIONS:
+            raise ValueError(f"unknown section '{name}'; sections are {', '.join(SECTIONS)}")
+        return getattr(self, f"s_{name}")()
+
+    def show(self, name: str) -> None:
+        from IPython.display import HTML, display
+        display(HTML(self.section(name)))
+
+
+def load_benchmark(year: str, councils: str = "", data_dir: str = "", outputs_dir: str = "") -> BenchmarkReport:
+    """The benchmarking report for one year, from the outputs of the main job (published figures only)."""
+    paths = default_paths(data_dir or None, outputs_dir or None)
+    defs = load_definitions(paths)
+    metrics = pd.read_csv(paths.metrics_csv, dtype={"year": str, "prev_year": str})
+    metrics = benchmark.published_rows(metrics)
+    chosen = [c.strip() for c in str(councils).split(",") if c.strip()]
+    unknown = [c for c in chosen if c not in defs.councils]
+    if unknown:
+        raise ValueError(f"unknown council(s) {', '.join(unknown)}; councils are {', '.join(sorted(defs.councils))}")
+    if chosen:
+        metrics = metrics[metrics["council"].isin(chosen)]
+    figures = pd.read_csv(paths.figures_csv, dtype={"year": str, "category": str})
+    return BenchmarkReport(year=str(year), defs=defs, paths=paths, metrics=metrics.reset_index(drop=True), figures=figures)

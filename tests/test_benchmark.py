@@ -1,0 +1,324 @@
+"""Benchmarking councils: funnel limits against brute-force binomial tails, the comparability rule,
+a year with one council, the publication matrix and the charts."""
+from __future__ import annotations
+
+import html
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import binom
+
+from complaints import benchmark as bm
+from complaints import stats
+from complaints.paths import default_paths
+from complaints.pipeline import compute
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures: the real published data
+
+
+@pytest.fixture(scope="module")
+def results():
+    return compute(default_paths())
+
+
+@pytest.fixture(scope="module")
+def defs(results):
+    return results.definitions
+
+
+@pytest.fixture(scope="module")
+def metrics(results):
+    # through CSV, as readers of outputs/metrics.csv see it (published and records rows alike)
+    from io import StringIO
+    return pd.read_csv(StringIO(results.metrics.to_csv(index=False)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Funnel limits, worked independently
+
+
+def brute_lower(p0: float, n: int, tail: float) -> float:
+    """Spiegelhalter's interpolated lower limit, by walking up the counts with binom.cdf."""
+    r = 0
+    while binom.cdf(r, n, p0) < tail:
+        r += 1
+    f_r = binom.cdf(r, n, p0)
+    f_below = binom.cdf(r - 1, n, p0) if r > 0 else 0.0
+    return (r - (f_r - tail) / (f_r - f_below)) / n
+
+
+def brute_upper(p0: float, n: int, tail: float) -> float:
+    """The same interpolation from the top: walk down the counts with binom.sf (P(X >= s))."""
+    s = n
+    while binom.sf(s - 1, n, p0) < tail:  # P(X >= s) still below the tail: go down
+        s -= 1
+    at_s = binom.sf(s - 1, n, p0)  # P(X >= s) >= tail
+    above = binom.sf(s, n, p0)  # P(X >= s + 1) < tail
+    return (s + (at_s - tail) / (at_s - above)) / n
+
+
+CASES = [(0.5, 10), (0.3, 49), (0.84, 23), (0.9, 5), (0.9, 12), (0.95, 30), (0.1, 200), (0.62, 72)]
+
+
+@pytest.mark.parametrize("p0,n", CASES)
+@pytest.mark.parametrize("level", [0.95, 0.998])
+def test_funnel_limits_match_brute_force(p0, n, level):
+    tail = (1 - level) / 2
+    lab = "95" if level == 0.95 else "99_8"
+    limits = bm.funnel_limits_two_sided(p0, [n], levels=(level,))
+    assert limits[f"lower_{lab}"].iloc[0] == pytest.approx(max(brute_lower(p0, n, tail), 0.0), abs=1e-9)
+    assert limits[f"upper_{lab}"].iloc[0] == pytest.approx(min(brute_upper(p0, n, tail), 1.0), abs=1e-9)
+
+
+@pytest.mark.parametrize("p0,n", CASES)
+@pytest.mark.parametrize("level", [0.95, 0.998])
+def test_outside_the_limits_exactly_when_the_binomial_tail_is_below_it(p0, n, level):
+    """Every possible count k: above the upper limit iff P(X >= k) < tail; below the lower limit
+    iff P(X <= k) < tail (the exact binomial definition of the limits)."""
+    tail = (1 - level) / 2
+    lab = "95" if level == 0.95 else "99_8"
+    limits = bm.funnel_limits_two_sided(p0, [n], levels=(level,)).iloc[0]
+    for k in range(n + 1):
+        p = k / n
+        assert (p > limits[f"upper_{lab}"] + 1e-12) == (binom.sf(k - 1, n, p0) < tail), k
+        assert (p < limits[f"lower_{lab}"] - 1e-12) == (binom.cdf(k, n, p0) < tail), k
+
+
+def test_worked_values():
+    # p0 = 0.5, n = 10, 95%: P(X <= 1) = 11/1024 < 0.025 <= P(X <= 2) = 56/1024, so r = 2 and
+    # lower = (2 - (56/1024 - 0.025) / (45/1024)) / 10; by symmetry upper = 1 - lower.
+    lower = (2 - (56 / 1024 - 0.025) / (45 / 1024)) / 10
+    limits = bm.funnel_limits_two_sided(0.5, [10]).iloc[0]
+    assert limits["lower_95"] == pytest.approx(lower)
+    assert limits["upper_95"] == pytest.approx(1 - lower)
+    # p0 = 0.9, n = 5: k = 5 (probability 0.59, the likeliest count) must be inside the limits.
+    limits = bm.funnel_limits_two_sided(0.9, [5]).iloc[0]
+    assert limits["upper_95"] == pytest.approx(1.0)
+    assert limits["upper_99_8"] == pytest.approx(1.0)
+
+
+def test_published_upper_limit_quirk_is_why_the_mirror_is_used():
+    """The published interpolation's upper limit stays below 1 for p0 = 0.9, n = 5, and so would
+    put k = n (P = 0.59) outside the 99.8% limits; the mirrored upper limit does not."""
+    published = stats.funnel_limits(0.9, [5]).iloc[0]
+    assert published["upper_99_8"] < 1.0
+    assert binom.pmf(5, 5, 0.9) > 0.5
+    # the lower limits are the published ones
+    for p0, n in CASES:
+        assert np.allclose(bm.funnel_limits_two_sided(p0, [n])["lower_95"], stats.funnel_limits(p0, [n])["lower_95"])
+
+
+# ---------------------------------------------------------------------------------------------
+# The comparability rule, on the real published data
+
+
+def test_timeliness_with_different_denominators_is_refused(metrics, defs):
+    with pytest.raises(ValueError) as err:
+        bm.require_comparable(metrics, "2024-25", "statutory_within_10wd_rate", defs)
+    message = str(err.value)
+    assert "Dudley" in message and "Telford & Wrekin" in message
+    assert "responded to" in message and "received" in message
+    table = bm.comparability(metrics, "2024-25", defs).set_index("metric")
+    row = table.loc["statutory_within_10wd_rate"]
+    assert not row["comparable"]
+    assert "Telford & Wrekin's of statutory stage 1 complaints responded to" in row["reason"]
+    assert "Dudley's share is of statutory complaints received" in row["reason"]
+    # the refusal reaches the charts and the funnel
+    for build in (bm.side_by_side_chart, bm.funnel_chart, bm.funnel_data):
+        with pytest.raises(ValueError, match="cannot be put on one axis"):
+            build(metrics, "2024-25", "statutory_within_20wd_rate", defs)
+    # but the table, with each definition stated, is allowed
+    table = bm.side_by_side(metrics, "2024-25", "statutory_within_10wd_rate", defs).set_index("council")
+    assert "responded to" in table.at["telford-wrekin", "definition"]
+    assert "received" in table.at["dudley", "definition"]
+
+
+def test_complaints_per_contact_is_refused(metrics, defs):
+    with pytest.raises(ValueError, match="contacts its own way") as err:
+        bm.require_comparable(metrics, "2024-25", "statutory_per_contact_rate", defs)
+    assert "Dudley" in str(err.value) and "Telford & Wrekin" in str(err.value)
+    # complaints_per_contact_rate, were Telford & Wrekin to publish it too
+    extra = metrics[(metrics["metric"] == "complaints_per_contact_rate") & (metrics["year"] == "2024-25")
+                    & (metrics["source"] == "published")].copy()
+    extra["council"] = "telford-wrekin"
+    both = pd.concat([metrics, extra], ignore_index=True)
+    with pytest.raises(ValueError, match="contacts its own way"):
+        bm.require_comparable(both, "2024-25", "complaints_per_contact_rate", defs)
+    sbs = bm.side_by_side(both, "2024-25", "complaints_per_contact_rate", defs)
+    assert sbs["definition"].str.contains("Contacts:").all()
+    assert sbs["definition"].nunique() == 2
+
+
+def test_statutory_received_is_comparable(metrics, defs):
+    rows = bm.require_comparable(metrics, "2024-25", "statutory_received", defs)
+    assert set(rows["council"]) == {"dudley", "telford-wrekin"}
+    table = bm.comparability(metrics, "2024-25", defs).set_index("metric")
+    assert table.at["statutory_received", "comparable"]
+
+
+def test_benchmark_years_on_the_real_data(metrics, defs):
+    assert bm.benchmark_years(metrics, defs) == ["2024-25"]
+
+
+def test_records_rows_are_never_benchmarked(metrics, defs):
+    synthetic = metrics[(metrics["metric"] == "statutory_received") & (metrics["year"] == "2024-25")
+                        & (metrics["source"] == "published")].copy()
+    synthetic["source"] = "records"
+    synthetic["year"] = "2019-20"
+    assert "2019-20" not in bm.benchmark_years(pd.concat([metrics, synthetic]), defs)
+
+
+# ---------------------------------------------------------------------------------------------
+# A year with one council
+
+
+@pytest.mark.parametrize("year", ["2019-20"])
+def test_a_year_with_one_council(metrics, defs, year):
+    assert year not in bm.benchmark_years(metrics, defs)
+    assert len(bm.comparability(metrics, year, defs)) == 0
+    assert len(bm.funnel_data(metrics, year, "complaints_within_20wd_rate", defs)) == 0
+    assert bm.funnel_chart(metrics, year, "complaints_within_20wd_rate", defs) is None
+    assert bm.side_by_side_chart(metrics, year, "complaints_within_20wd_rate", defs) is None
+    assert len(bm.side_by_side(metrics, year, "complaints_within_20wd_rate", defs)) == 1
+    assert len(bm.side_by_side(metrics, year, "no_such_metric", defs)) == 0
+    words = " ".join(bm.narrative(metrics, year, defs))
+    assert "Only one council, Dudley, publishes figures for 2019-20" in words
+
+
+def test_a_year_with_councils_but_nothing_in_common(metrics, defs):
+    assert "2021-22" not in bm.benchmark_years(metrics, defs)
+    words = " ".join(bm.narrative(metrics, "2021-22", defs))
+    assert "nothing can be compared" in words
+
+
+def test_narrative_2024_25(metrics, defs):
+    sentences = bm.narrative(metrics, "2024-25", defs)
+    words = " ".join(sentences)
+    assert "Telford &amp; Wrekin" in words  # escaped
+    assert "Statutory stage 1 responses within 10 working days cannot be compared" in words
+    assert "counts contacts its own way" in words
+    assert "statutory complaints received at stage 1 (Dudley and Telford &amp; Wrekin)" in words
+    assert "Small numbers" in words and "statistically" not in words and "chance" not in words
+
+
+# ---------------------------------------------------------------------------------------------
+# The matrix
+
+
+def test_publication_matrix(metrics, defs):
+    matrix = bm.publication_matrix(metrics, defs.councils, defs).set_index("Metric")
+    assert list(matrix.columns) == ["Description", "Dorset", "Dudley", "Telford & Wrekin"]
+    assert matrix.at["statutory_received", "Dudley"] == "2021-22, 2022-23, 2024-25"
+    assert matrix.at["statutory_received", "Telford & Wrekin"] == "2023-24, 2024-25"
+    assert matrix.at["statutory_received", "Dorset"] == ""
+    assert matrix.at["statutory_received", "Description"] == "Statutory complaints received at stage 1"
+    year = bm.publication_matrix_year(metrics, defs.councils, "2024-25", defs).set_index("Metric")
+    assert year.at["statutory_received", "Dudley"] == bm.TICK
+    assert year.at["statutory_upheld_any_rate", "Telford & Wrekin"] == ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Funnel and charts on a made-up comparable proportion
+
+
+def made_up(ks, ns, metric="statutory_within_20wd_rate", year="2030-31") -> pd.DataFrame:
+    councils = ["dudley", "telford-wrekin", "dorset"][: len(ks)]
+    rows = []
+    for c, k, n in zip(councils, ks, ns):
+        lo, hi = stats.wilson_ci(k, n)
+        rows.append({"council": c, "year": year, "metric": metric, "kind": "proportion", "value": k / n,
+                     "numerator": k, "denominator": n, "ci_low": lo, "ci_high": hi, "source": "published",
+                     "numerator_measure": "statutory_within_20wd", "denominator_measure": "statutory_received"})
+    return pd.DataFrame(rows)
+
+
+def test_funnel_data_and_words(defs):
+    frame = made_up([180, 20, 3], [200, 40, 25])
+    data = bm.funnel_data(frame, "2030-31", "statutory_within_20wd_rate", defs).set_index("council")
+    p0 = 203 / 265
+    assert data["p0"].iloc[0] == pytest.approx(p0)
+    for c, k, n in [("dudley", 180, 200), ("telford-wrekin", 20, 40), ("dorset", 3, 25)]:
+        tail = 0.001
+        outside = binom.sf(k - 1, n, p0) < tail or binom.cdf(k, n, p0) < tail
+        assert (not data.at[c, "within_99_8"]) == outside
+    assert not data.at["dorset", "within_99_8"]
+    assert data.at["dorset", "small_numbers"]
+    words = " ".join(bm.narrative(frame, "2030-31", defs))
+    assert "Dorset&#x27;s 12% (3 of 25) differs from the pooled figure by more than chance would explain" in words
+
+
+def test_charts(defs):
+    before = plt.get_fignums()
+    one = made_up([10], [20])
+    assert bm.funnel_chart(one, "2030-31", "statutory_within_20wd_rate", defs) is None
+    assert bm.side_by_side_chart(one, "2030-31", "statutory_within_20wd_rate", defs) is None
+    frame = made_up([40, 15], [49, 23])
+    band = {"low": 0.5, "high": 0.73, "label": "West Midlands Complaints Officer Group range (2021)"}
+    for build in (bm.funnel_chart, bm.side_by_side_chart):
+        chart = build(frame, "2030-31", "statutory_within_20wd_rate", defs, reference_band=band)
+        assert chart.png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert "Dudley" in chart.alt and "82%" in chart.alt and "West Midlands" in chart.alt
+        assert len(chart.table) == 2
+    ten = made_up([40, 15], [49, 23], metric="statutory_within_10wd_rate")
+    ten["numerator_measure"] = "statutory_within_10wd"
+    with pytest.raises(ValueError, match="20 working days"):
+        bm.funnel_chart(ten, "2030-31", "statutory_within_10wd_rate", defs, reference_band=band)
+    assert plt.get_fignums() == before
+
+
+def test_reference_band_from_figures(results):
+    band = bm.reference_band_from_figures(results.figures)
+    assert band["low"] == pytest.approx(0.5) and band["high"] == pytest.approx(0.73)
+    assert "definitions are unknown" in band["label"] and "2021" in band["label"]
+
+
+def test_side_by_side_real_chart(metrics, defs):
+    chart = bm.side_by_side_chart(metrics, "2024-25", "statutory_received", defs)
+    assert "Dudley 49" in chart.alt and "Telford & Wrekin 23" in chart.alt
+    assert list(chart.table["Council"]) == ["Dudley", "Telford & Wrekin"]
+
+
+def test_trend_table(metrics, defs):
+    table = bm.trend_table(metrics, "statutory_received", defs.councils, defs).set_index("Year")
+    assert table.at["2024-25", "Dudley"] == 49 and table.at["2024-25", "Telford & Wrekin"] == 23
+    assert table.at["2024-25", "comparable"] and not table.at["2021-22", "comparable"]
+
+
+def test_text_is_escaped(defs):
+    frame = made_up([40, 15], [49, 23])
+    assert all("<" not in s for s in bm.narrative(frame, "2030-31", defs))
+    assert html.unescape(bm.narrative(frame, "2030-31", defs)[0]).startswith("Dudley and Telford & Wrekin")
+
+
+# --------------------------------------------------------------------------- the benchmarking report
+
+@pytest.fixture(scope="module")
+def built_outputs(tmp_path_factory):
+    from complaints.paths import default_paths
+    from complaints.pipeline import compute, write_results
+    paths = default_paths(outputs=tmp_path_factory.mktemp("outputs"))
+    write_results(compute(paths), paths)
+    return paths
+
+
+def test_benchmark_report_for_a_year_with_a_comparable_measure(built_outputs):
+    from complaints.benchmark_report import SECTIONS, load_benchmark
+    report = load_benchmark("2024-25", data_dir=str(built_outputs.data), outputs_dir=str(built_outputs.outputs))
+    page = {name: report.section(name) for name in SECTIONS}
+    assert "Dudley, Telford &amp; Wrekin" in page["title"] and "Dorset" not in page["title"]
+    assert "Statutory complaints received at stage 1" in page["side_by_side"] and "<img" in page["side_by_side"]
+    assert "cannot be compared" in page["compared"]
+    assert "no funnel plot can be drawn" in page["funnel"]
+    assert "What counts as a contact" in page["contacts"]
+
+
+def test_benchmark_report_for_a_year_with_one_council(built_outputs):
+    from complaints.benchmark_report import SECTIONS, load_benchmark
+    report = load_benchmark("2019-20", data_dir=str(built_outputs.data), outputs_dir=str(built_outputs.outputs))
+    page = {name: report.section(name) for name in SECTIONS}
+    assert "Only one council, Dudley" in page["compared"]
+    assert "<img" not in page["side_by_side"]
