@@ -6,21 +6,21 @@ benchmarked). complaints.benchmark decides what can be compared; this module pre
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import pandas as pd
 
 from . import benchmark, charts, narrative
 from .definitions import Definitions, load_definitions
 from .paths import Paths, default_paths
-from .report import STYLE, _none, _section, _table, esc, file_sha256, git_commit
+from .report import STYLE, HtmlSections, _none, _section, _table, esc, hashes_table, run_line
 
 SECTIONS = ["title", "compared", "side_by_side", "funnel", "contacts", "trends", "reference", "methods", "provenance"]
 TIMELINESS_20 = ("statutory_within_20wd_rate", "corporate_within_20wd_rate", "complaints_within_20wd_rate")
 
 
 @dataclass
-class BenchmarkReport:
+class BenchmarkReport(HtmlSections):
+    SECTIONS = tuple(SECTIONS)
     year: str
     defs: Definitions
     paths: Paths
@@ -170,22 +170,10 @@ class BenchmarkReport:
     def s_provenance(self) -> str:
         files = [self.paths.metrics_definitions_file, self.paths.measures_file]
         files += [self.paths.councils / f"{c}.toml" for c in self.councils]
-        rows = [{"Input file": str(p.relative_to(self.paths.data.parent)) if p.is_relative_to(self.paths.data.parent) else str(p),
-                 "SHA-256": file_sha256(p)} for p in files if p.exists()]
         return _section(
             "<h2>Provenance</h2>"
-            f"<p>Run at {esc(datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC'))} from commit {esc(git_commit())}, "
-            f"for {esc(self.year)}, from <code>metrics.csv</code> rows with source &lsquo;published&rsquo;.</p>"
-            + _table(pd.DataFrame(rows), "Input files and their SHA-256 hashes"))
-
-    def section(self, name: str) -> str:
-        if name not in SECTIONS:
-            raise ValueError(f"unknown section '{name}'; sections are {', '.join(SECTIONS)}")
-        return getattr(self, f"s_{name}")()
-
-    def show(self, name: str) -> None:
-        from IPython.display import HTML, display
-        display(HTML(self.section(name)))
+            f"<p>{run_line()}, for {esc(self.year)}, from <code>metrics.csv</code> rows with source &lsquo;published&rsquo;.</p>"
+            + hashes_table(files, self.paths))
 
 
 def load_benchmark(year: str, councils: str = "", data_dir: str = "", outputs_dir: str = "") -> BenchmarkReport:

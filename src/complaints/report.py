@@ -113,8 +113,36 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def hashes_table(files: list[Path], paths: Paths) -> str:
+    """The provenance table: each input file (relative to the project) and its SHA-256."""
+    base = paths.data.parent
+    rows = [{"Input file": str(p.relative_to(base)) if p.is_relative_to(base) else str(p), "SHA-256": file_sha256(p)}
+            for p in files if p.exists()]
+    return _table(pd.DataFrame(rows), "Input files and their SHA-256 hashes")
+
+
+def run_line() -> str:
+    """When and from which commit a report was built, for its provenance section."""
+    return f"Run at {esc(datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC'))} from commit {esc(git_commit())}"
+
+
+class HtmlSections:
+    """For a report whose sections are methods `s_<name>` listed in SECTIONS: the notebook calls show()."""
+    SECTIONS: tuple[str, ...] = ()
+
+    def section(self, name: str) -> str:
+        if name not in self.SECTIONS:
+            raise ValueError(f"unknown section '{name}'; sections are {', '.join(self.SECTIONS)}")
+        return getattr(self, f"s_{name}")()
+
+    def show(self, name: str) -> None:
+        from IPython.display import HTML, display
+        display(HTML(self.section(name)))
+
+
 @dataclass
-class Report:
+class Report(HtmlSections):
+    SECTIONS = tuple(SECTIONS)
     council: Council
     year: str
     defs: Definitions
@@ -614,8 +642,6 @@ class Report:
         files += [p for p in published_files(self.paths) if p.parent.name == self.council.id]
         files += [self.paths.source_documents / s for s in self.defs.sources.index[self.defs.sources["council"] == self.council.id]]
         files += sorted((self.paths.data / "learning").glob("*.csv"))
-        rows = [{"Input file": str(p.relative_to(self.paths.data.parent)) if p.is_relative_to(self.paths.data.parent) else str(p),
-                 "SHA-256": file_sha256(p)} for p in files if p.exists()]
         packages = []
         for name in ("complaints", "pandas", "numpy", "scipy", "matplotlib", "seaborn", "papermill", "nbconvert"):
             try:
@@ -628,20 +654,10 @@ class Report:
                                {"Parameter": "public version", "Value": "yes" if self.public else "no"}])
         return _section(
             "<h2>Provenance</h2>"
-            f"<p>Run at {esc(datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC'))} from commit {esc(git_commit())}.</p>"
+            f"<p>{run_line()}.</p>"
             + _table(params, "Parameters of this run")
             + _table(pd.DataFrame(packages), "Package versions")
-            + _table(pd.DataFrame(rows), "Input files and their SHA-256 hashes"))
-
-    # ------------------------------------------------------------------ notebook interface
-    def section(self, name: str) -> str:
-        if name not in SECTIONS:
-            raise ValueError(f"unknown section '{name}'; sections are {', '.join(SECTIONS)}")
-        return getattr(self, f"s_{name}")()
-
-    def show(self, name: str) -> None:
-        from IPython.display import HTML, display
-        display(HTML(self.section(name)))
+            + hashes_table(files, self.paths))
 
 
 def financial_year(day: str) -> str:
