@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .definitions import Definitions
-from .resolve import KEY, RULE, count_from_percentage, percentage_check
+from .resolve import KEY, RULE, count_from_percentage, figure_index, percentage_check
 
 COLUMNS = ["council", "year", "measure", "category", "check", "stated", "counts_give", "verdict", "detail",
            "quote", "source", "file", "line"]
@@ -130,11 +130,10 @@ def contradiction_checks(statements: pd.DataFrame, figures: pd.DataFrame) -> lis
     return rows
 
 
-def parts_checks(figures: pd.DataFrame, defs: Definitions) -> list[dict]:
+def parts_checks(figures: pd.DataFrame, defs: Definitions, index: dict) -> list[dict]:
     """Parts (outcomes, breakdowns) against their whole; sums against their stated total."""
     rows = []
     measures = defs.measures
-    index = {tuple(r[k] for k in KEY): r for _, r in figures.iterrows()}
     stated = figures[figures["basis"] == "published"]
     for (council, year), group in stated.groupby(["council", "year"]):
         in_group = group[group["measure"].map(measures["part_of"]).fillna("") != ""]
@@ -176,8 +175,8 @@ def parts_checks(figures: pd.DataFrame, defs: Definitions) -> list[dict]:
 
 
 def build_audit(statements: pd.DataFrame, figures: pd.DataFrame, defs: Definitions) -> pd.DataFrame:
-    index = {tuple(r[k] for k in KEY): r for _, r in figures.iterrows()}
+    index = figure_index(figures)
     rows = (percentage_checks(statements, index) + change_checks(statements, index)
-            + contradiction_checks(statements, figures) + parts_checks(figures, defs))
+            + contradiction_checks(statements, figures) + parts_checks(figures, defs, index))
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.sort_values(["council", "year", "measure", "check", "line"], kind="stable").reset_index(drop=True)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import stats
 from .definitions import Definitions
-from .resolve import KEY
+from .resolve import figure_index
 from .tables import previous_year
 
 COLUMNS = ["council", "year", "metric", "kind", "value", "numerator", "denominator", "ci_low", "ci_high",
@@ -137,7 +137,7 @@ def compute_metrics(figures: pd.DataFrame, defs: Definitions, source: str = "pub
     `source` labels the rows: `published` for figures from council documents, `records` for
     figures aggregated from complaint extracts. Years are compared only within one source.
     """
-    figs = {tuple(r[k] for k in KEY): r for _, r in figures.iterrows()}
+    figs = figure_index(figures)
     rows = []
     values: dict[tuple, dict] = {}
     for council_id, council in sorted(defs.councils.items()):

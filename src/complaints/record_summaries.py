@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import spc
 from .definitions import Definitions
+from .records import financial_year
 
 MONTHLY_COLUMNS = ["council", "procedure", "month", "received", "responded", "within_10wd", "within_20wd"]
 CHANGE_COLUMNS = ["council", "date", "description", "target_days", "n_before", "k_before", "p_before",
@@ -49,10 +50,8 @@ def process_changes(frame: pd.DataFrame, defs: Definitions) -> pd.DataFrame:
         mine = _stage1(frame[frame["council"] == council_id]) if not frame.empty else frame
         for event in council.events:
             date = pd.Timestamp(event["date"])
-            start = date.year if date.month >= 4 else date.year - 1
             # the financial year the change happened in: before and after within the same year
-            in_year = mine[(mine["received"] >= pd.Timestamp(start, 4, 1)) & (mine["received"] < pd.Timestamp(start + 1, 4, 1))] \
-                if not mine.empty else mine
+            in_year = mine[financial_year(mine["received"]) == financial_year([date])[0]] if not mine.empty else mine
             if in_year.empty or not (in_year["received"].min() < date <= in_year["received"].max()):
                 continue  # the records don't span the change
             result = spc.before_after(in_year, date, target_days=int(event.get("target_days", 20)))

@@ -22,6 +22,7 @@ from .stats import wilson_ci as stats_wilson
 from .definitions import Council, Definitions, load_definitions
 from .paths import ROOT, Paths, default_paths
 from .published import load_learning, published_files
+from .records import financial_year
 
 SECTIONS = ["title", "headlines", "volumes", "outcomes", "timeliness", "feedback", "themes", "learning",
             "records", "audit", "other", "methods", "provenance"]
@@ -504,7 +505,7 @@ class Report(HtmlSections):
             if drawn is not None:
                 body.append(charts.chart_html(drawn))
         # before and after a process change in this year
-        changes = self.changes[self.changes["date"].map(financial_year) == self.year] if len(self.changes) else self.changes
+        changes = self.changes[financial_year(self.changes["date"]) == self.year] if len(self.changes) else self.changes
         for _, change in changes.iterrows():
             body.append(f"<h3>Before and after {esc(change['description'] or 'the process change')} ({esc(change['date'])})</h3>"
                         f"<p>{esc(change['sentence'])}</p>")
@@ -658,13 +659,6 @@ class Report(HtmlSections):
             + _table(params, "Parameters of this run")
             + _table(pd.DataFrame(packages), "Package versions")
             + hashes_table(files, self.paths))
-
-
-def financial_year(day: str) -> str:
-    """The financial year (April to March) of a date written like 2020-08-18."""
-    stamp = pd.Timestamp(day)
-    start = stamp.year if stamp.month >= 4 else stamp.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
 
 
 def _read_optional(path: Path, council: str, **kw) -> pd.DataFrame:

@@ -124,6 +124,11 @@ def _lookup(figures: pd.DataFrame) -> dict:
     return {tuple(r[k] for k in KEY): i for i, r in figures.iterrows()}
 
 
+def figure_index(figures: pd.DataFrame) -> dict[tuple, pd.Series]:
+    """Each figure's row, by (council, year, measure, category)."""
+    return {key: figures.loc[i] for key, i in _lookup(figures).items()}
+
+
 def derive_figures(figures: pd.DataFrame, defs: Definitions) -> pd.DataFrame:
     """Add sums of published parts and counts recovered from percentages, until nothing changes."""
     figures = figures.copy()
