@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from complaints.paths import ROOT, Paths
+from complaints.inputs.paths import ROOT, Paths
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from complaints.paths import default_paths
-from complaints.pipeline import compute
+from complaints.inputs.paths import default_paths
+from complaints.running.pipeline import compute
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The report runner: `complaints reports` (complaints.batch, complaints.kernel, complaints.index_page).
+"""The report runner: `complaints reports` (complaints.running.batch, complaints.kernel, complaints.index_page).
 
 Most tests execute a tiny notebook written into tmp_path (the runner takes any notebook with the
 same parameters); one executes the project's own council report end to end. No test asserts on
@@ -19,12 +19,12 @@ import nbformat
 import numpy as np
 import pytest
 
-from complaints import kernel
-from complaints.batch import (FAILED_IPYNB, Job, Options, SelectionError, job_parameters, run_reports,
+from complaints.running import kernel
+from complaints.running.batch import (FAILED_IPYNB, Job, Options, SelectionError, job_parameters, run_reports,
                               select_jobs)
 from complaints.cli import main
-from complaints.index_page import write_index
-from complaints.paths import Paths
+from complaints.running.batch import write_index
+from complaints.inputs.paths import Paths
 
 from conftest import edit_csv
 
@@ -122,7 +122,7 @@ class TestKernelspec:
         nb = tiny_notebook(tmp_path / "t.ipynb")
         assert kernel.notebook_imports(nb) == ["base64", "IPython.display"]
         project_nb = Paths(data=tmp_path, outputs=tmp_path).council_notebook
-        assert "complaints.report" in kernel.notebook_imports(project_nb)
+        assert "complaints.reporting.council_report" in kernel.notebook_imports(project_nb)
 
 
 # --------------------------------------------------------------------------- end to end

@@ -1,4 +1,4 @@
-"""Tests for complaints.charts: what deserves a chart, what the chart says, and the HTML around it.
+"""Tests for complaints.reporting.charts: what deserves a chart, what the chart says, and the HTML around it.
 
 The numbers in every chart's table are checked against the rows it was given; the HTML table is
 parsed back and checked against the same rows. Every chart builder is also run over the project's
@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from complaints.charts import (
+from complaints.reporting.charts import (
     CI_HIGH,
     CI_LOW,
     Chart,
@@ -34,7 +34,7 @@ from complaints.charts import (
     timeliness_label,
     trend_chart,
 )
-from complaints.paths import Paths, default_paths
+from complaints.inputs.paths import Paths, default_paths
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TARGETS = {"statutory_within_10wd_rate": 10, "statutory_within_20wd_rate": 20, "corporate_within_20wd_rate": 20}
@@ -214,7 +214,7 @@ def test_agg_backend_and_light_import():
     import matplotlib
 
     assert matplotlib.get_backend().lower() == "agg"
-    code = ("import sys, complaints.charts; "
+    code = ("import sys, complaints.reporting.charts; "
             "heavy = [m for m in ('scipy', 'statsmodels', 'seaborn', 'IPython') if m in sys.modules]; "
             "assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -500,7 +500,7 @@ def test_shares_of_any_categories(items):
 @pytest.fixture(scope="module")
 def real_outputs(tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame]:
     """metrics.csv and figures.csv as the main job writes them, built into a temporary folder."""
-    from complaints.pipeline import compute, write_results
+    from complaints.running.pipeline import compute, write_results
     paths = Paths(data=default_paths().data, outputs=tmp_path_factory.mktemp("outputs"))
     write_results(compute(paths), paths)
     metrics = pd.read_csv(paths.metrics_csv, dtype={"year": str, "prev_year": str})

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from complaints.cli import main
-from complaints.pipeline import compute
-from complaints.problems import InputError
+from complaints.running.pipeline import compute
+from complaints.inputs.problems import InputError
 
 from conftest import edit_csv
 

@@ -10,9 +10,9 @@ from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats import rates
 from scipy.stats import fisher_exact
 
-from complaints.metrics import ALL_COLUMNS, COLUMNS
-from complaints.paths import default_paths
-from complaints.pipeline import compute
+from complaints.analysis.metrics import ALL_COLUMNS, COLUMNS
+from complaints.inputs.paths import default_paths
+from complaints.running.pipeline import compute
 
 CONTRACT = ("council, year, metric, kind, value, numerator, denominator, ci_low, ci_high, prev_year, "
             "prev_value, change, pct_change, test, p_value, q_value, verdict, source").split(", ")

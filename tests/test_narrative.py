@@ -17,7 +17,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from complaints.narrative import (
+from complaints.reporting.narrative import (
     change_sentence,
     format_change,
     format_p,
@@ -27,7 +27,7 @@ from complaints.narrative import (
     trace_attr,
     verdict_phrase,
 )
-from complaints.paths import default_paths
+from complaints.inputs.paths import default_paths
 
 NAN = float("nan")
 TOO_FEW = "too few to conclude from"
@@ -517,8 +517,8 @@ def _exercise(frame: pd.DataFrame) -> None:
 @pytest.fixture(scope="module")
 def real_metrics_csv(tmp_path_factory) -> Path:
     """metrics.csv as the main job writes it, built from the project's data into a temporary folder."""
-    from complaints.paths import default_paths
-    from complaints.pipeline import compute, write_results
+    from complaints.inputs.paths import default_paths
+    from complaints.running.pipeline import compute, write_results
     paths = default_paths(outputs=tmp_path_factory.mktemp("outputs"))
     write_results(compute(paths), paths)
     return paths.metrics_csv

@@ -6,9 +6,9 @@ import re
 import pandas as pd
 import pytest
 
-from complaints.definitions import load_definitions
-from complaints.paths import default_paths
-from complaints.published import load_published
+from complaints.inputs.definitions import load_definitions
+from complaints.inputs.paths import default_paths
+from complaints.inputs.published import load_published
 
 
 def normalise(text: str) -> str:

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from complaints.definitions import load_definitions
-from complaints.problems import InputError
-from complaints.records import (FIGURE_COLUMNS, SCHEMA, aggregate, load_records, load_records_configs, records_frame,
-                                set_aside_path, split_counts)
+from complaints.inputs.definitions import load_definitions
+from complaints.inputs.problems import InputError
+from complaints.analysis.record_measures import aggregate, records_frame, split_counts, with_working_days
+from complaints.inputs.records import FIGURE_COLUMNS, SCHEMA, load_records, load_records_configs, set_aside_path
 
 # A council whose system exports odd column names and codes: the mapping has to do all the work.
 TESTSHIRE = textwrap.dedent('''
@@ -146,8 +146,8 @@ def figure(figures: pd.DataFrame, measure: str, category: str = "") -> float | N
 def test_odd_column_names_and_codes_map_onto_the_canonical_schema(records_project):
     write(records_project, "2023-24_test_complaints.csv", GOOD_ROWS)
     records, _ = load(records_project)
-    frame = records.complaints.sort_values(["reference", "stage"]).reset_index(drop=True)
-    assert list(frame.columns) == ["council", "year", "file", "line", *SCHEMA["complaints"], "working_days"]
+    assert list(records.complaints.columns) == ["council", "year", "file", "line", *SCHEMA["complaints"]]
+    frame = with_working_days(records).complaints.sort_values(["reference", "stage"]).reset_index(drop=True)
     first = frame.iloc[0]
     assert first["reference"] == "T1" and first["received"] == pd.Timestamp("2023-06-05")
     assert first["procedure"] == "statutory" and first["stage"] == 1 and first["outcome"] == "upheld"
@@ -344,7 +344,7 @@ def test_set_aside_writes_the_bad_rows_with_reasons_and_counts_them(records_proj
     blank = int(records.files.loc[records.files["file"] == TEST_FILE, "blank_rows"].iloc[0])
     assert (row["rows"], row["kept"], row["set_aside"], blank) == (6, 2, 4, 1)
     assert data_lines == row["kept"] + row["set_aside"] + blank  # rows in = rows kept + rows set aside (+ blank lines)
-    aside = pd.read_csv(set_aside_path(records_project, "testshire", "2023-24", "complaints"), dtype=str, keep_default_na=False)
+    aside = records.set_aside_rows[("testshire", "2023-24", "complaints")].astype(str)
     assert row["set_aside_file"] == "outputs/records_set_aside/testshire_2023-24_complaints.csv"
     assert list(aside.columns[:3]) == ["file", "line", "reasons"] and "Not needed" not in aside.columns
     assert list(aside["line"]) == ["5", "6", "7", "8"]  # the bad date, the bad codes, both rows of a duplicate
@@ -365,14 +365,20 @@ def test_set_aside_still_stops_for_problems_with_a_whole_file(records_project):
     assert messages == [f"{TEST_FILE}, line 1, column 'Finding': required column is missing (it holds the canonical 'outcome')"]
 
 
-def test_a_clean_rerun_removes_an_old_set_aside_file(records_project):
+def test_the_main_job_writes_set_aside_rows_and_a_clean_rerun_removes_them(records_project):
+    from complaints.running.pipeline import compute, write_results
+
     write(records_project, "2023-24_test_complaints.csv", GOOD_ROWS + ["T9,20230231,S,I,A,B,P,W,0,0,No fault,20230301,0,,x"])
-    load(records_project, set_aside=True)
     target = set_aside_path(records_project, "testshire", "2023-24", "complaints")
-    assert target.exists()
+    results = compute(records_project, set_aside=True)
+    assert not target.exists()  # computing writes nothing
+    write_results(results, records_project)
+    aside = pd.read_csv(target, dtype=str, keep_default_na=False)
+    assert list(aside["line"]) == [str(len(GOOD_ROWS) + 2)] and "Logged On" in aside.columns
     write(records_project, "2023-24_test_complaints.csv", GOOD_ROWS)
-    records, _ = load(records_project, set_aside=True)
-    assert not target.exists() and records.set_aside_total == 0
+    results = compute(records_project, set_aside=True)
+    write_results(results, records_project)
+    assert not target.exists() and results.records.set_aside_total == 0
 
 
 # --- privacy: real extracts in data/private replace the shipped ones ----------------------------------
@@ -392,7 +398,7 @@ def test_a_private_extract_replaces_the_shipped_one_for_its_year(records_project
 
 
 def test_private_folder_is_git_ignored():
-    from complaints.paths import ROOT
+    from complaints.inputs.paths import ROOT
     assert "/data/private/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
 
 
@@ -431,7 +437,8 @@ def test_working_days_decide_timeliness(records_project):
     ]
     write(records_project, "2023-24_test_complaints.csv", rows)
     records, defs = load(records_project)
-    days = dict(zip(records.complaints["reference"], records.complaints["working_days"]))
+    timed = with_working_days(records).complaints
+    days = dict(zip(timed["reference"], timed["working_days"]))
     assert days == {"W1": 10, "W2": 11, "W3": 11, "W4": 8, "W5": 20, "W6": 21}
     figures = aggregate(records, defs)
     assert figure(figures, "statutory_within_10wd") == 2  # W1, W4

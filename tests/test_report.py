@@ -6,9 +6,9 @@ import re
 import pandas as pd
 import pytest
 
-from complaints.paths import Paths
-from complaints.pipeline import compute, write_results
-from complaints.report import SECTIONS, load_report
+from complaints.inputs.paths import Paths
+from complaints.running.pipeline import compute, write_results
+from complaints.reporting.council_report import SECTIONS, load_report
 
 from conftest import edit_csv
 
@@ -16,7 +16,7 @@ from conftest import edit_csv
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Paths:
     """The main job's outputs for the project's data, in a temporary folder."""
-    from complaints.paths import default_paths
+    from complaints.inputs.paths import default_paths
     outputs = tmp_path_factory.mktemp("outputs")
     paths = default_paths(outputs=outputs)
     write_results(compute(paths), paths)
@@ -97,8 +97,8 @@ def test_records_and_published_figures_are_compared(built):
 
 def test_reports_show_no_complaint_references(built):
     import pandas as pd
-    from complaints.definitions import load_definitions
-    from complaints.records import load_records
+    from complaints.inputs.definitions import load_definitions
+    from complaints.inputs.records import load_records
     complaints = load_records(built, load_definitions(built)).complaints
     references = set(complaints["reference"].astype(str))
     for council, year in [("dudley", "2022-23"), ("dudley", "2020-21"), ("telford-wrekin", "2024-25"), ("dorset", "2023-24")]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from complaints.resolve import count_from_percentage, decimals_of, percentage_check, resolve_figures
+from complaints.analysis.resolve import count_from_percentage, decimals_of, percentage_check, resolve_figures
 
 
 @pytest.mark.parametrize("stated, expected", [(14, 0), (1.79, 2), (0.37, 2), (1.2, 1)])

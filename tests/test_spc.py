@@ -1,4 +1,4 @@
-"""Tests for complaints.spc: monthly timeliness, p-chart and XmR limits, the Making Data Count run
+"""Tests for complaints.analysis.spc and complaints.reporting.spc_charts: monthly timeliness, p-chart and XmR limits, the Making Data Count run
 rules, the before/after comparison and the SPC chart.
 
 Every rule is tested on hand-built series whose answer is known, at its boundary (6 against 7
@@ -18,16 +18,22 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from complaints.charts import Chart, chart_html
-from complaints.spc import (
-    before_after,
-    describe_signals,
+from complaints.reporting.charts import Chart, chart_html
+from complaints.analysis import spc
+from complaints.analysis.spc import (
     monthly_timeliness,
     p_chart,
     run_rules,
-    spc_chart,
     xmr_chart,
 )
+from complaints.reporting.spc_charts import before_after_sentence, describe_signals, spc_chart
+
+
+def before_after(*args, **kwargs) -> dict:
+    """The numbers (analysis) with their sentence (reporting), as one dict."""
+    result = spc.before_after(*args, **kwargs)
+    return dict(result, sentence=before_after_sentence(result))
+
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NAN = math.nan
@@ -565,7 +571,7 @@ def test_shift_and_trend_match_brute_force_and_come_in_runs_of_seven(values):
 
 
 def test_p_value_text_never_rounds_across_005():
-    from complaints.spc import _p_text
+    from complaints.reporting.spc_charts import _p_text
 
     assert _p_text(0.0496) == "p = 0.0496"  # not "0.05" beside "statistically significant"
     assert _p_text(0.0504) == "p = 0.05"  # 0.05 is not below 0.05: consistent with "not significant"

@@ -1,4 +1,4 @@
-"""Tests for complaints.stats.
+"""Tests for complaints.analysis.stats.
 
 Every statistic is checked against an independent source: statsmodels,
 published worked examples, exact rational arithmetic, or the defining
@@ -22,7 +22,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 from statsmodels.stats.rates import confint_poisson
 from statsmodels.stats.rates import test_poisson_2indep as sm_poisson_2indep_test
 
-from complaints.stats import (
+from complaints.analysis.stats import (
     bh_qvalues,
     clopper_pearson_ci,
     count_change_test,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from complaints.workdays import add_working_days, bank_holidays, working_days
+from complaints.analysis.workdays import add_working_days, bank_holidays, working_days
 
 
 @pytest.mark.parametrize("received, responded, expected, why", [

@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from .paths import default_paths
+from .inputs.paths import default_paths
 
 
 def _add_paths(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +20,7 @@ def _add_paths(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_check(args) -> int:
-    from .pipeline import compute
+    from .running.pipeline import compute
     results = compute(default_paths(args.data, args.outputs))
     counts = results.audit["verdict"].value_counts()
     print(f"{len(results.statements)} published statements, {len(results.figures)} figures, "
@@ -29,7 +29,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_metrics(args) -> int:
-    from .pipeline import compute, write_results
+    from .running.pipeline import compute, write_results
     paths = default_paths(args.data, args.outputs)
     results = compute(paths, set_aside=args.set_aside)
     write_results(results, paths)
@@ -38,14 +38,14 @@ def cmd_metrics(args) -> int:
 
 
 def cmd_reports(args) -> int:
-    from .batch import Options, run_reports
+    from .running.batch import Options, run_reports
     options = Options(councils=args.council or [], years=args.year or [], jobs=args.jobs, force=args.force,
                       public=args.public, notebook=args.notebook, kernel=args.kernel, set_aside=args.set_aside)
     return run_reports(default_paths(args.data, args.outputs), options)
 
 
 def cmd_kernel(args) -> int:
-    from .kernel import main as kernel_main
+    from .running.kernel import main as kernel_main
     return kernel_main([])
 
 
@@ -99,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     kernel = sub.add_parser("kernel", help="register the project's Jupyter kernel ('complaints') in the environment")
     kernel.set_defaults(func=cmd_kernel)
     args = parser.parse_args(argv)
-    from .problems import InputError
-    from .batch import SelectionError
+    from .inputs.problems import InputError
+    from .running.batch import SelectionError
     try:
         return args.func(args)
     except (InputError, SelectionError) as exc:

@@ -4,22 +4,23 @@ The report notebooks never read complaint records. The main job turns them into
 - outputs/monthly.csv: per council, procedure and month of receipt, how many complaints were
   received and answered, and how many within 10 and 20 working days (for the SPC charts);
 - outputs/changes.csv: for each process change in a council's configuration ([[events]]), the
-  share answered within 20 working days before and after it (complaints.spc.before_after), within
+  share answered within 20 working days before and after it (complaints.analysis.spc.before_after), within
   the financial year of the change.
 """
 from __future__ import annotations
 
 import pandas as pd
 
+from ..inputs.definitions import Definitions
+from ..inputs.years import financial_year
 from . import spc
-from .definitions import Definitions
-from .records import financial_year
+from .stats import wilson_ci
 
 MONTHLY_COLUMNS = ["council", "procedure", "month", "received", "responded", "within_10wd", "within_20wd"]
 CHANGE_COLUMNS = ["council", "date", "description", "target_days", "n_before", "k_before", "p_before",
                   "ci_low_before", "ci_high_before", "n_after", "k_after", "p_after", "ci_low_after",
                   "ci_high_after", "difference", "diff_ci_low", "diff_ci_high", "p_value", "test",
-                  "too_few", "significant", "sentence", "synthetic"]
+                  "too_few", "significant", "synthetic"]
 
 
 def _stage1(frame: pd.DataFrame) -> pd.DataFrame:
@@ -59,3 +60,16 @@ def process_changes(frame: pd.DataFrame, defs: Definitions) -> pd.DataFrame:
             rows.append(dict(result, council=council_id, date=str(date.date()), description=event.get("description", ""),
                              synthetic=bool(files.str.contains("synthetic").any())))
     return pd.DataFrame(rows).reindex(columns=CHANGE_COLUMNS)
+
+
+def upheld_rates(received: pd.Series, upheld: pd.Series) -> pd.DataFrame:
+    """Upheld share per category (team, theme), with Wilson intervals: `received` and `upheld` are
+    counts indexed by category. Columns: category, n, k, share, ci_low, ci_high; largest n first."""
+    rows = []
+    for category, n in received.sort_values(ascending=False).items():
+        if not n:
+            continue
+        k = float(upheld.get(category, 0))
+        low, high = wilson_ci(int(k), int(n))
+        rows.append({"category": category, "n": float(n), "k": k, "share": k / n, "ci_low": low, "ci_high": high})
+    return pd.DataFrame(rows, columns=["category", "n", "k", "share", "ci_low", "ci_high"])

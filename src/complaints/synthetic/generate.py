@@ -29,11 +29,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .paths import ROOT, Paths, default_paths
-from .problems import display
-from .records import (DECIDED, RECORD_MEASURES, SCHEMA, Records, RecordsConfig, aggregate, parse_records_config,
-                      to_export, year_bounds)
-from .workdays import add_working_days, bank_holidays, working_days
+from ..analysis.record_measures import aggregate
+from ..analysis.workdays import add_working_days, bank_holidays, working_days
+from ..inputs.paths import Paths, default_paths
+from ..inputs.problems import display
+from ..inputs.records import DECIDED, RECORD_MEASURES, SCHEMA, Records, RecordsConfig, parse_records_config
+from ..inputs.years import year_bounds
+from .exports import to_export
 
 SPEC_NAME = "synthetic.toml"
 CALIBRATION_NAME = "calibration.csv"
@@ -91,7 +93,7 @@ class Targets:
 
 
 def load_spec(path: Path | None = None) -> dict:
-    path = path or ROOT / "data" / "records" / SPEC_NAME
+    path = path or default_paths().records / SPEC_NAME
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
@@ -1123,9 +1125,9 @@ def shipped(spec: dict) -> list[tuple[str, str]]:
 def regenerate(paths: Paths | None = None, check: bool = False) -> pd.DataFrame:
     """Generate every shipped extract from the published figures, check each reproduces them, write them
     (unless check) with data/records/calibration.csv. Returns the calibration table."""
-    from .definitions import load_definitions
-    from .published import load_published
-    from .resolve import build_figures
+    from ..analysis.resolve import build_figures
+    from ..inputs.definitions import load_definitions
+    from ..inputs.published import load_published
     paths = paths or default_paths()
     # the published figures only (as complaints.pipeline.compute resolves them), so that extracts that no
     # longer read (after a change to a council's mapping, say) can still be regenerated

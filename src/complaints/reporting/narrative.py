@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from .tables import previous_year
+from ..inputs.years import previous_year
 
 SIGNIFICANCE = 0.05  # words follow q: "statistically significant" only below this
 NOT_PUBLISHED = "not published"

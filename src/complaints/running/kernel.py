@@ -322,7 +322,7 @@ class KernelForkServer:
         self._dir = tempfile.mkdtemp(prefix="complaints-kernels-")
         self.address = os.path.join(self._dir, "fork.sock")
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        code = "import sys; from complaints.kernel import _serve; _serve(int(sys.argv[1]), sys.argv[2], sys.argv[3:])"
+        code = "import sys; from complaints.running.kernel import _serve; _serve(int(sys.argv[1]), sys.argv[2], sys.argv[3:])"
         preload = list(dict.fromkeys(preload))
         self.process = subprocess.Popen([self.python, "-c", code, str(theirs.fileno()), self.address, *preload],
                                         pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
@@ -491,7 +491,7 @@ def _become_kernel(request: dict) -> None:  # pragma: no cover - runs in a forke
 # --------------------------------------------------------------------------- command line
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m complaints.kernel`: register the project's kernel; print where."""
+    """`python -m complaints.running.kernel`: register the project's kernel; print where."""
     folder = install_kernelspec()
     print(f"kernel '{KERNEL_NAME}' ({DISPLAY_NAME}) registered in {folder}, running {sys.executable}")
     return 0

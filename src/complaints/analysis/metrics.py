@@ -14,10 +14,10 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..inputs.definitions import Definitions
+from ..inputs.years import previous_year
 from . import stats
-from .definitions import Definitions
 from .resolve import figure_index
-from .tables import previous_year
 
 COLUMNS = ["council", "year", "metric", "kind", "value", "numerator", "denominator", "ci_low", "ci_high",
            "prev_year", "prev_value", "change", "pct_change", "test", "p_value", "q_value", "verdict", "source"]

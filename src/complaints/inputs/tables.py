@@ -5,15 +5,13 @@ problems it found; nothing stops at the first problem.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Callable, Iterable
 
 import pandas as pd
 
 from .problems import Problem, display
-
-YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+from .years import is_year
 
 # line in the file of the row with index i: the header is line 1
 def line_of(index: int) -> int:
@@ -35,17 +33,6 @@ def read_csv_text(path: Path, required: Iterable[str], base: Path | None = None)
         problems.append(Problem(name, None, None, "the file has a header but no rows"))
     frame = frame.apply(lambda col: col.str.strip())
     return frame, problems
-
-
-def is_year(text: str) -> bool:
-    """A financial year written like 2024-25 (the second part is the year after the first)."""
-    match = YEAR_PATTERN.match(text)
-    return bool(match) and (int(match.group(1)) + 1) % 100 == int(match.group(2))
-
-
-def previous_year(year: str) -> str:
-    start = int(year[:4]) - 1
-    return f"{start}-{(start + 1) % 100:02d}"
 
 
 def to_number(text: str) -> float | None:

@@ -13,8 +13,9 @@ import pandas as pd
 from .definitions import Definitions
 from .paths import Paths
 from .problems import Problem, display, raise_if_any
-from .tables import (check_column, choice_cell, is_year, line_of, number_cell, read_csv_text,
+from .tables import (check_column, choice_cell, line_of, number_cell, read_csv_text,
                      required_text, to_number, year_cell)
+from .years import is_year
 
 COLUMNS = ["council", "year", "measure", "category", "value", "stated_pct", "pct_qualifier", "pct_of",
            "change_from", "stated_change_pct", "stated_change_abs", "stated_direction",
@@ -109,7 +110,7 @@ LEARNING_COLUMNS = ["council", "year", "learning", "complaint_about", "action", 
 
 def load_learning(paths: Paths, defs: Definitions) -> pd.DataFrame:
     """Learning actions published by councils (data/learning/*.csv). Raises InputError listing every problem."""
-    files = sorted((paths.data / "learning").glob("*.csv"))
+    files = sorted(paths.learning.glob("*.csv"))
     frames, problems = [], []
     for path in files:
         name = display(path, paths.data.parent)

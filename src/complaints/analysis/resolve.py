@@ -19,8 +19,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from .definitions import Definitions
-from .problems import Problem, raise_if_any
+from ..inputs.definitions import Definitions
+from ..inputs.problems import Problem, raise_if_any
 
 RULE = ("the report for that year over a later restatement; then the value most statements give; "
         "then a section about the measure over a summary; then the first statement")

@@ -26,17 +26,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .paths import ROOT, Paths
+from ..inputs.paths import BENCHMARK, FAILED_IPYNB, LOCK_FILE, PACKAGE, REPORT_HTML, REPORT_IPYNB, Paths
 
 MANIFEST = ".manifest.json"
 FINGERPRINT = ".fingerprint"
-REPORT_HTML = "report.html"
-REPORT_IPYNB = "report.ipynb"
-FAILED_IPYNB = "report.failed.ipynb"
-PACKAGE_DIR = Path(__file__).resolve().parent
-LOCK_FILE = ROOT / "uv.lock"
 KERNEL_MODES = ("preloaded", "fresh")
-BENCHMARK = "benchmark"  # the job of a benchmarking report: Job(BENCHMARK, year), written to outputs/benchmark/<year>/
 
 
 class SelectionError(ValueError):
@@ -123,9 +117,17 @@ def hash_tree(folder: Path, exclude: tuple[str, ...] = ()) -> dict[str, str]:
 def code_digest(notebook: Path) -> str:
     """The notebook, the package's code and the lock file: what every report depends on."""
     parts = [hash_file(notebook)]
-    parts += [f"{p.name}:{hash_file(p)}" for p in sorted(PACKAGE_DIR.glob("*.py"))]
-    parts.append(hash_file(LOCK_FILE) if LOCK_FILE.exists() else "no uv.lock")
+    parts += [f"{path}:{digest}" for path, digest in hash_tree(PACKAGE, exclude=("notebooks",)).items()
+              if path.endswith(".py")]
+    parts.append(hash_file(LOCK_FILE) if LOCK_FILE is not None and LOCK_FILE.exists() else _installed_versions())
     return _digest(*parts)
+
+
+def _installed_versions() -> str:
+    """Without a lock file (an installed package): the versions of the packages installed."""
+    import importlib.metadata
+
+    return json.dumps(sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()))
 
 
 def run_fingerprint(paths: Paths, options: Options) -> str:
@@ -270,8 +272,9 @@ def job_parameters(paths: Paths, job: Job, public: bool) -> dict:
 
 def report_files(paths: Paths, job: Job) -> dict[str, Path]:
     folder = paths.report_dir(job.council, job.year)
-    return {"dir": folder, "html": folder / REPORT_HTML, "ipynb": folder / REPORT_IPYNB,
-            "failed": folder / FAILED_IPYNB, "fingerprint": folder / FINGERPRINT}
+    return {"dir": folder, "html": paths.report_html(job.council, job.year),
+            "ipynb": paths.report_ipynb(job.council, job.year),
+            "failed": paths.report_failed(job.council, job.year), "fingerprint": folder / FINGERPRINT}
 
 
 def is_current(paths: Paths, job: Job, fingerprint: str) -> bool:
@@ -517,6 +520,14 @@ def summary(outcomes: list[Outcome], seconds: float, paths: Paths) -> tuple[str,
     return "\n".join(lines), (1 if count["failed"] else 0)
 
 
+def write_index(paths: Paths, jobs: list[Job]) -> Path:
+    """Write outputs/index.html for `jobs` (whether each report exists or failed is read from its folder)."""
+    from ..reporting.index_page import render_index
+
+    write_atomic(paths.index_html, render_index(paths, jobs))
+    return paths.index_html
+
+
 def run_reports(paths: Paths, options: Options, out=None) -> int:
     """`complaints reports`: metrics, audit, every report and the index. Returns the exit status."""
     out = out or sys.stdout
@@ -538,13 +549,12 @@ def run_reports(paths: Paths, options: Options, out=None) -> int:
         every = available_jobs(paths.figures_csv)
         jobs = select_jobs(every, options.councils, options.years)
         if not options.councils and paths.benchmark_notebook.exists() and options.notebook is None:
-            from .benchmark import benchmark_years
+            from ..analysis.comparability import benchmark_years
             years = benchmark_years(results.metrics, results.definitions)
             jobs += [Job(BENCHMARK, y) for y in years if not options.years or y in options.years]
         outcomes = batch.run(jobs)
     finally:
         batch.close()
-    from .index_page import write_index
     write_index(paths, every)
     text, status = summary(outcomes, time.perf_counter() - start, paths)
     print(text, file=out)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .paths import Paths
 from .problems import Problem, display, raise_if_any
-from .tables import check_column, choice_cell, is_year, read_csv_text, required_text, year_cell
+from .tables import check_column, choice_cell, read_csv_text, required_text, year_cell
 
 UNITS = ("count", "money", "days", "share")
 KINDS = ("count", "proportion", "rate", "mean", "money")

@@ -7,22 +7,20 @@ Text that comes from data files is escaped.
 """
 from __future__ import annotations
 
-import hashlib
-import html
 import importlib.metadata
-import subprocess
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
-from . import charts, narrative, spc
-from .stats import wilson_ci as stats_wilson
-from .definitions import Council, Definitions, load_definitions
-from .paths import ROOT, Paths, default_paths
-from .published import load_learning, published_files
-from .records import financial_year
+from ..analysis import spc
+from ..analysis.record_summaries import upheld_rates
+from ..inputs.definitions import Council, Definitions, load_definitions
+from ..inputs.paths import Paths, default_paths
+from ..inputs.published import load_learning, published_files
+from ..inputs.years import financial_year
+from . import charts, narrative, spc_charts
+from .html import STYLE, HtmlSections, esc, hashes_table, none_html, run_line, section_html, table_html
 
 SECTIONS = ["title", "headlines", "volumes", "outcomes", "timeliness", "feedback", "themes", "learning",
             "records", "audit", "other", "methods", "provenance"]
@@ -74,72 +72,6 @@ FEEDBACK_BREAKDOWNS = [("ombudsman_by_team", "Ombudsman cases by team", False),
                        ("statutory_remedy", "Remedies for statutory complaints", False)]
 OTHER_BREAKDOWNS = [("overdue_reason", "Main reasons for late responses", False),
                     ("benchmark_within_20wd", "Other councils' response times quoted in the report", False)]
-
-STYLE = """<style>
-.cr-report { font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; line-height: 1.5; max-width: 60rem; }
-.cr-report table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
-.cr-report th, .cr-report td { border: 1px solid #bbb; padding: 0.25rem 0.5rem; text-align: left !important; vertical-align: top; }
-.cr-report td.num { text-align: right !important; font-variant-numeric: tabular-nums; }
-.cr-report caption { text-align: left; font-weight: bold; padding: 0.25rem 0; }
-.cr-report blockquote { border-left: 4px solid #0072B2; margin: 0.5rem 0; padding: 0.25rem 0.75rem; background: #f3f6f9; }
-.cr-report .none { color: #444; font-style: italic; }
-.cr-report figure { margin: 1rem 0; }
-.cr-report img { max-width: 100%; height: auto; }
-</style>"""
-
-
-def esc(value) -> str:
-    return html.escape("" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value))
-
-
-def _table(frame: pd.DataFrame, caption: str, numeric: tuple[str, ...] = ()) -> str:
-    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
-    body = []
-    for _, row in frame.iterrows():
-        cells = "".join(f'<td class="num">{esc(v)}</td>' if c in numeric else f"<td>{esc(v)}</td>"
-                        for c, v in row.items())
-        body.append(f"<tr>{cells}</tr>")
-    return f'<table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-
-
-def _none(text: str) -> str:
-    return f'<p class="none">{esc(text)}</p>'
-
-
-def _section(body: str) -> str:
-    return f'<div class="cr-report">{body}</div>'
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def hashes_table(files: list[Path], paths: Paths) -> str:
-    """The provenance table: each input file (relative to the project) and its SHA-256."""
-    base = paths.data.parent
-    rows = [{"Input file": str(p.relative_to(base)) if p.is_relative_to(base) else str(p), "SHA-256": file_sha256(p)}
-            for p in files if p.exists()]
-    return _table(pd.DataFrame(rows), "Input files and their SHA-256 hashes")
-
-
-def run_line() -> str:
-    """When and from which commit a report was built, for its provenance section."""
-    return f"Run at {esc(datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC'))} from commit {esc(git_commit())}"
-
-
-class HtmlSections:
-    """For a report whose sections are methods `s_<name>` listed in SECTIONS: the notebook calls show()."""
-    SECTIONS: tuple[str, ...] = ()
-
-    def section(self, name: str) -> str:
-        if name not in self.SECTIONS:
-            raise ValueError(f"unknown section '{name}'; sections are {', '.join(self.SECTIONS)}")
-        return getattr(self, f"s_{name}")()
-
-    def show(self, name: str) -> None:
-        from IPython.display import HTML, display
-        display(HTML(self.section(name)))
-
 
 @dataclass
 class Report(HtmlSections):
@@ -223,7 +155,7 @@ class Report(HtmlSections):
             })
         if not rows:
             return ""
-        return _table(pd.DataFrame(rows), caption, numeric=(str(self.year), "Year before"))
+        return table_html(pd.DataFrame(rows), caption, numeric=(str(self.year), "Year before"))
 
     def trend_charts(self, metrics: list[str]) -> str:
         out = []
@@ -249,7 +181,7 @@ class Report(HtmlSections):
             table = table.drop(columns="Stated percentage")
         if (table["Number"] == "").all():
             table = table.drop(columns="Number")
-        out = [f"<h3>{esc(heading)}</h3>", _table(table, f"{heading}, {self.name} {self.year}", numeric=("Number",))]
+        out = [f"<h3>{esc(heading)}</h3>", table_html(table, f"{heading}, {self.name} {self.year}", numeric=("Number",))]
         if chart and rows["value"].notna().sum() >= 2:
             total = rows["value"].sum()
             shares = pd.DataFrame({"category": rows["category"], "count": rows["value"], "share": rows["value"] / total})
@@ -271,7 +203,7 @@ class Report(HtmlSections):
         frame = pd.DataFrame(rows)
         table = pd.DataFrame({"Outcome": frame["category"], "Number": [self.count_text(v) for v in frame["count"]],
                               "Stated percentage": [f"{p:g}%" if pd.notna(p) else "" for p in frame["pct"]]})
-        out = [f"<h3>{esc(heading)}</h3>", _table(table, f"{heading}: outcomes, {self.name} {self.year}", numeric=("Number",))]
+        out = [f"<h3>{esc(heading)}</h3>", table_html(table, f"{heading}: outcomes, {self.name} {self.year}", numeric=("Number",))]
         counted = frame.dropna(subset=["count"])
         if len(counted) >= 2:
             base = self.figure({"Statutory complaints": "statutory_received", "Corporate complaints": "corporate_received",
@@ -304,7 +236,7 @@ class Report(HtmlSections):
                     "&lsquo;Other published figures&rsquo;).")
         else:
             lede = f"Figures that {esc(self.council.name)} published for {period}."
-        return STYLE + _section(
+        return STYLE + section_html(
             f"<h1>Complaints to children's services: {esc(self.council.name)}, {esc(self.year)}</h1>" + banner
             + f"<p>{lede} Each change from the year before is tested. Every number in the text is a row of "
             "<code>metrics.csv</code>; breakdowns come from <code>figures.csv</code>. "
@@ -327,7 +259,7 @@ class Report(HtmlSections):
             items.append(f"<li {narrative.trace_attr(row)}>{esc(self.label(metric))}: {esc(text)} "
                          f"({esc(narrative.verdict_phrase(row))}).</li>")
         body.append(f"<ul>{''.join(items)}</ul>" if items else
-                    _none(f"No metric can be computed from what {self.name} published for {self.year}."))
+                    none_html(f"No metric can be computed from what {self.name} published for {self.year}."))
         if items:
             body.append("<p>Each change is explained, with its confidence interval, in the sections below.</p>")
         problems = self.audit_problems()
@@ -335,30 +267,30 @@ class Report(HtmlSections):
             body.append(f"<p>The council's documents disagree with their own figures in {len(problems)} "
                         f"place{'s' if len(problems) != 1 else ''} for {esc(self.year)}: see "
                         "&lsquo;Figures the documents disagree on&rsquo;.</p>")
-        return _section("".join(body))
+        return section_html("".join(body))
 
     def s_volumes(self) -> str:
         body = ["<h2>Complaints by procedure and stage</h2>",
                 f"<p>{esc(self.name)} reports: {esc(', '.join(self.council.procedures))}.</p>"]
         table = self.metric_table(VOLUME_METRICS, f"Complaints by procedure and stage, {self.name} {self.year}")
         if not table:
-            body.append(_none(f"{self.name} publishes no complaint counts for {self.year}."))
-            return _section("".join(body))
+            body.append(none_html(f"{self.name} publishes no complaint counts for {self.year}."))
+            return section_html("".join(body))
         body.append(table)
         body += self.sentences(VOLUME_METRICS)
         if any(self.row(m) is not None for m in ("complaints_per_contact_rate", "statutory_per_contact_rate")):
             body.append(f"<p>Contacts, as {esc(self.name)} counts them: {esc(self.council.contacts_definition)} "
                         "Other councils count contacts differently, so this rate is not comparable between councils.</p>")
         body.append(self.trend_charts(VOLUME_METRICS))
-        return _section("".join(body))
+        return section_html("".join(body))
 
     def s_outcomes(self) -> str:
         body = ["<h2>Outcomes</h2>"]
         table = self.metric_table(OUTCOME_METRICS, f"Complaints upheld, {self.name} {self.year}")
         parts = "".join(self.parts_block(h, m) for h, m in OUTCOME_PARTS.items())
         if not table and not parts:
-            body.append(_none(f"{self.name} publishes no complaint outcomes for {self.year}."))
-            return _section("".join(body))
+            body.append(none_html(f"{self.name} publishes no complaint outcomes for {self.year}."))
+            return section_html("".join(body))
         body.append(table)
         body += self.sentences(OUTCOME_METRICS)
         for metric in OUTCOME_METRICS:
@@ -368,7 +300,7 @@ class Report(HtmlSections):
                             f"the base {esc(self.name)} uses.</p>")
         body.append(parts)
         body.append(self.trend_charts(OUTCOME_METRICS))
-        return _section("".join(body))
+        return section_html("".join(body))
 
     def s_timeliness(self) -> str:
         t = self.council.timescales
@@ -384,7 +316,7 @@ class Report(HtmlSections):
         body = ["<h2>Timeliness</h2>", f"<p>The clocks {esc(self.name)} works to: {esc('; '.join(clocks))}.</p>"]
         table = self.metric_table(TIMELINESS_METRICS, f"Responses within timescale, {self.name} {self.year}")
         if not table:
-            body.append(_none(f"{self.name} publishes no response times for {self.year}."))
+            body.append(none_html(f"{self.name} publishes no response times for {self.year}."))
         else:
             body.append(table)
             body += self.sentences(TIMELINESS_METRICS)
@@ -393,7 +325,7 @@ class Report(HtmlSections):
             if chart is not None:
                 body.append(charts.chart_html(chart))
         body.append(self.breakdown_block("overdue_reason", "Main reasons for late responses", False))
-        return _section("".join(body))
+        return section_html("".join(body))
 
     def s_feedback(self) -> str:
         body = ["<h2>Compliments, comments, the Ombudsman and remedies</h2>"]
@@ -401,37 +333,37 @@ class Report(HtmlSections):
         extra = self.parts_block("Ombudsman cases", OMBUDSMAN_PARTS)
         extra += "".join(self.breakdown_block(m, h, c) for m, h, c in FEEDBACK_BREAKDOWNS)
         if not table and not extra:
-            body.append(_none(f"{self.name} publishes no compliments, comments, Ombudsman cases or remedies for {self.year}."))
-            return _section("".join(body))
+            body.append(none_html(f"{self.name} publishes no compliments, comments, Ombudsman cases or remedies for {self.year}."))
+            return section_html("".join(body))
         body.append(table)
         body += self.sentences(FEEDBACK_METRICS)
         body.append(extra)
         body.append(self.trend_charts(["compliments_received", "comments_received", "ombudsman_cases"]))
-        return _section("".join(body))
+        return section_html("".join(body))
 
     def s_themes(self) -> str:
         body = ["<h2>Themes, services and who complained</h2>"]
         blocks = "".join(self.breakdown_block(m, h, c) for m, h, c in THEME_BREAKDOWNS)
         send = self.metric_table(SEND_METRICS, f"Complaints about special educational needs and disabilities (SEND), {self.name} {self.year}")
         if not blocks and not send:
-            body.append(_none(f"{self.name} publishes no themes, service areas, complainant types or channels for {self.year}."))
-            return _section("".join(body))
+            body.append(none_html(f"{self.name} publishes no themes, service areas, complainant types or channels for {self.year}."))
+            return section_html("".join(body))
         body.append(blocks)
         if send:
             body += ["<h3>Special educational needs and disabilities (SEND)</h3>", send] + self.sentences(SEND_METRICS)
-        return _section("".join(body))
+        return section_html("".join(body))
 
     def s_learning(self) -> str:
         body = ["<h2>Learning from complaints</h2>"]
         rows = self.learning[self.learning["year"] == self.year]
         if rows.empty:
-            body.append(_none(f"{self.name} publishes no learning actions for {self.year}."))
+            body.append(none_html(f"{self.name} publishes no learning actions for {self.year}."))
         else:
             table = pd.DataFrame({"Learning": rows["learning"], "Complaint about": rows["complaint_about"],
                                   "Action": rows["action"], "Status": rows["status"]})
             table = table.loc[:, (table != "").any()]
-            body.append(_table(table, f"Learning actions published by {self.name} for {self.year}"))
-        return _section("".join(body))
+            body.append(table_html(table, f"Learning actions published by {self.name} for {self.year}"))
+        return section_html("".join(body))
 
     # ------------------------------------------------------------------ records
     def records_row(self, metric: str) -> pd.Series | None:
@@ -458,7 +390,7 @@ class Report(HtmlSections):
         if not rows:
             return "", 0, 0
         frame = pd.DataFrame(rows)
-        return (_table(frame, f"Published figures against the records, {self.name} {self.year}"),
+        return (table_html(frame, f"Published figures against the records, {self.name} {self.year}"),
                 len(frame), int((frame["Agree"] == "no").sum()))
 
     def published_row(self, metric: str) -> pd.Series | None:
@@ -469,8 +401,8 @@ class Report(HtmlSections):
         files = self.record_files[self.record_files["year"] == self.year] if len(self.record_files) else self.record_files
         has_metrics = len(self.records_metrics) and (self.records_metrics["year"] == self.year).any()
         if not len(files) and not has_metrics:
-            body.append(_none(f"No complaint records are loaded for {self.name} {self.year}: this report uses published figures only."))
-            return _section("".join(body))
+            body.append(none_html(f"No complaint records are loaded for {self.name} {self.year}: this report uses published figures only."))
+            return section_html("".join(body))
         described = ", ".join(f"{f} ({int(n):,} rows)" for f, n in zip(files["file"], files["rows"]))
         set_aside = int(pd.to_numeric(files["set_aside"], errors="coerce").fillna(0).sum()) if len(files) else 0
         body.append(f"<p>Record-level extracts used: {esc(described)}. "
@@ -494,13 +426,13 @@ class Report(HtmlSections):
             frame["proportion"] = frame["within"] / frame["responded"].where(frame["responded"] > 0)
             chart = spc.p_chart(frame)
             flags = spc.run_rules(chart)
-            drawn = spc.spc_chart(chart, flags, f"{self.name}: stage 1 complaints answered within 20 working days, by month",
+            drawn = spc_charts.spc_chart(chart, flags, f"{self.name}: stage 1 complaints answered within 20 working days, by month",
                                   "Answered within 20 working days")
             body.append("<h3>Month by month: answered within 20 working days</h3>")
             body.append("<p>A statistical process control chart (NHS England's &lsquo;Making Data Count&rsquo; rules): "
                         "months outside the limits, or runs of seven above or below the average, are signals worth "
                         "looking into; the rest is ordinary variation.</p>")
-            signals = spc.describe_signals(flags, chart["month"], what="the share answered within 20 working days")
+            signals = spc_charts.describe_signals(flags, chart["month"], what="the share answered within 20 working days")
             body.append("".join(f"<p>{esc(t)}</p>" for t in signals) or "<p>No month shows a signal: the variation is what a stable process produces.</p>")
             if drawn is not None:
                 body.append(charts.chart_html(drawn))
@@ -508,7 +440,7 @@ class Report(HtmlSections):
         changes = self.changes[financial_year(self.changes["date"]) == self.year] if len(self.changes) else self.changes
         for _, change in changes.iterrows():
             body.append(f"<h3>Before and after {esc(change['description'] or 'the process change')} ({esc(change['date'])})</h3>"
-                        f"<p>{esc(change['sentence'])}</p>")
+                        f"<p>{esc(spc_charts.before_after_sentence(change))}</p>")
         # themes, teams, reasons for delay, who complained and how, from the records
         blocks = []
         for measure, heading in [("overdue_reason", "Reasons for late responses"),
@@ -524,7 +456,7 @@ class Report(HtmlSections):
                                         "Upheld statutory complaints by theme", "Theme",
                                         "A complaint that raises several issues counts once for each."))
         body += [b for b in blocks if b]
-        return _section("".join(body))
+        return section_html("".join(body))
 
     def records_breakdown(self, measure: str, heading: str) -> str:
         f = self.records_figures
@@ -535,7 +467,7 @@ class Report(HtmlSections):
         total = rows["value"].sum()
         table = pd.DataFrame({"Category": rows["category"], "Number": [self.count_text(v) for v in rows["value"]],
                               "Share": [f"{100 * v / total:.0f}%" for v in rows["value"]]})
-        return f"<h3>{esc(heading)} (records)</h3>" + _table(table, f"{heading}, {self.name} {self.year}, from the records", numeric=("Number", "Share"))
+        return f"<h3>{esc(heading)} (records)</h3>" + table_html(table, f"{heading}, {self.name} {self.year}, from the records", numeric=("Number", "Share"))
 
     def upheld_rates(self, received_measure: str, upheld_measure: str, heading: str, what: str, note: str) -> str:
         """Upheld share per category (team, theme) from the records, with Wilson intervals."""
@@ -543,19 +475,18 @@ class Report(HtmlSections):
         if not len(f):
             return ""
         mine = f[f["year"] == self.year]
-        received = mine[mine["measure"] == received_measure].set_index("category")["value"]
-        upheld = mine[mine["measure"] == upheld_measure].set_index("category")["value"]
-        if received.empty:
+        rates = upheld_rates(mine[mine["measure"] == received_measure].set_index("category")["value"],
+                             mine[mine["measure"] == upheld_measure].set_index("category")["value"])
+        if rates.empty:
             return ""
         rows = []
-        for category, n in received.sort_values(ascending=False).items():
-            k = float(upheld.get(category, 0))
-            low, high = stats_wilson(int(k), int(n))
-            rows.append({what: category, "Complaints": self.count_text(n), "Upheld": self.count_text(k),
-                         "Upheld share": f"{100 * k / n:.0f}%" if n else "", "95% interval": f"{100 * low:.0f}% to {100 * high:.0f}%"})
+        for _, r in rates.iterrows():
+            rows.append({what: r["category"], "Complaints": self.count_text(r["n"]), "Upheld": self.count_text(r["k"]),
+                         "Upheld share": f"{100 * r['share']:.0f}%",
+                         "95% interval": f"{100 * r['ci_low']:.0f}% to {100 * r['ci_high']:.0f}%"})
         return (f"<h3>{esc(heading)} (records)</h3><p>{esc(note)} Categories with few complaints have wide intervals: "
                 "their shares are not evidence of a difference.</p>"
-                + _table(pd.DataFrame(rows), f"{heading}, {self.name} {self.year}, from the records",
+                + table_html(pd.DataFrame(rows), f"{heading}, {self.name} {self.year}, from the records",
                          numeric=("Complaints", "Upheld", "Upheld share")))
 
     def audit_problems(self) -> pd.DataFrame:
@@ -573,7 +504,7 @@ class Report(HtmlSections):
                     f"and {counts.get('cannot_check', 0)} give nothing to check against. "
                     "Percentages count as right when the counts give them rounded or truncated.</p>")
         if problems.empty:
-            body.append(_none(f"No disagreements found for {self.year}."))
+            body.append(none_html(f"No disagreements found for {self.year}."))
         for _, row in problems.iterrows():
             quotes = "".join(f"<blockquote>{esc(q.strip())}</blockquote>" for q in row["quote"].split(" | "))
             what = {"mismatch": "does not match its counts", "contradiction": "is contradicted"}[row["verdict"]]
@@ -586,7 +517,7 @@ class Report(HtmlSections):
         if len(contested):
             body.append("<p>Metrics in this report that stand on a contested figure: "
                         + esc(", ".join(self.label(m) for m in contested["metric"])) + ".</p>")
-        return _section("".join(body))
+        return section_html("".join(body))
 
     def s_other(self) -> str:
         year_figs = self.published_figures[(self.published_figures["year"] == self.year)]
@@ -595,16 +526,16 @@ class Report(HtmlSections):
         rest = rest[rest["basis"].fillna("").isin(["published", ""]) & rest["quote"].fillna("").ne("")]
         body = ["<h2>Other published figures</h2>"]
         if rest.empty:
-            body.append(_none("Every figure published for this year is shown above."))
-            return _section("".join(body))
+            body.append(none_html("Every figure published for this year is shown above."))
+            return section_html("".join(body))
         table = pd.DataFrame({
             "Figure": [self.label(m) + (f": {c}" if isinstance(c, str) and c else "") for m, c in zip(rest["measure"], rest["category"])],
             "Value": [self.count_text(v) if pd.notna(v) else (f"{p:g}%" if pd.notna(p) else "") for v, p in zip(rest["value"], rest["pct"])],
             "As published": rest["quote"],
         })
         body.append("<p>Figures the documents give for this year that are not in the sections above, each with the sentence it comes from.</p>")
-        body.append(_table(table, f"Other figures published by {self.name} for {self.year}", numeric=("Value",)))
-        return _section("".join(body))
+        body.append(table_html(table, f"Other figures published by {self.name} for {self.year}", numeric=("Value",)))
+        return section_html("".join(body))
 
     def source_title(self, source: str) -> str:
         titles = []
@@ -617,7 +548,7 @@ class Report(HtmlSections):
         items = "".join(f"<li>{esc(r['title'])} ({esc(r['kind'])}, reporting on {esc(r['report_year'])}; file {esc(r['source'])})</li>"
                         for _, r in sources.iterrows())
         notes = "".join(f"<li>{esc(n)}</li>" for n in self.council.notes)
-        return _section(
+        return section_html(
             "<h2>Data and methods</h2>"
             f"<h3>Where the figures come from</h3><ul>{items}</ul>"
             "<p>Every figure in these documents was transcribed with the sentence it comes from. Where a document gives one "
@@ -642,7 +573,7 @@ class Report(HtmlSections):
                  self.paths.metrics_definitions_file, self.paths.sources_file]
         files += [p for p in published_files(self.paths) if p.parent.name == self.council.id]
         files += [self.paths.source_documents / s for s in self.defs.sources.index[self.defs.sources["council"] == self.council.id]]
-        files += sorted((self.paths.data / "learning").glob("*.csv"))
+        files += sorted(self.paths.learning.glob("*.csv"))
         packages = []
         for name in ("complaints", "pandas", "numpy", "scipy", "matplotlib", "seaborn", "papermill", "nbconvert"):
             try:
@@ -650,14 +581,14 @@ class Report(HtmlSections):
             except importlib.metadata.PackageNotFoundError:
                 continue
         params = pd.DataFrame([{"Parameter": "council", "Value": self.council.id}, {"Parameter": "year", "Value": self.year},
-                               {"Parameter": "data", "Value": str(self.paths.data)},
-                               {"Parameter": "outputs", "Value": str(self.paths.outputs)},
+                               {"Parameter": "data", "Value": self.paths.data.name},
+                               {"Parameter": "outputs", "Value": self.paths.outputs.name},
                                {"Parameter": "public version", "Value": "yes" if self.public else "no"}])
-        return _section(
+        return section_html(
             "<h2>Provenance</h2>"
             f"<p>{run_line()}.</p>"
-            + _table(params, "Parameters of this run")
-            + _table(pd.DataFrame(packages), "Package versions")
+            + table_html(params, "Parameters of this run")
+            + table_html(pd.DataFrame(packages), "Package versions")
             + hashes_table(files, self.paths))
 
 
@@ -666,17 +597,6 @@ def _read_optional(path: Path, council: str, **kw) -> pd.DataFrame:
         return pd.DataFrame()
     frame = pd.read_csv(path, **kw)
     return frame[frame["council"] == council].reset_index(drop=True) if len(frame) else frame
-
-
-def git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10)
-        commit = out.stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-        return (commit + (" (with uncommitted changes)" if dirty else "")) if commit else "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def load_report(council: str, year: str, data_dir: str = "", outputs_dir: str = "", public: bool = False,

@@ -10,15 +10,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import record_summaries
-from .audit import build_audit
-from .definitions import Definitions, load_definitions
-from .metrics import compute_metrics
+from ..analysis import record_summaries
+from ..analysis.audit import build_audit
+from ..analysis.metrics import compute_metrics
+from ..analysis.record_measures import aggregate, with_working_days
+from ..analysis.resolve import build_figures
+from ..inputs.definitions import Definitions, load_definitions
+from ..inputs.paths import Paths
+from ..inputs.published import load_learning, load_published
+from ..inputs.records import Records, load_records, set_aside_path
 from .outputs import write_tables
-from .paths import Paths
-from .published import load_learning, load_published
-from .records import Records, aggregate, load_records
-from .resolve import build_figures
 
 
 @dataclass
@@ -38,13 +39,14 @@ class Results:
 def compute(paths: Paths, set_aside: bool = False) -> Results:
     """Read and check every input, then compute. Raises InputError listing every problem.
 
-    With set_aside, invalid rows of complaint records are written to outputs/records_set_aside/
-    with their reasons instead of stopping the run (problems with whole files still stop it).
+    With set_aside, invalid rows of complaint records are kept aside with their reasons instead of
+    stopping the run (problems with whole files still stop it); write_results writes them to
+    outputs/records_set_aside/.
     """
     defs = load_definitions(paths)
     statements = load_published(paths, defs)
     published = build_figures(statements, defs)
-    records = load_records(paths, defs, set_aside=set_aside)
+    records = with_working_days(load_records(paths, defs, set_aside=set_aside))
     from_records = aggregate(records, defs)
     metrics = compute_metrics(published, defs, source="published")
     if len(from_records):
@@ -66,9 +68,21 @@ RECORD_FILE_COLUMNS = ["file", "council", "year", "kind", "private", "used", "ro
 
 
 def write_results(results: Results, paths: Paths) -> None:
-    """metrics.csv and audit.csv (the contract); figures.csv (every figure, for reports); and the
-    aggregates of records that reports show (monthly.csv, changes.csv, records_files.csv)."""
-    write_tables({paths.metrics_csv: results.metrics, paths.audit_csv: results.audit,
-                  paths.figures_csv: results.figures[FIGURE_COLUMNS],
-                  paths.monthly_csv: results.monthly, paths.changes_csv: results.changes,
-                  paths.record_files_csv: results.record_files.reindex(columns=RECORD_FILE_COLUMNS)})
+    """metrics.csv and audit.csv (the contract); figures.csv (every figure, for reports); the
+    aggregates of records that reports show (monthly.csv, changes.csv, records_files.csv); and, with
+    --set-aside, the invalid rows of each extract under outputs/records_set_aside/."""
+    tables = {paths.metrics_csv: results.metrics, paths.audit_csv: results.audit,
+              paths.figures_csv: results.figures[FIGURE_COLUMNS],
+              paths.monthly_csv: results.monthly, paths.changes_csv: results.changes,
+              paths.record_files_csv: results.record_files.reindex(columns=RECORD_FILE_COLUMNS)}
+    records = results.records
+    tables.update({set_aside_path(paths, *key): rows for key, rows in records.set_aside_rows.items()})
+    write_tables(tables)
+    # a set-aside file left by an earlier run for an extract that is now clean would mislead
+    if paths.set_aside_dir.is_dir():
+        current = {set_aside_path(paths, *key).name for key in records.set_aside_rows}
+        read = {set_aside_path(paths, f["council"], f["year"], f["kind"]).name
+                for _, f in records.files[records.files["used"]].iterrows()} if len(records.files) else set()
+        for old in paths.set_aside_dir.glob("*.csv"):
+            if old.name in read and old.name not in current:
+                old.unlink()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .definitions import Definitions
+from ..inputs.definitions import Definitions
 from .resolve import KEY, RULE, count_from_percentage, figure_index, percentage_check
 
 COLUMNS = ["council", "year", "measure", "category", "check", "stated", "counts_give", "verdict", "detail",

@@ -3,9 +3,10 @@
 A published figure is what other councils see; the analyst writing the annual report starts from
 their system's export, one row per complaint. This module reads such exports (CSV or Excel),
 maps each council's column names and codes onto one canonical schema (configured in the
-`[records]` section of data/councils/<id>.toml, so a new export needs no code), checks every row,
-and aggregates the rows into the same measures as the published figures (data/definitions/
-measures.csv), so every metric and report works from either source.
+`[records]` section of data/councils/<id>.toml, so a new export needs no code) and checks every
+row. complaints.analysis.record_measures then counts working days and aggregates the rows into the
+same measures as the published figures (data/definitions/measures.csv), so every metric and
+report works from either source.
 
 Canonical schema (see SCHEMA below; `required` columns must be in every export):
 
@@ -38,8 +39,9 @@ file for a council, year and kind, it replaces the files in data/records for the
 
 Bad rows (unparseable dates, a response before receipt, a code the mapping doesn't know,
 duplicate (reference, stage), a date outside the year in the file name...) stop the run with
-every problem listed (file, line, column). With set_aside=True they are written instead to
-outputs/records_set_aside/<council>_<year>_<kind>.csv with their reasons, and counted. Missing
+every problem listed (file, line, column). With set_aside=True they are kept aside instead, with
+their reasons (`Records.set_aside_rows`, which the main job writes to
+outputs/records_set_aside/<council>_<year>_<kind>.csv), and counted. Missing
 required columns, empty files and configuration errors always stop the run. Nothing is dropped
 silently: blank lines (every cell empty) are not records, and are counted in `Records.files`.
 
@@ -48,7 +50,6 @@ columns), so a million complaints are read, checked and aggregated in a few seco
 """
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -61,8 +62,7 @@ import pandas as pd
 from .definitions import Definitions
 from .paths import Paths
 from .problems import InputError, Problem, display, raise_if_any
-from .tables import is_year
-from .workdays import working_days
+from .years import financial_year, is_year, year_bounds  # noqa: F401 - financial_year: part of this module's API
 
 KINDS = ("complaints", "feedback", "contacts")
 
@@ -100,7 +100,6 @@ DEFAULT_BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "y":
 FILE_NAME = re.compile(r"^(?P<year>\d{4}-\d{2})(?:_(?P<what>.+?))?_(?P<kind>complaints|feedback|contacts)\.(?P<ext>csv|xlsx)$")
 FIGURE_COLUMNS = ["council", "year", "measure", "category", "value", "basis", "pct", "pct_of", "contested",
                   "values_stated", "statements", "source", "file", "line", "quote", "note"]
-SET_ASIDE_FOLDER = "records_set_aside"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -303,25 +302,6 @@ def load_records_configs(paths: Paths, defs: Definitions) -> dict[str, RecordsCo
         problems += council_problems
     raise_if_any(problems)
     return configs
-
-
-# ---------------------------------------------------------------------------------------------
-# Financial years
-
-
-def year_bounds(year: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last day of a financial year written 2024-25."""
-    start = int(year[:4])
-    return pd.Timestamp(start, 4, 1), pd.Timestamp(start + 1, 3, 31)
-
-
-def financial_year(dates) -> np.ndarray:
-    """The financial year (1 April to 31 March) of each date, written 2024-25; '' where missing."""
-    dates = pd.DatetimeIndex(pd.to_datetime(dates))
-    start = np.where(dates.month < 4, dates.year - 1, dates.year)
-    start = np.where(dates.isna(), -1, start).astype(int)
-    labels = {s: (f"{s}-{(s + 1) % 100:02d}" if s >= 0 else "") for s in np.unique(start)}
-    return pd.Series(start).map(labels).to_numpy(dtype=object)
 
 
 def _human_format(fmt: str | None) -> str:
@@ -633,12 +613,13 @@ def _messages_at(read: _Read, column: str, n: int) -> np.ndarray:
 @dataclass
 class Records:
     """Canonical record-level data for every council and year found."""
-    complaints: pd.DataFrame  # SCHEMA['complaints'] + council, year, file, line, working_days
+    complaints: pd.DataFrame  # SCHEMA['complaints'] + council, year, file, line
     feedback: pd.DataFrame
     contacts: pd.DataFrame
     configs: dict[str, RecordsConfig]
     files: pd.DataFrame  # one row per file found: file, council, year, kind, private, used, rows, kept, set_aside, set_aside_file, blank_rows, superseded_by
     present: dict = field(default_factory=dict)  # (council, year, kind) -> canonical columns the export had
+    set_aside_rows: dict = field(default_factory=dict)  # (council, year, kind) -> invalid rows with their reasons
 
     def set_aside_counts(self) -> pd.DataFrame:
         """How many rows of each file were set aside (only files read)."""
@@ -683,7 +664,7 @@ def extract_files(paths: Paths, councils) -> tuple[list[ExtractFile], list[Probl
 
 
 def _empty(kind: str) -> pd.DataFrame:
-    columns = ["council", "year", "file", "line", *SCHEMA[kind]] + (["working_days"] if kind == "complaints" else [])
+    columns = ["council", "year", "file", "line", *SCHEMA[kind]]
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
@@ -729,26 +710,17 @@ def _problems_of(read: _Read) -> tuple[list[Problem], dict[int, list[str]]]:
     return problems, reasons
 
 
-def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        frame.to_csv(temp, index=False, lineterminator="\n")
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-
-
 def set_aside_path(paths: Paths, council: str, year: str, kind: str) -> Path:
-    return paths.outputs / SET_ASIDE_FOLDER / f"{council}_{year}_{kind}.csv"
+    return paths.set_aside_dir / f"{council}_{year}_{kind}.csv"
 
 
 def load_records(paths: Paths, defs: Definitions, set_aside: bool = False) -> Records:
     """Read every extract in data/records and data/private, mapped onto the canonical schema.
 
     By default any bad row stops the run: InputError lists every problem (file, line, column).
-    With set_aside=True, bad rows are written to outputs/records_set_aside/<council>_<year>_<kind>.csv
-    with their line and reasons, and `Records.files` says how many each file lost. Problems with a
+    With set_aside=True, bad rows are kept in `Records.set_aside_rows` with their line and reasons
+    (the main job writes them to outputs/records_set_aside/<council>_<year>_<kind>.csv, named in
+    `Records.files`), and `Records.files` says how many each file lost. Nothing is written here. Problems with a
     whole file (missing required columns, empty, unreadable) or with the configuration always stop the run.
     """
     configs = load_records_configs(paths, defs)
@@ -806,21 +778,11 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False) -> Re
             rows.insert(0, "line", read.frame["line"].to_numpy()[positions])
             rows.insert(0, "file", f.name)
             aside.setdefault(key, []).append(rows)
-    if set_aside:
-        folder = paths.outputs / SET_ASIDE_FOLDER
-        for key, parts in aside.items():
-            target = set_aside_path(paths, *key)
-            _write_atomic(pd.concat(parts, ignore_index=True), target)
-            for name, s in summary.items():
-                if (s["council"], s["year"], s["kind"]) == key and s["set_aside"]:
-                    s["set_aside_file"] = display(target, paths.outputs.parent)
-        # a set-aside file left by an earlier run for an extract that is now clean would mislead
-        if folder.is_dir():
-            current = {set_aside_path(paths, *k).name for k in aside}
-            read_keys = {(r.file.council, r.file.year, r.file.kind) for r in reads}
-            for old in folder.glob("*.csv"):
-                if old.name not in current and any(old.name == set_aside_path(paths, *k).name for k in read_keys):
-                    old.unlink()
+    set_aside_rows = {key: pd.concat(parts, ignore_index=True) for key, parts in aside.items()}
+    for key in set_aside_rows:
+        for entry in summary.values():
+            if (entry["council"], entry["year"], entry["kind"]) == key and entry["set_aside"]:
+                entry["set_aside_file"] = paths.relative(set_aside_path(paths, *key))
     out = {}
     for kind in KINDS:
         if frames[kind]:
@@ -832,8 +794,7 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False) -> Re
                 stage = frame["stage"]
                 frame["stage"] = pd.to_numeric(pd.Series(stage.cat.categories), errors="coerce").fillna(0).to_numpy(dtype=np.int8)[stage.cat.codes.to_numpy()] \
                     if len(frame) else np.array([], dtype=np.int8)
-                frame["working_days"] = working_days(frame["received"], frame["responded"])
-            frame = frame[["council", "year", "file", "line", *SCHEMA[kind]] + (["working_days"] if kind == "complaints" else [])]
+            frame = frame[["council", "year", "file", "line", *SCHEMA[kind]]]
             for col in ("council", "year", "file"):
                 if not isinstance(frame[col].dtype, pd.CategoricalDtype):
                     frame[col] = frame[col].astype("category")
@@ -842,75 +803,11 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False) -> Re
             out[kind] = _empty(kind)
     files_frame = pd.DataFrame(list(summary.values()), columns=["file", "council", "year", "kind", "private", "used", "rows", "kept",
                                                                 "set_aside", "set_aside_file", "blank_rows", "superseded_by"])
-    return Records(out["complaints"], out["feedback"], out["contacts"], configs, files_frame, present)
-
-
-def records_frame(paths: Paths | None = None, council: str | None = None, year: str | None = None,
-                  records: Records | None = None, set_aside: bool = False) -> pd.DataFrame:
-    """The canonical complaints (one row per complaint per stage) with `working_days`, for SPC charts and
-    before/after comparisons: `received` is a datetime, `working_days` a float (NaN when not answered)."""
-    if records is None:
-        from .definitions import load_definitions
-        from .paths import default_paths
-        paths = paths or default_paths()
-        records = load_records(paths, load_definitions(paths), set_aside=set_aside)
-    frame = records.complaints
-    if council is not None:
-        frame = frame[frame["council"] == council]
-    if year is not None:
-        frame = frame[frame["year"] == year]
-    return frame.reset_index(drop=True)
+    return Records(out["complaints"], out["feedback"], out["contacts"], configs, files_frame, present, set_aside_rows)
 
 
 # ---------------------------------------------------------------------------------------------
-# Canonical back to a council's export format (the synthetic extracts use this)
-
-
-def to_export(frame: pd.DataFrame, config: KindConfig) -> pd.DataFrame:
-    """Canonical rows written the way the council's system exports them: its column names, codes and date format."""
-    kind = config.kind
-    out = {}
-    for canonical, export in config.columns.items():
-        if canonical not in frame.columns:
-            continue
-        kind_type = SCHEMA[kind][canonical]
-        values = frame[canonical]
-        if kind_type in ("date", "month"):
-            fmt = config.date_format or ("%Y-%m" if kind_type == "month" else "%Y-%m-%d")
-            text = pd.to_datetime(values).dt.strftime(fmt)
-            out[export] = text.fillna("").astype(object)
-            continue
-        if kind_type == "count":
-            out[export] = values.astype("int64").astype(str)
-            continue
-        table = config.codes.get(canonical)
-        if kind_type == "bool":
-            booleans = table if table is not None else config.booleans
-            inverse = {}
-            for code, value in (booleans or {"true": True, "false": False}).items():
-                inverse.setdefault(value, code)
-            if booleans is None:
-                inverse = {True: "Yes", False: "No"}
-            out[export] = values.astype(bool).map(inverse).astype(object)
-            continue
-        text = values.astype(str)
-        if canonical in LIST_COLUMNS and config.separator != ";":
-            text = text.str.replace(r"\s*;\s*", config.separator, regex=True)
-        if table is not None:
-            inverse = {}
-            for code, value in table.items():
-                inverse.setdefault(str(value), code)
-            inverse[""] = ""
-            missing = sorted(set(text.unique()) - set(inverse))
-            if missing:
-                raise ValueError(f"{config.kind} codes.{canonical} has no code for {missing}")
-            text = text.map(inverse)
-        out[export] = text.astype(object)
-    return pd.DataFrame(out)
-
-
-# ---------------------------------------------------------------------------------------------
-# Aggregation into measures
+# The measures records give (aggregated in complaints.analysis.record_measures)
 
 
 RECORD_MEASURES = {
@@ -943,246 +840,3 @@ RECORD_MEASURES = {
     # feedback and contacts
     "compliments_received", "comments_received", "compliments_by_team", "compliment_teams", "contacts",
 }
-
-
-def split_counts(values: pd.Series, separator: str = ";") -> pd.Series:
-    """Mentions per item of a column holding several items per row ('a; b'): a row with two items counts
-    once for each; an item repeated within a row counts once. Works per distinct value, so it is fast."""
-    if len(values) == 0:
-        return pd.Series(dtype="int64")
-    counts = values.astype(str).value_counts(sort=False) if not isinstance(values.dtype, pd.CategoricalDtype) \
-        else values.value_counts(sort=False)
-    totals: dict[str, int] = {}
-    for text, n in counts.items():
-        if n == 0 or text == "":
-            continue
-        items = dict.fromkeys(p.strip() for p in str(text).split(separator))
-        for item in items:
-            if item:
-                totals[item] = totals.get(item, 0) + int(n)
-    return pd.Series(totals, dtype="int64").sort_index()
-
-
-def _has(values: pd.Series, allowed) -> np.ndarray:
-    return np.asarray(values.isin(list(allowed)))
-
-
-class _Emitter:
-    def __init__(self, council: str, year: str, file: str, note: str):
-        self.rows: list[tuple] = []
-        self.council, self.year, self.file, self.note = council, year, file, note
-
-    def add(self, measure: str, value, category: str = "") -> None:
-        self.rows.append((self.council, self.year, measure, category, float(value), self.file, self.note))
-
-    def counts(self, measure: str, series: pd.Series) -> None:
-        for category, value in series.items():
-            if value > 0 and category != "":
-                self.add(measure, value, str(category))
-
-    def last(self, measure: str):
-        for row in reversed(self.rows):
-            if row[2] == measure and row[3] == "":
-                return row[4]
-        return None
-
-
-def _file_label(files: pd.Series) -> tuple[str, str]:
-    names = sorted(set(map(str, files.unique())))
-    note = "synthetic extract: generated data, not real complaints" if all("synthetic" in Path(n).name for n in names) else ""
-    return "; ".join(names), note
-
-
-def _complaint_measures(g: pd.DataFrame, config: RecordsConfig, present: frozenset, emit: _Emitter) -> None:
-    sep = ";"  # canonical list separator (exports' own separators are converted on reading)
-    stage = g["stage"].to_numpy()
-    procedure = np.asarray(g["procedure"].astype(str))
-    outcome = np.asarray(g["outcome"].astype(str))
-    wd = g["working_days"].to_numpy(dtype=float)
-    responded = ~np.isnan(wd)
-    s1 = stage == 1
-    stat, corp = procedure == "statutory", procedure == "corporate"
-    has_stat = bool(stat.any()) or "statutory" in config.procedures
-    has_corp = bool(corp.any()) or "corporate" in config.procedures
-    split = config.partially_upheld
-
-    def count(mask) -> int:
-        return int(np.count_nonzero(mask))
-
-    S, C = s1 & stat, s1 & corp
-    if has_stat:
-        emit.add("statutory_received", count(S))
-        emit.add("statutory_stage1_responded", count(S & responded))
-        emit.add("statutory_stage2_received", count(stat & (stage == 2)))
-        emit.add("statutory_stage3_received", count(stat & (stage == 3)))
-        if split:
-            emit.add("statutory_upheld", count(S & (outcome == "upheld")))
-            emit.add("statutory_partially_upheld", count(S & (outcome == "partially_upheld")))
-            emit.add("statutory_upheld_any", count(S & np.isin(outcome, ("upheld", "partially_upheld"))))
-        else:
-            emit.add("statutory_upheld_unsplit", count(S & (outcome == "upheld")))
-        emit.add("statutory_not_upheld", count(S & (outcome == "not_upheld")))
-        emit.add("statutory_withdrawn", count(S & (outcome == "withdrawn")))
-        emit.add("statutory_within_10wd", count(S & responded & (wd <= 10)))
-        emit.add("statutory_within_11_20wd", count(S & responded & (wd > 10) & (wd <= 20)))
-        emit.add("statutory_over_20wd", count(S & responded & (wd > 20)))
-        emit.add("statutory_within_20wd", count(S & responded & (wd <= 20)))
-        if (S & responded).any():
-            emit.add("statutory_average_response_days", float(wd[S & responded].mean()))
-        s2 = stat & (stage == 2)
-        emit.add("statutory_stage2_resolved", count(s2 & np.isin(outcome, DECIDED)))
-        emit.add("statutory_stage2_ongoing", count(s2 & (outcome == "ongoing")))
-        if (s2 & responded & np.isin(outcome, DECIDED)).any():
-            emit.add("statutory_stage2_average_days", float(wd[s2 & responded & np.isin(outcome, DECIDED)].mean()))
-        s3 = stat & (stage == 3)
-        emit.add("statutory_stage3_upheld", count(s3 & (outcome == "upheld")))
-        emit.add("statutory_stage3_not_upheld", count(s3 & (outcome == "not_upheld")))
-    if has_corp:
-        emit.add("corporate_received", count(C))
-        if split:
-            emit.add("corporate_upheld", count(C & (outcome == "upheld")))
-            emit.add("corporate_partially_upheld", count(C & (outcome == "partially_upheld")))
-            emit.add("corporate_upheld_any", count(C & np.isin(outcome, ("upheld", "partially_upheld"))))
-        emit.add("corporate_not_upheld", count(C & (outcome == "not_upheld")))
-        emit.add("corporate_withdrawn", count(C & (outcome == "withdrawn")))
-        emit.add("corporate_within_20wd", count(C & responded & (wd <= 20)))
-        c2 = corp & (stage == 2)
-        emit.add("corporate_stage2_received", count(c2))
-        emit.add("corporate_stage2_upheld", count(c2 & (outcome == "upheld")))
-        if "team" in present:
-            emit.counts("corporate_stage2_by_team", split_counts(g.loc[c2, "team"], sep))
-            emit.add("corporate_service_areas", len(split_counts(g.loc[C, "team"], sep)))
-    if has_stat and has_corp:
-        emit.add("complaints_received", count(S) + count(C))
-        emit.add("complaints_within_20wd", count((S | C) & responded & (wd <= 20)))
-        if split:
-            emit.add("complaints_upheld_any", count((S | C) & np.isin(outcome, ("upheld", "partially_upheld"))))
-    # late responses: stage 1, after the timescale (statutory: 10 working days, or 20 when an extension was agreed)
-    extended = g["extension_agreed"].to_numpy(dtype=bool)
-    stat_limit = np.where(extended, config.statutory_extended, config.statutory_timescale)
-    overdue = responded & ((S & (wd > stat_limit)) | (C & (wd > config.corporate_timescale)))
-    emit.add("complaints_overdue", count(overdue))
-    if "delay_reason" in present:
-        emit.counts("overdue_reason", g.loc[overdue, "delay_reason"].astype(str).value_counts())
-    if "child_or_young_person" in present:
-        emit.add("complaints_from_children", count((S | C) & g["child_or_young_person"].to_numpy(dtype=bool)))
-    if "complainant_type" in present:
-        if config.children_in_care_types:
-            emit.add("complaints_from_children_in_care", count((S | C) & _has(g["complainant_type"], config.children_in_care_types)))
-        if has_stat:
-            emit.counts("statutory_complainant_type", g.loc[S, "complainant_type"].astype(str).value_counts())
-    if "channel" in present and has_stat:
-        emit.counts("statutory_channel", g.loc[S, "channel"].astype(str).value_counts())
-        if config.digital_channels:
-            emit.add("statutory_digital_channel", count(S & _has(g["channel"], config.digital_channels)))
-    upheld = outcome == "upheld"
-    if "issues" in present:
-        for prefix, mask in (("statutory", S), ("corporate", C)):
-            if (prefix == "statutory" and has_stat) or (prefix == "corporate" and has_corp):
-                issues = split_counts(g.loc[mask, "issues"], sep)
-                emit.counts(f"{prefix}_issues", issues)
-                emit.add(f"{prefix}_issues_total", int(issues.sum()))
-                emit.add(f"{prefix}_issue_areas", len(issues))
-        if has_stat:
-            emit.counts("statutory_upheld_theme", split_counts(g.loc[S & upheld, "issues"], sep))
-    if "team" in present and has_stat:
-        emit.counts("statutory_received_by_team", split_counts(g.loc[S, "team"], sep))
-        emit.counts("statutory_upheld_by_team", split_counts(g.loc[S & upheld, "team"], sep))
-    if "remedy" in present and has_stat:
-        emit.counts("statutory_remedy", split_counts(g.loc[S, "remedy"], sep))
-    referral = g["ombudsman_referral"].to_numpy(dtype=bool)
-    if "ombudsman_referral" in present:
-        cases = g.loc[referral].sort_values("stage").drop_duplicates("reference")
-        emit.add("ombudsman_cases", len(cases))
-        oo = cases["ombudsman_outcome"].astype(str)
-        for value in CHOICES["ombudsman_outcome"]:
-            emit.add(f"ombudsman_{value}", int((oo == value).sum()))
-        if "team" in present:
-            emit.counts("ombudsman_by_team", split_counts(cases["team"], sep))
-    if "send" in present:
-        send = g["send"].to_numpy(dtype=bool)
-        N = (S | C) & send
-        emit.add("send_received", count(N))
-        if split:
-            emit.add("send_upheld", count(N & upheld))
-            emit.add("send_partially_upheld", count(N & (outcome == "partially_upheld")))
-            emit.add("send_upheld_any", count(N & np.isin(outcome, ("upheld", "partially_upheld"))))
-        emit.add("send_within_20wd", count(N & responded & (wd <= 20)))
-        if "issues" in present:
-            issues = split_counts(g.loc[N, "issues"], sep)
-            emit.counts("send_issues", issues)
-            emit.add("send_issues_total", int(issues.sum()))
-            emit.add("send_issue_areas", len(issues))
-            emit.counts("send_issues_upheld", split_counts(g.loc[N & upheld, "issues"], sep))
-        if "ombudsman_referral" in present:
-            cases = g.loc[referral & send].sort_values("stage").drop_duplicates("reference")
-            emit.add("send_ombudsman_cases", len(cases))
-            emit.add("send_ombudsman_upheld", int((cases["ombudsman_outcome"].astype(str) == "upheld").sum()))
-
-
-def _feedback_measures(g: pd.DataFrame, config: RecordsConfig, present: frozenset, emit: _Emitter) -> None:
-    kind = np.asarray(g["kind"].astype(str))
-    compliment, comment = kind == "compliment", kind == "comment"
-    emit.add("compliments_received", int(compliment.sum()))
-    emit.add("comments_received", int(comment.sum()))
-    if "team" in present:
-        teams = split_counts(g.loc[compliment, "team"], ";")
-        emit.counts("compliments_by_team", teams)
-        emit.add("compliment_teams", len(teams))
-    if "send" in present:
-        send = g["send"].to_numpy(dtype=bool)
-        emit.add("send_compliments_received", int((compliment & send).sum()))
-        emit.add("send_comments_received", int((comment & send).sum()))
-
-
-def aggregate(records: Records, defs: Definitions | None = None) -> pd.DataFrame:
-    """Figures from records, with exactly the columns of outputs/figures.csv (basis = 'records').
-
-    Year is the financial year of receipt (of the date, for feedback; of the month, for contacts).
-    Counts that records give are emitted for every council-year with an extract, zeros included;
-    breakdowns (by team, issue, channel...) list the categories that occur. Measures needing a
-    column the export does not have are left out. A council's [records.measures] adds the
-    measures its published figures use for the same counts (Dorset's complaint contacts).
-    """
-    rows: list[tuple] = []
-    sources = (("complaints", records.complaints, _complaint_measures),
-               ("feedback", records.feedback, _feedback_measures),
-               ("contacts", records.contacts, None))
-    for kind, frame, measure_fn in sources:
-        if frame is None or frame.empty:
-            continue
-        for (council, year), g in frame.groupby(["council", "year"], sort=True, observed=True):
-            if g.empty:
-                continue
-            config = records.configs[str(council)]
-            file, note = _file_label(g["file"])
-            emit = _Emitter(str(council), str(year), file, note)
-            present = records.present.get((str(council), str(year), kind), frozenset(SCHEMA[kind]))
-            if kind == "contacts":
-                emit.add("contacts", float(g["contacts"].sum()))
-            else:
-                measure_fn(g, config, present, emit)
-            aliases = [(published, recorded) for published, recorded in config.measures.items()]
-            extra = []
-            for published, recorded in aliases:
-                for row in emit.rows:
-                    if row[2] == recorded:
-                        extra.append((row[0], row[1], published, row[3], row[4], row[5],
-                                      (row[6] + "; " if row[6] else "") + f"the count of {recorded} ([records.measures] in {config.source})"))
-            rows += emit.rows + extra
-    frame = pd.DataFrame(rows, columns=["council", "year", "measure", "category", "value", "file", "note"])
-    frame["basis"] = "records"
-    frame["pct"] = np.nan
-    frame["pct_of"] = ""
-    frame["contested"] = False
-    frame["values_stated"] = ""
-    frame["statements"] = 0
-    frame["source"] = [Path(f.split("; ")[0]).name if f else "" for f in frame["file"]]
-    frame["line"] = 0
-    frame["quote"] = ""
-    if defs is not None and len(frame):
-        unknown = sorted(set(frame["measure"]) - set(defs.measures.index))
-        if unknown:
-            raise ValueError(f"records gave measures not in measures.csv: {unknown}")
-    frame = frame[FIGURE_COLUMNS].sort_values(["council", "year", "measure", "category"], kind="stable")
-    return frame.reset_index(drop=True)

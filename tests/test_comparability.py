@@ -1,5 +1,6 @@
-"""Benchmarking councils: funnel limits against brute-force binomial tails, the comparability rule,
-a year with one council, the publication matrix and the charts."""
+"""Benchmarking councils (complaints.analysis.comparability, and its words and pictures in
+complaints.reporting.comparisons): funnel limits against brute-force binomial tails, the
+comparability rule, a year with one council, the publication matrix and the charts."""
 from __future__ import annotations
 
 import html
@@ -10,10 +11,11 @@ import pandas as pd
 import pytest
 from scipy.stats import binom
 
-from complaints import benchmark as bm
-from complaints import stats
-from complaints.paths import default_paths
-from complaints.pipeline import compute
+from complaints.analysis import comparability as bm
+from complaints.reporting import comparisons as views
+from complaints.analysis import stats
+from complaints.inputs.paths import default_paths
+from complaints.running.pipeline import compute
 
 
 # ---------------------------------------------------------------------------------------------
@@ -116,41 +118,54 @@ def test_published_upper_limit_quirk_is_why_the_mirror_is_used():
 # The comparability rule, on the real published data
 
 
+def definitions_in_words(table: pd.DataFrame, defs) -> pd.Series:
+    return pd.Series([views.definition_words(r, defs) for _, r in table.iterrows()], index=table.index)
+
+
 def test_timeliness_with_different_denominators_is_refused(metrics, defs):
-    with pytest.raises(ValueError) as err:
+    with pytest.raises(bm.NotComparable) as err:
         bm.require_comparable(metrics, "2024-25", "statutory_within_10wd_rate", defs)
-    message = str(err.value)
-    assert "Dudley" in message and "Telford & Wrekin" in message
-    assert "responded to" in message and "received" in message
+    assert err.value.judgement.differs == "denominator"
+    assert set(err.value.judgement.definitions) == {"dudley", "telford-wrekin"}
+    assert "statutory_received" in str(err.value) and "statutory_stage1_responded" in str(err.value)
+    words = views.reason(err.value.judgement, defs)
+    assert "Dudley" in words and "Telford & Wrekin" in words
+    assert "responded to" in words and "received" in words
     table = bm.comparability(metrics, "2024-25", defs).set_index("metric")
     row = table.loc["statutory_within_10wd_rate"]
-    assert not row["comparable"]
-    assert "Telford & Wrekin's of statutory stage 1 complaints responded to" in row["reason"]
-    assert "Dudley's share is of statutory complaints received" in row["reason"]
+    assert not row["comparable"] and row["differs"] == "denominator"
+    reason = views.reason(row["judgement"], defs)
+    assert "Telford & Wrekin's of statutory stage 1 complaints responded to" in reason
+    assert "Dudley's share is of statutory complaints received" in reason
     # the refusal reaches the charts and the funnel
-    for build in (bm.side_by_side_chart, bm.funnel_chart, bm.funnel_data):
+    for build in (views.side_by_side_chart, views.funnel_chart, bm.funnel_data):
         with pytest.raises(ValueError, match="cannot be put on one axis"):
             build(metrics, "2024-25", "statutory_within_20wd_rate", defs)
     # but the table, with each definition stated, is allowed
     table = bm.side_by_side(metrics, "2024-25", "statutory_within_10wd_rate", defs).set_index("council")
-    assert "responded to" in table.at["telford-wrekin", "definition"]
-    assert "received" in table.at["dudley", "definition"]
+    words = definitions_in_words(table, defs)
+    assert "responded to" in words["telford-wrekin"]
+    assert "received" in words["dudley"]
 
 
 def test_complaints_per_contact_is_refused(metrics, defs):
-    with pytest.raises(ValueError, match="contacts its own way") as err:
+    with pytest.raises(bm.NotComparable) as err:
         bm.require_comparable(metrics, "2024-25", "statutory_per_contact_rate", defs)
-    assert "Dudley" in str(err.value) and "Telford & Wrekin" in str(err.value)
+    assert err.value.judgement.differs == "contacts"
+    words = views.reason(err.value.judgement, defs)
+    assert "contacts its own way" in words and "Dudley" in words and "Telford & Wrekin" in words
     # complaints_per_contact_rate, were Telford & Wrekin to publish it too
     extra = metrics[(metrics["metric"] == "complaints_per_contact_rate") & (metrics["year"] == "2024-25")
                     & (metrics["source"] == "published")].copy()
     extra["council"] = "telford-wrekin"
     both = pd.concat([metrics, extra], ignore_index=True)
-    with pytest.raises(ValueError, match="contacts its own way"):
+    with pytest.raises(bm.NotComparable) as err:
         bm.require_comparable(both, "2024-25", "complaints_per_contact_rate", defs)
+    assert "contacts its own way" in views.reason(err.value.judgement, defs)
     sbs = bm.side_by_side(both, "2024-25", "complaints_per_contact_rate", defs)
-    assert sbs["definition"].str.contains("Contacts:").all()
-    assert sbs["definition"].nunique() == 2
+    words = definitions_in_words(sbs, defs)
+    assert words.str.contains("Contacts:").all()
+    assert words.nunique() == 2
 
 
 def test_statutory_received_is_comparable(metrics, defs):
@@ -181,22 +196,22 @@ def test_a_year_with_one_council(metrics, defs, year):
     assert year not in bm.benchmark_years(metrics, defs)
     assert len(bm.comparability(metrics, year, defs)) == 0
     assert len(bm.funnel_data(metrics, year, "complaints_within_20wd_rate", defs)) == 0
-    assert bm.funnel_chart(metrics, year, "complaints_within_20wd_rate", defs) is None
-    assert bm.side_by_side_chart(metrics, year, "complaints_within_20wd_rate", defs) is None
+    assert views.funnel_chart(metrics, year, "complaints_within_20wd_rate", defs) is None
+    assert views.side_by_side_chart(metrics, year, "complaints_within_20wd_rate", defs) is None
     assert len(bm.side_by_side(metrics, year, "complaints_within_20wd_rate", defs)) == 1
     assert len(bm.side_by_side(metrics, year, "no_such_metric", defs)) == 0
-    words = " ".join(bm.narrative(metrics, year, defs))
+    words = " ".join(views.sentences(metrics, year, defs))
     assert "Only one council, Dudley, publishes figures for 2019-20" in words
 
 
 def test_a_year_with_councils_but_nothing_in_common(metrics, defs):
     assert "2021-22" not in bm.benchmark_years(metrics, defs)
-    words = " ".join(bm.narrative(metrics, "2021-22", defs))
+    words = " ".join(views.sentences(metrics, "2021-22", defs))
     assert "nothing can be compared" in words
 
 
 def test_narrative_2024_25(metrics, defs):
-    sentences = bm.narrative(metrics, "2024-25", defs)
+    sentences = views.sentences(metrics, "2024-25", defs)
     words = " ".join(sentences)
     assert "Telford &amp; Wrekin" in words  # escaped
     assert "Statutory stage 1 responses within 10 working days cannot be compared" in words
@@ -210,14 +225,14 @@ def test_narrative_2024_25(metrics, defs):
 
 
 def test_publication_matrix(metrics, defs):
-    matrix = bm.publication_matrix(metrics, defs.councils, defs).set_index("Metric")
+    matrix = views.publication_matrix(metrics, defs.councils, defs).set_index("Metric")
     assert list(matrix.columns) == ["Description", "Dorset", "Dudley", "Telford & Wrekin"]
     assert matrix.at["statutory_received", "Dudley"] == "2021-22, 2022-23, 2024-25"
     assert matrix.at["statutory_received", "Telford & Wrekin"] == "2023-24, 2024-25"
     assert matrix.at["statutory_received", "Dorset"] == ""
     assert matrix.at["statutory_received", "Description"] == "Statutory complaints received at stage 1"
-    year = bm.publication_matrix_year(metrics, defs.councils, "2024-25", defs).set_index("Metric")
-    assert year.at["statutory_received", "Dudley"] == bm.TICK
+    year = views.publication_matrix_year(metrics, defs.councils, "2024-25", defs).set_index("Metric")
+    assert year.at["statutory_received", "Dudley"] == views.TICK
     assert year.at["statutory_upheld_any_rate", "Telford & Wrekin"] == ""
 
 
@@ -247,18 +262,18 @@ def test_funnel_data_and_words(defs):
         assert (not data.at[c, "within_99_8"]) == outside
     assert not data.at["dorset", "within_99_8"]
     assert data.at["dorset", "small_numbers"]
-    words = " ".join(bm.narrative(frame, "2030-31", defs))
+    words = " ".join(views.sentences(frame, "2030-31", defs))
     assert "Dorset&#x27;s 12% (3 of 25) differs from the pooled figure by more than chance would explain" in words
 
 
 def test_charts(defs):
     before = plt.get_fignums()
     one = made_up([10], [20])
-    assert bm.funnel_chart(one, "2030-31", "statutory_within_20wd_rate", defs) is None
-    assert bm.side_by_side_chart(one, "2030-31", "statutory_within_20wd_rate", defs) is None
+    assert views.funnel_chart(one, "2030-31", "statutory_within_20wd_rate", defs) is None
+    assert views.side_by_side_chart(one, "2030-31", "statutory_within_20wd_rate", defs) is None
     frame = made_up([40, 15], [49, 23])
     band = {"low": 0.5, "high": 0.73, "label": "West Midlands Complaints Officer Group range (2021)"}
-    for build in (bm.funnel_chart, bm.side_by_side_chart):
+    for build in (views.funnel_chart, views.side_by_side_chart):
         chart = build(frame, "2030-31", "statutory_within_20wd_rate", defs, reference_band=band)
         assert chart.png[:8] == b"\x89PNG\r\n\x1a\n"
         assert "Dudley" in chart.alt and "82%" in chart.alt and "West Midlands" in chart.alt
@@ -266,18 +281,19 @@ def test_charts(defs):
     ten = made_up([40, 15], [49, 23], metric="statutory_within_10wd_rate")
     ten["numerator_measure"] = "statutory_within_10wd"
     with pytest.raises(ValueError, match="20 working days"):
-        bm.funnel_chart(ten, "2030-31", "statutory_within_10wd_rate", defs, reference_band=band)
+        views.funnel_chart(ten, "2030-31", "statutory_within_10wd_rate", defs, reference_band=band)
     assert plt.get_fignums() == before
 
 
 def test_reference_band_from_figures(results):
     band = bm.reference_band_from_figures(results.figures)
     assert band["low"] == pytest.approx(0.5) and band["high"] == pytest.approx(0.73)
-    assert "definitions are unknown" in band["label"] and "2021" in band["label"]
+    label = views.band_label(band)
+    assert "definitions are unknown" in label and "2021" in label
 
 
 def test_side_by_side_real_chart(metrics, defs):
-    chart = bm.side_by_side_chart(metrics, "2024-25", "statutory_received", defs)
+    chart = views.side_by_side_chart(metrics, "2024-25", "statutory_received", defs)
     assert "Dudley 49" in chart.alt and "Telford & Wrekin 23" in chart.alt
     assert list(chart.table["Council"]) == ["Dudley", "Telford & Wrekin"]
 
@@ -290,23 +306,23 @@ def test_trend_table(metrics, defs):
 
 def test_text_is_escaped(defs):
     frame = made_up([40, 15], [49, 23])
-    assert all("<" not in s for s in bm.narrative(frame, "2030-31", defs))
-    assert html.unescape(bm.narrative(frame, "2030-31", defs)[0]).startswith("Dudley and Telford & Wrekin")
+    assert all("<" not in s for s in views.sentences(frame, "2030-31", defs))
+    assert html.unescape(views.sentences(frame, "2030-31", defs)[0]).startswith("Dudley and Telford & Wrekin")
 
 
 # --------------------------------------------------------------------------- the benchmarking report
 
 @pytest.fixture(scope="module")
 def built_outputs(tmp_path_factory):
-    from complaints.paths import default_paths
-    from complaints.pipeline import compute, write_results
+    from complaints.inputs.paths import default_paths
+    from complaints.running.pipeline import compute, write_results
     paths = default_paths(outputs=tmp_path_factory.mktemp("outputs"))
     write_results(compute(paths), paths)
     return paths
 
 
 def test_benchmark_report_for_a_year_with_a_comparable_measure(built_outputs):
-    from complaints.benchmark_report import SECTIONS, load_benchmark
+    from complaints.reporting.benchmark_report import SECTIONS, load_benchmark
     report = load_benchmark("2024-25", data_dir=str(built_outputs.data), outputs_dir=str(built_outputs.outputs))
     page = {name: report.section(name) for name in SECTIONS}
     assert "Dudley, Telford &amp; Wrekin" in page["title"] and "Dorset" not in page["title"]
@@ -317,7 +333,7 @@ def test_benchmark_report_for_a_year_with_a_comparable_measure(built_outputs):
 
 
 def test_benchmark_report_for_a_year_with_one_council(built_outputs):
-    from complaints.benchmark_report import SECTIONS, load_benchmark
+    from complaints.reporting.benchmark_report import SECTIONS, load_benchmark
     report = load_benchmark("2019-20", data_dir=str(built_outputs.data), outputs_dir=str(built_outputs.outputs))
     page = {name: report.section(name) for name in SECTIONS}
     assert "Only one council, Dudley" in page["compared"]

@@ -1,7 +1,7 @@
 """The benchmarking report: what each section of notebooks/benchmark_report.ipynb shows.
 
 Councils side by side for one year, from published figures only (synthetic records are never
-benchmarked). complaints.benchmark decides what can be compared; this module presents it.
+benchmarked). complaints.analysis.comparability decides what can be compared; this module presents it.
 """
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import benchmark, charts, narrative
-from .definitions import Definitions, load_definitions
-from .paths import Paths, default_paths
-from .report import STYLE, HtmlSections, _none, _section, _table, esc, hashes_table, run_line
+from ..analysis import comparability as benchmark
+from ..inputs.definitions import Definitions, load_definitions
+from ..inputs.paths import Paths, default_paths
+from . import charts, comparisons, narrative
+from .html import STYLE, HtmlSections, esc, hashes_table, none_html, run_line, section_html, table_html
 
 SECTIONS = ["title", "compared", "side_by_side", "funnel", "contacts", "trends", "reference", "methods", "provenance"]
 TIMELINESS_20 = ("statutory_within_20wd_rate", "corporate_within_20wd_rate", "complaints_within_20wd_rate")
@@ -49,7 +50,7 @@ class BenchmarkReport(HtmlSections):
     def s_title(self) -> str:
         this_year = sorted(self.metrics.loc[self.metrics["year"] == self.year, "council"].unique())
         names = ", ".join(self.name(c) for c in this_year) or "no council"
-        return STYLE + _section(
+        return STYLE + section_html(
             f"<h1>Complaints to children's services: councils side by side, {esc(self.year)}</h1>"
             f"<p>Figures published by {esc(names)}, set side by side only where they follow the same definition. "
             "Councils define and count complaints, contacts and timeliness differently; a figure that means something "
@@ -57,28 +58,28 @@ class BenchmarkReport(HtmlSections):
 
     def s_compared(self) -> str:
         body = ["<h2>What can be compared</h2>"]
-        body += [f"<p>{s}</p>" for s in benchmark.narrative(self.metrics, self.year, self.defs)]  # already escaped
+        body += [f"<p>{s}</p>" for s in comparisons.sentences(self.metrics, self.year, self.defs)]  # already escaped
         table = self.comparisons()
         if len(table):
             shown = pd.DataFrame({"Measure": [self.label(m) for m in table["metric"]],
-                                  "Councils": table["councils"].astype(str),
+                                  "Councils": [", ".join(self.name(c) for c in ids) for ids in table["councils"]],
                                   "Comparable": ["yes" if c else "no" for c in table["comparable"]],
-                                  "Why": table["reason"]})
-            body.append(_table(shown, f"Measures published by more than one council in {self.year}"))
-        matrix = benchmark.publication_matrix_year(self.metrics, self.councils, self.year, self.defs)
+                                  "Why": [comparisons.reason(j, self.defs) for j in table["judgement"]]})
+            body.append(table_html(shown, f"Measures published by more than one council in {self.year}"))
+        matrix = comparisons.publication_matrix_year(self.metrics, self.councils, self.year, self.defs)
         if len(matrix):
             body.append("<h3>Who publishes what</h3>")
-            body.append(_table(matrix, f"Measures each council publishes for {self.year}"))
-        full = benchmark.publication_matrix(self.metrics, self.councils, self.defs)
+            body.append(table_html(matrix, f"Measures each council publishes for {self.year}"))
+        full = comparisons.publication_matrix(self.metrics, self.councils, self.defs)
         if len(full):
-            body.append(_table(full, "Years for which each council publishes each measure"))
-        return _section("".join(body))
+            body.append(table_html(full, "Years for which each council publishes each measure"))
+        return section_html("".join(body))
 
     def s_side_by_side(self) -> str:
         body = ["<h2>Side by side</h2>"]
         metrics = self.comparable_metrics()
         if not metrics:
-            body.append(_none(f"No measure is published with the same definition by two councils for {self.year}."))
+            body.append(none_html(f"No measure is published with the same definition by two councils for {self.year}."))
         for metric in metrics:
             rows = benchmark.side_by_side(self.metrics, self.year, metric, self.defs)
             table = pd.DataFrame({
@@ -88,12 +89,12 @@ class BenchmarkReport(HtmlSections):
                 "Small numbers": ["yes: wide interval" if s else "" for s in rows["small_numbers"]],
             })
             body.append(f"<h3>{esc(self.label(metric))}</h3>")
-            body.append(_table(table, f"{self.label(metric)}, {self.year}", numeric=(str(self.year),)))
+            body.append(table_html(table, f"{self.label(metric)}, {self.year}", numeric=(str(self.year),)))
             band = benchmark.reference_band_from_figures(self.figures) if metric in TIMELINESS_20 else None
-            chart = benchmark.side_by_side_chart(self.metrics, self.year, metric, self.defs, reference_band=band)
+            chart = comparisons.side_by_side_chart(self.metrics, self.year, metric, self.defs, reference_band=band)
             if chart is not None:
                 body.append(charts.chart_html(chart))
-        return _section("".join(body))
+        return section_html("".join(body))
 
     def s_funnel(self) -> str:
         body = ["<h2>Funnel plots</h2>"]
@@ -102,14 +103,14 @@ class BenchmarkReport(HtmlSections):
         drawn = False
         for metric in proportions:
             band = benchmark.reference_band_from_figures(self.figures) if metric in TIMELINESS_20 else None
-            chart = benchmark.funnel_chart(self.metrics, self.year, metric, self.defs, reference_band=band)
+            chart = comparisons.funnel_chart(self.metrics, self.year, metric, self.defs, reference_band=band)
             if chart is not None:
                 drawn = True
                 body.append(f"<h3>{esc(self.label(metric))}</h3>" + charts.chart_html(chart))
         if not drawn:
-            body.append(_none(f"No proportion (such as timeliness or the upheld share) is published with the same definition "
+            body.append(none_html(f"No proportion (such as timeliness or the upheld share) is published with the same definition "
                               f"by two councils for {self.year}, so no funnel plot can be drawn."))
-        return _section("".join(body))
+        return section_html("".join(body))
 
     def s_contacts(self) -> str:
         body = ["<h2>Complaints per contact</h2>",
@@ -123,10 +124,10 @@ class BenchmarkReport(HtmlSections):
                              str(self.year): narrative.format_value(r["value"], r["kind"]),
                              "What counts as a contact": council.contacts_definition if council else ""})
         if rows:
-            body.append(_table(pd.DataFrame(rows), f"Complaints per contact, {self.year}"))
+            body.append(table_html(pd.DataFrame(rows), f"Complaints per contact, {self.year}"))
         else:
-            body.append(_none(f"No council publishes complaints and contacts for {self.year}."))
-        return _section("".join(body))
+            body.append(none_html(f"No council publishes complaints and contacts for {self.year}."))
+        return section_html("".join(body))
 
     def s_trends(self) -> str:
         body = ["<h2>Trends</h2>"]
@@ -137,24 +138,24 @@ class BenchmarkReport(HtmlSections):
             if len(table):
                 shown = True
                 body.append(f"<h3>{esc(self.label(metric))}</h3>"
-                            + _table(table.astype(str).replace({"nan": "", "None": ""}),
+                            + table_html(table.astype(str).replace({"nan": "", "None": ""}),
                                      f"{self.label(metric)} by year"))
         if not shown:
-            body.append(_none("No measure is published by two councils in any year."))
-        return _section("".join(body))
+            body.append(none_html("No measure is published by two councils in any year."))
+        return section_html("".join(body))
 
     def s_reference(self) -> str:
         band = benchmark.reference_band_from_figures(self.figures)
         body = ["<h2>A regional reference</h2>"]
         if band is None:
-            body.append(_none("No regional reference figures are published."))
+            body.append(none_html("No regional reference figures are published."))
         else:
-            body.append(f"<p>{esc(band['label'])}. It is drawn as a shaded band only on charts of responses within 20 working "
+            body.append(f"<p>{esc(comparisons.band_label(band))}. It is drawn as a shaded band only on charts of responses within 20 working "
                         "days, and only as context: the councils, years and definitions behind it are not stated.</p>")
-        return _section("".join(body))
+        return section_html("".join(body))
 
     def s_methods(self) -> str:
-        return _section(
+        return section_html(
             "<h2>Data and methods</h2>"
             "<p>Only figures councils published are compared; figures from complaint records (including the synthetic "
             "extracts this project ships) are not. Two councils' figures are compared only when they have the same "
@@ -170,7 +171,7 @@ class BenchmarkReport(HtmlSections):
     def s_provenance(self) -> str:
         files = [self.paths.metrics_definitions_file, self.paths.measures_file]
         files += [self.paths.councils / f"{c}.toml" for c in self.councils]
-        return _section(
+        return section_html(
             "<h2>Provenance</h2>"
             f"<p>{run_line()}, for {esc(self.year)}, from <code>metrics.csv</code> rows with source &lsquo;published&rsquo;.</p>"
             + hashes_table(files, self.paths))

@@ -1,4 +1,4 @@
-"""`python -m complaints.bench` (make bench): how fast `complaints reports` is, against the plain way.
+"""`python -m complaints.running.bench` (make bench): how fast `complaints reports` is, against the plain way.
 
 On the project's data, into temporary output folders (never the real outputs/), it measures:
 - baseline: a plain loop that, for each report in turn, runs the papermill command line and then
@@ -35,9 +35,10 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .paths import ROOT, default_paths
+from ..inputs.paths import ROOT, default_paths
 
 BIN = Path(sys.executable).parent
+HOME = ROOT if ROOT is not None else Path.cwd()  # the project's clone (make bench runs there)
 TARGET_RATIO = 3.0
 TARGET_WARM_SECONDS = 3.0
 
@@ -66,7 +67,8 @@ def measure(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> dic
 
 
 def uv_command() -> list[str] | None:
-    uv = shutil.which("uv") or (str(ROOT / ".tools" / "bin" / "uv") if (ROOT / ".tools" / "bin" / "uv").exists() else None)
+    local = HOME / ".tools" / "bin" / "uv"
+    uv = shutil.which("uv") or (str(local) if local.exists() else None)
     return [uv, "run", "--frozen", "--no-sync"] if uv else None
 
 
@@ -114,14 +116,14 @@ def run_condition(name: str, env: dict[str, str], data: Path, notebook: Path, wo
     uv = uv_command()
     if uv:
         result["warm_uv_run"] = measure([*uv, "complaints", "reports", "--data", str(data), "--outputs", str(batch_out)],
-                                        env, cwd=ROOT)
+                                        env, cwd=HOME)
     print(f"[{name}] metrics only: complaints metrics ...", file=sys.stderr)
     result["metrics_only"] = measure([str(BIN / "complaints"), "metrics", "--data", str(data), "--outputs",
                                       str(loop_out)], env)
     jobs_file = work / "jobs.json"
     jobs_file.write_text(json.dumps(jobs))
     print(f"[{name}] baseline: papermill + nbconvert command lines for {len(jobs)} reports ...", file=sys.stderr)
-    result["loop"] = measure([sys.executable, "-m", "complaints.bench", "--loop", str(jobs_file), str(data),
+    result["loop"] = measure([sys.executable, "-m", "complaints.running.bench", "--loop", str(jobs_file), str(data),
                               str(loop_out), str(notebook)], env)
     loop_s, batch_s = result["loop"]["seconds"], result["batch_cold"]["seconds"]
     if loop_s and batch_s:
@@ -176,9 +178,9 @@ def measure_operation(code: str, args: list[str], env: dict[str, str]) -> dict:
 
 def records_bench(n: int, work: Path) -> dict:
     """Aggregating n synthetic complaints (Dudley's export format) against reading the same file alone."""
-    from .synthetic import write_large
+    from ..synthetic.generate import write_large
     data = work / "records-data"
-    shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("private", "records"))
+    shutil.copytree(default_paths().data, data, ignore=shutil.ignore_patterns("private", "records"))
     extract = data / "records" / "dudley" / "2024-25_synthetic_complaints.csv"
     extract.parent.mkdir(parents=True)
     print(f"[records] writing {n:,} synthetic complaints ...", file=sys.stderr)
@@ -201,7 +203,7 @@ def records_bench(n: int, work: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m complaints.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m complaints.running.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--conditions", nargs="+", choices=("as-is", "bytecode-cached"),
                         default=["as-is", "bytecode-cached"], help="which conditions to measure (default: both)")
     parser.add_argument("--output", help="where to write the figures (default: outputs/bench.json)")

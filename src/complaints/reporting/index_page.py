@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import html
 import tomllib
-from pathlib import Path
+from collections.abc import Sequence
+from typing import Protocol
 
-from .batch import FAILED_IPYNB, REPORT_HTML, Job, write_atomic
-from .paths import Paths
+from ..inputs.paths import FAILED_IPYNB, REPORT_HTML, Paths
+
+
+class Job(Protocol):
+    """A report: its council (or 'benchmark') and year."""
+
+    council: str
+    year: str
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; line-height: 1.5;
@@ -37,10 +44,9 @@ def _council_name(paths: Paths, council: str) -> str:
 
 def report_status(paths: Paths, job: Job) -> str:
     """ok (report.html exists), failed (report.failed.ipynb exists) or missing."""
-    folder = paths.report_dir(job.council, job.year)
-    if (folder / FAILED_IPYNB).exists():
+    if paths.report_failed(job.council, job.year).exists():
         return "failed"
-    return "ok" if (folder / REPORT_HTML).exists() else "missing"
+    return "ok" if paths.report_html(job.council, job.year).exists() else "missing"
 
 
 def _cell(paths: Paths, job: Job, label: str) -> str:
@@ -55,7 +61,7 @@ def _cell(paths: Paths, job: Job, label: str) -> str:
     return f'{text} <span class="missing">not built</span>'
 
 
-def render_index(paths: Paths, jobs: list[Job]) -> str:
+def render_index(paths: Paths, jobs: Sequence[Job]) -> str:
     names = {c: _council_name(paths, c) for c in sorted({j.council for j in jobs})}
     by_name = sorted(jobs, key=lambda j: names[j.council])
     newest_first = sorted(by_name, key=lambda j: j.year, reverse=True)  # stable: councils A-Z in a year
@@ -91,10 +97,3 @@ def render_index(paths: Paths, jobs: list[Job]) -> str:
         out.append('</ul>')
     out += ['</main>', '</body>', '</html>', '']
     return "\n".join(out)
-
-
-def write_index(paths: Paths, jobs: list[Job]) -> Path:
-    """Write outputs/index.html for `jobs` (whether each report exists or failed is read from its folder)."""
-    target = paths.outputs / "index.html"
-    write_atomic(target, render_index(paths, jobs))
-    return target

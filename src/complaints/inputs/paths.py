@@ -1,0 +1,157 @@
+"""The one place that knows where the project's files live.
+
+Every path is built here, so notebooks, tests and the command line agree whatever the working
+directory. In a clone of the project the data and outputs folders are the project's own `data/` and
+`outputs/`; an installed package (a wheel) has no project around it, so it uses `data/` and
+`outputs/` in the current directory unless told otherwise. Set COMPLAINTS_DATA or
+COMPLAINTS_OUTPUTS, or pass --data and --outputs, to point a run at other folders.
+
+The report notebooks ship inside the package (`complaints/notebooks` in a wheel); in a clone they
+are the project's top-level `notebooks/`, which is what a wheel is built from.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1]  # src/complaints, or site-packages/complaints
+
+
+def _project_root() -> Path | None:
+    """The clone the package runs from (the folder with pyproject.toml above src/), or None when installed."""
+    candidate = PACKAGE.parents[1]
+    return candidate if (candidate / "pyproject.toml").is_file() and (candidate / "src").is_dir() else None
+
+
+ROOT: Path | None = _project_root()
+NOTEBOOKS = ROOT / "notebooks" if ROOT is not None else PACKAGE / "notebooks"
+LOCK_FILE: Path | None = ROOT / "uv.lock" if ROOT is not None else None
+REPORT_HTML = "report.html"
+REPORT_IPYNB = "report.ipynb"
+FAILED_IPYNB = "report.failed.ipynb"
+BENCHMARK = "benchmark"  # outputs/benchmark/<year>/: the councils-side-by-side reports
+
+
+@dataclass(frozen=True)
+class Paths:
+    data: Path
+    outputs: Path
+
+    @property
+    def definitions(self) -> Path:
+        return self.data / "definitions"
+
+    @property
+    def measures_file(self) -> Path:
+        return self.definitions / "measures.csv"
+
+    @property
+    def metrics_definitions_file(self) -> Path:
+        return self.definitions / "metrics.csv"
+
+    @property
+    def councils(self) -> Path:
+        return self.data / "councils"
+
+    @property
+    def published(self) -> Path:
+        return self.data / "published"
+
+    @property
+    def sources_file(self) -> Path:
+        return self.published / "sources.csv"
+
+    @property
+    def source_documents(self) -> Path:
+        return self.data / "sources"
+
+    @property
+    def learning(self) -> Path:
+        return self.data / "learning"
+
+    @property
+    def records(self) -> Path:
+        return self.data / "records"
+
+    @property
+    def private(self) -> Path:
+        return self.data / "private"
+
+    @property
+    def metrics_csv(self) -> Path:
+        return self.outputs / "metrics.csv"
+
+    @property
+    def audit_csv(self) -> Path:
+        return self.outputs / "audit.csv"
+
+    @property
+    def figures_csv(self) -> Path:
+        return self.outputs / "figures.csv"
+
+    @property
+    def monthly_csv(self) -> Path:
+        return self.outputs / "monthly.csv"
+
+    @property
+    def changes_csv(self) -> Path:
+        return self.outputs / "changes.csv"
+
+    @property
+    def record_files_csv(self) -> Path:
+        return self.outputs / "records_files.csv"
+
+    @property
+    def set_aside_dir(self) -> Path:
+        return self.outputs / "records_set_aside"
+
+    @property
+    def logs(self) -> Path:
+        return self.outputs / "logs"
+
+    @property
+    def index_html(self) -> Path:
+        return self.outputs / "index.html"
+
+    @property
+    def notebooks(self) -> Path:
+        return NOTEBOOKS
+
+    @property
+    def council_notebook(self) -> Path:
+        return self.notebooks / "council_report.ipynb"
+
+    @property
+    def benchmark_notebook(self) -> Path:
+        return self.notebooks / "benchmark_report.ipynb"
+
+    def report_dir(self, council: str, year: str) -> Path:
+        return self.outputs / council / year
+
+    def report_html(self, council: str, year: str) -> Path:
+        return self.report_dir(council, year) / REPORT_HTML
+
+    def report_ipynb(self, council: str, year: str) -> Path:
+        return self.report_dir(council, year) / REPORT_IPYNB
+
+    def report_failed(self, council: str, year: str) -> Path:
+        """The executed notebook of a report that failed, with the error in it."""
+        return self.report_dir(council, year) / FAILED_IPYNB
+
+    def relative(self, path: Path) -> str:
+        """A path as it may appear in outputs: relative to the folder holding data/, never the machine's own."""
+        base = self.data.parent
+        try:
+            return Path(path).resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            return Path(path).name
+
+
+def default_paths(data: str | Path | None = None, outputs: str | Path | None = None) -> Paths:
+    """Paths for a run: explicit arguments, then environment variables, then the project's own folders."""
+    home = ROOT if ROOT is not None else Path.cwd()
+    data = Path(data or os.environ.get("COMPLAINTS_DATA") or home / "data")
+    outputs = Path(outputs or os.environ.get("COMPLAINTS_OUTPUTS") or home / "outputs")
+    return Paths(data=data.resolve(), outputs=outputs.resolve())

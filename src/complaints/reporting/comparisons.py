@@ -1,0 +1,358 @@
+"""Councils side by side, in words, tables and pictures.
+
+complaints.analysis.comparability decides what can be compared and computes the figures; this
+module says so in plain English and draws them.
+
+    publication_matrix(metrics, councils, defs)      metric x council: the years each publishes
+    publication_matrix_year(metrics, councils, year) metric x council: a tick where published
+    reason(judgement, defs)                           why two councils' figures cannot be compared
+    definition_words(definition, defs)                one council's definition of a figure
+    band_label(band)                                  the regional reference band, described
+    side_by_side_chart(metrics, year, metric, defs)   points with 95% intervals (None below 2 councils)
+    funnel_chart(metrics, year, metric, defs)         the funnel plot (None below 2 councils)
+    sentences(metrics, year, defs)                    plain-English sentences (HTML-escaped)
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import PercentFormatter
+
+from ..analysis import comparability as cmp
+from ..analysis.comparability import Judgement, check_band, councils_of, short_name, year_key
+from .charts import (
+    _RC,
+    CI_HIGH,
+    CI_LOW,
+    MARKERS,
+    Chart,
+    _footnote,
+    _join,
+    _lower_first,
+    _new_figure,
+    _plain,
+    _png,
+    _wrap,
+    format_cell,
+    palette,
+)
+from .narrative import format_value
+
+__all__ = [
+    "POSITION_WORDS",
+    "SMALL_NOTE",
+    "TICK",
+    "band_label",
+    "definition_words",
+    "describe",
+    "funnel_chart",
+    "publication_matrix",
+    "publication_matrix_year",
+    "reason",
+    "sentences",
+    "side_by_side_chart",
+]
+
+SMALL_NOTE = "small numbers: wide interval"
+TICK = "✓"
+POSITION_WORDS = dict(zip(cmp.FUNNEL_POSITIONS, ("within the 95% limits", "between the 95% and 99.8% limits",
+                                                  "outside the 99.8% limits"), strict=True))
+_ESC = lambda s: html.escape(str(s), quote=True)  # noqa: E731
+
+
+def describe(metric: str, defs) -> str:
+    """A metric's description from data/definitions/metrics.csv (its identifier in words if none)."""
+    table = defs if isinstance(defs, pd.DataFrame) else getattr(defs, "metrics", None)
+    if isinstance(table, pd.DataFrame) and metric in table.index and "description" in table.columns:
+        return str(table.at[metric, "description"])
+    return metric.replace("_", " ")
+
+
+def measure_words(measure: str, defs) -> str:
+    table = getattr(defs, "measures", None)
+    if isinstance(table, pd.DataFrame) and measure in table.index and "description" in table.columns:
+        return _lower_first(str(table.at[measure, "description"]))
+    return str(measure).replace("_", " ")
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def definition_words(definition: cmp.CouncilDefinition | pd.Series, defs) -> str:
+    """One council's definition of a figure: "Statutory complaints received at stage 1 out of ...",
+    with its definition of a contact for figures per contact. `definition` is a judgement's
+    CouncilDefinition or a row of comparability.side_by_side."""
+    if isinstance(definition, pd.Series):
+        contacts = definition.get("contacts_definition")
+        definition = cmp.CouncilDefinition(str(definition.get("numerator_measure") or ""),
+                                           str(definition.get("denominator_measure") or ""),
+                                           contacts if isinstance(contacts, str) else None)
+    bits = []
+    if definition.contacts is not None:
+        bits.append(f"{measure_words(definition.numerator, defs)} per contact")
+        bits.append(f"Contacts: {definition.contacts}")
+    elif definition.denominator:
+        bits.append(f"{measure_words(definition.numerator, defs)} out of {measure_words(definition.denominator, defs)}")
+    elif definition.numerator:
+        bits.append(measure_words(definition.numerator, defs))
+    return ". ".join(b[0].upper() + b[1:] for b in bits if b)
+
+
+def reason(judgement: Judgement, defs) -> str:
+    """Why the councils' figures can (or cannot) be compared, as a clause (not escaped)."""
+    councils = councils_of(defs)
+    names = {c: short_name(c, councils) for c in judgement.definitions}
+    if judgement.differs == "councils":
+        return f"only {_join(list(names.values())) or 'no council'} publishes it"
+    if judgement.differs in ("numerator", "denominator"):
+        if judgement.differs == "numerator":
+            words, verb = (lambda m: measure_words(m, defs) if m else "an unstated measure"), "figure counts"
+        else:
+            what = "share" if judgement.kind == "proportion" else "figure"
+            words, verb = (lambda m: measure_words(m, defs) if m else "an unstated base"), f"{what} is of"
+        items = list(judgement.groups(judgement.differs).items())
+        text = f"{_possessive(_join([names[c] for c in items[0][1]]))} {verb} {words(items[0][0])}"
+        for value, ids in items[1:]:
+            council_names = _possessive(_join([names[c] for c in ids]))
+            text += f", {council_names} of {words(value)}" if verb.endswith(" of") else f", {council_names} {words(value)}"
+        return text
+    if judgement.differs == "contacts":
+        listed = "; ".join(f"{names[c]}: {d.contacts}" for c, d in judgement.definitions.items())
+        return f"each council counts contacts its own way ({listed})"
+    return "the same definition (metric, numerator and denominator)"
+
+
+def band_label(band: dict) -> str:
+    """The regional reference band, described where it is drawn and in the alt text."""
+    if band.get("label"):
+        return str(band["label"])
+    return (f"West Midlands Complaints Officer Group range, {band['low']:.0%} to {band['high']:.0%}, quoted in "
+            f"Dudley's {band['year']} report (2021); the councils' years and definitions are unknown")
+
+
+def publication_matrix(metrics: pd.DataFrame, councils: Mapping, defs=None) -> pd.DataFrame:
+    """Rows: metric with its description; columns: council short names; cells: the years that
+    council publishes the metric ("2022-23, 2024-25"), or "" where it never does. Published only.
+    `defs` (Definitions, or the metrics table) supplies descriptions."""
+    rows = cmp.published_rows(metrics)
+    ids = list(councils) or sorted(rows["council"].astype(str).unique())
+    names = [short_name(c, councils) for c in ids]
+    metric_ids = sorted(rows["metric"].astype(str).unique())
+    out = []
+    for metric in metric_ids:
+        these = rows[rows["metric"] == metric]
+        record = {"Metric": metric, "Description": describe(metric, defs)}
+        for cid, name in zip(ids, names):
+            years = sorted(these.loc[these["council"] == cid, "year"].astype(str).unique(), key=year_key)
+            record[name] = ", ".join(years)
+        out.append(record)
+    return pd.DataFrame(out, columns=["Metric", "Description", *names])
+
+
+def publication_matrix_year(metrics: pd.DataFrame, councils: Mapping, year: str, defs=None) -> pd.DataFrame:
+    """The matrix for one year: a tick where the council publishes the metric, blank otherwise.
+    Only metrics someone publishes that year are listed."""
+    rows = cmp.published_rows(metrics)
+    rows = rows[rows["year"].astype(str) == str(year)]
+    ids = list(councils) or sorted(rows["council"].astype(str).unique())
+    names = [short_name(c, councils) for c in ids]
+    out = []
+    for metric in sorted(rows["metric"].astype(str).unique()):
+        have = set(rows.loc[rows["metric"] == metric, "council"].astype(str))
+        record = {"Metric": metric, "Description": describe(metric, defs)}
+        record.update({name: (TICK if cid in have else "") for cid, name in zip(ids, names)})
+        out.append(record)
+    return pd.DataFrame(out, columns=["Metric", "Description", *names])
+
+
+def _draw_band(ax, band: dict, scale: float) -> None:
+    ax.axhspan(band["low"] * scale, band["high"] * scale, facecolor="#bbbbbb", alpha=0.35, zorder=0, linewidth=0,
+               hatch="//", edgecolor="#999999", label=_plain(_wrap(band_label(band), 70)))
+
+
+def side_by_side_chart(metrics: pd.DataFrame, year: str, metric: str, defs=None, title: str | None = None,
+                       reference_band: dict | None = None) -> Chart | None:
+    """One point per council with its 95% interval, on one axis. None with fewer than two councils;
+    ValueError (the comparability rule) when their definitions differ."""
+    band = check_band(metric, reference_band)
+    cmp.require_comparable(metrics, year, metric, defs)
+    data = cmp.side_by_side(metrics, year, metric, defs)
+    data = data[data["value"].notna()].reset_index(drop=True)
+    if len(data) < 2:
+        return None
+    kind = str(data["kind"].iloc[0])
+    label = describe(metric, defs)
+    title = title or f"{label}, {year}: councils side by side"
+    fmt = "percent" if kind == "proportion" else "number"
+    scale = 100.0 if kind == "proportion" else 1000.0 if kind == "rate" else 1.0
+    tscale = 1000.0 if kind == "rate" else 1.0
+    value_name = f"{label} per 1,000" if kind == "rate" else label
+    table = pd.DataFrame({"Council": data["short_name"], value_name: data["value"] * tscale,
+                          "Number": data["numerator"], "Out of": data["denominator"],
+                          CI_LOW: data["ci_low"] * tscale, CI_HIGH: data["ci_high"] * tscale,
+                          "Small numbers": [SMALL_NOTE if s else "" for s in data["small_numbers"]]})
+    formats = {"Council": "text", value_name: fmt, "Number": "number", "Out of": "number",
+               CI_LOW: fmt, CI_HIGH: fmt, "Small numbers": "text"}
+    if kind not in ("proportion", "rate"):
+        table = table.drop(columns=["Out of"])
+    n = len(data)
+    with matplotlib.rc_context(_RC):
+        fig = _new_figure(7.2, 1.6 + 0.6 * n)
+        ax = fig.add_subplot()
+        ax.grid(axis="x", color="#dddddd")
+        ax.grid(axis="y", visible=False)
+        if band:
+            ax.axvspan(band["low"] * scale, band["high"] * scale, color="#bbbbbb", alpha=0.35, zorder=0,
+                       linewidth=0, label=_plain(_wrap(band_label(band), 70)))
+        for i, row in data.iterrows():
+            colour, marker = palette()[i % len(palette())], MARKERS[i % len(MARKERS)]
+            v = row["value"] * scale
+            has_ci = pd.notna(row["ci_low"]) and pd.notna(row["ci_high"])
+            if has_ci:
+                ax.errorbar([v], [i], xerr=[[max(v - row["ci_low"] * scale, 0)], [max(row["ci_high"] * scale - v, 0)]],
+                            fmt="none", ecolor=colour, elinewidth=1.6, capsize=5, zorder=2)
+            ax.plot([v], [i], marker=marker, markersize=9, color=colour, linestyle="none", zorder=3,
+                    markerfacecolor=colour if has_ci else "white", markeredgewidth=2)
+            ax.annotate(format_cell(row["value"] * tscale, fmt), (v, i), xytext=(0, 9), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=10.5, fontweight="bold")
+        ax.set_yticks(range(n))
+        ax.set_yticklabels([_plain(s) + (" *" if f else "") for s, f in zip(data["short_name"], data["small_numbers"])])
+        ax.set_ylim(n - 0.4, -0.7)
+        if kind == "proportion":
+            ax.set_xlim(0, 100)
+            ax.xaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+        else:
+            top = float(np.nanmax(np.fmax(data["ci_high"].fillna(0), data["value"]) * scale))
+            ax.set_xlim(0, top * 1.15 if top > 0 else 1)
+        ax.set_xlabel(_wrap(f"{label} (%)" if kind == "proportion" else value_name, 60))
+        ax.set_title(_wrap(title, 60), loc="left")
+        notes = ["Horizontal bars: 95% confidence intervals."]
+        if data["small_numbers"].any():
+            notes.append(f"* {SMALL_NOTE.capitalize()}.")
+        legend = ax.legend(loc="upper left", bbox_to_anchor=(0, -0.25), frameon=False) if band else None
+        _footnote(fig, ax, notes, below=legend)
+        png = _png(fig)
+    values = _join([f"{r['short_name']} {format_value(r['value'], kind)}"
+                    + (f" (95% interval {format_value(r['ci_low'], kind)} to {format_value(r['ci_high'], kind)})"
+                       if pd.notna(r["ci_low"]) else "") for _, r in data.iterrows()])
+    alt = [f"Chart: {label}, {year}, one point per council: {values}."]
+    flagged = list(data.loc[data["small_numbers"], "short_name"])
+    if flagged:
+        alt.append(f"Small numbers, so a wide interval: {_join(flagged)}.")
+    if band:
+        alt.append(f"Shaded: {band_label(band)}.")
+    return Chart(title=title, alt=" ".join(alt), table=table, png=png, formats=formats)
+
+
+def funnel_chart(metrics: pd.DataFrame, year: str, metric: str, defs=None, title: str | None = None,
+                 reference_band: dict | None = None) -> Chart | None:
+    """Funnel plot: x = denominator, y = proportion, the pooled proportion with its 95% (dashed)
+    and 99.8% (dotted) limits, one labelled point per council (colour and marker). None with fewer
+    than two councils. `reference_band` ({low, high, label}, see reference_band_from_figures) is
+    drawn as a shaded band, and only on 20-working-day timeliness metrics (ValueError otherwise)."""
+    band = check_band(metric, reference_band)
+    data = cmp.funnel_data(metrics, year, metric, defs)
+    if len(data) < 2:
+        return None
+    label = describe(metric, defs)
+    title = title or f"{label}, {year}: funnel plot"
+    p0 = float(data["p0"].iloc[0])
+    n_max = int(data["n"].max())
+    grid = np.unique(np.linspace(1, max(n_max * 1.25, 20), 300).round().astype(int))
+    lim = cmp.funnel_limits_two_sided(p0, grid)
+    with matplotlib.rc_context(_RC):
+        fig = _new_figure(7.2, 4.8)
+        ax = fig.add_subplot()
+        if band:
+            _draw_band(ax, band, 100.0)
+        ax.axhline(p0 * 100, color="#333333", linewidth=1.4, label=f"Pooled proportion {format_cell(p0, 'percent')}")
+        ax.plot(grid, lim["lower_95"] * 100, color="#555555", linestyle="--", linewidth=1.2, label="95% limits")
+        ax.plot(grid, lim["upper_95"] * 100, color="#555555", linestyle="--", linewidth=1.2)
+        ax.plot(grid, lim["lower_99_8"] * 100, color="#555555", linestyle=":", linewidth=1.6, label="99.8% limits")
+        ax.plot(grid, lim["upper_99_8"] * 100, color="#555555", linestyle=":", linewidth=1.6)
+        for i, row in data.iterrows():
+            colour, marker = palette()[i % len(palette())], MARKERS[i % len(MARKERS)]
+            ax.plot([row["n"]], [row["p"] * 100], marker=marker, markersize=9, color=colour, linestyle="none", zorder=3)
+            ax.annotate(_plain(f"{row['short_name']} {format_cell(row['p'], 'percent')}"), (row["n"], row["p"] * 100),
+                        xytext=(7, 4), textcoords="offset points", fontsize=10.5, color="#222222")
+        ax.set_ylim(0, 100)
+        ax.set_xlim(0, grid.max())
+        ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+        ax.set_xlabel("Denominator (number of complaints the share is of)")
+        ax.set_ylabel(_wrap(f"{label} (%)", 40))
+        ax.set_title(_wrap(title, 60), loc="left")
+        fig.canvas.draw()
+        legend = ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), frameon=False, ncol=1)
+        _footnote(fig, ax, ["Exact binomial limits around the pooled proportion (Spiegelhalter 2005)."], below=legend)
+        png = _png(fig)
+    table = pd.DataFrame({"Council": data["short_name"], "Number": data["k"], "Out of": data["n"], "Share": data["p"],
+                          "Pooled": data["p0"], "95% lower": data["lower_95"], "95% upper": data["upper_95"],
+                          "99.8% lower": data["lower_99_8"], "99.8% upper": data["upper_99_8"],
+                          "Position": [POSITION_WORDS[p] for p in data["position"]]})
+    formats = {"Council": "text", "Number": "number", "Out of": "number", "Share": "percent", "Pooled": "percent",
+               "95% lower": "percent", "95% upper": "percent", "99.8% lower": "percent", "99.8% upper": "percent",
+               "Position": "text"}
+    points = _join([f"{r['short_name']} {format_cell(r['p'], 'percent')} ({r['k']:,} of {r['n']:,}), {POSITION_WORDS[r['position']]}"
+                    for _, r in data.iterrows()])
+    alt = [f"Funnel plot: {label}, {year}, against the number of complaints it is of. Pooled proportion "
+           f"{format_cell(p0, 'percent')}, with 95% and 99.8% limits that narrow as the number grows. {points}."]
+    if band:
+        alt.append(f"Shaded: {band_label(band)}.")
+    return Chart(title=title, alt=" ".join(alt), table=table, png=png, formats=formats)
+
+
+def sentences(metrics: pd.DataFrame, year: str, defs) -> list[str]:
+    """Plain-English sentences (HTML-escaped) for the benchmark report of `year`: who publishes,
+    which measures can be compared and which cannot and why, small numbers, and, for comparable
+    proportions, where each council lies on the funnel plot. "Chance" words only for the funnel."""
+    councils = councils_of(defs)
+    rows = cmp.published_rows(metrics)
+    rows = rows[rows["year"].astype(str) == str(year)]
+    present = sorted(rows["council"].astype(str).unique())
+    names = [short_name(c, councils) for c in present]
+    if len(present) == 0:
+        return [_ESC(f"No council publishes figures for {year}, so there is nothing to compare.")]
+    if len(present) == 1:
+        return [_ESC(f"Only one council, {names[0]}, publishes figures for {year}, so there is no other "
+                     "council to compare it with.")]
+    out = [f"{_join(names)} publish figures for {year}."]
+    table = cmp.comparability(rows, year, defs)
+    if len(table) == 0:
+        out.append("No measure is published by more than one of them, so nothing can be compared.")
+        return [_ESC(s) for s in out]
+    same = table[table["comparable"]]
+    differ = table[~table["comparable"]]
+    if len(same):
+        out.append("Measures published on the same definition, so they can be set side by side: "
+                   + "; ".join(f"{_lower_first(describe(r['metric'], defs))} ({_join([short_name(c, councils) for c in r['councils']])})"
+                               for _, r in same.iterrows()) + ".")
+    else:
+        out.append("No measure is published by two councils on the same definition.")
+    for _, r in differ.iterrows():
+        out.append(f"{describe(r['metric'], defs)} cannot be compared: {reason(r['judgement'], defs)}. It is shown in a "
+                   "table, each council's figure with its definition, and not on one chart.")
+    flagged = []
+    for metric in table["metric"]:
+        sbs = cmp.side_by_side(rows, year, metric, defs)
+        for _, s in sbs[sbs["small_numbers"]].iterrows():
+            flagged.append(f"{s['short_name']} ({_lower_first(describe(metric, defs))})")
+    if flagged:
+        out.append(f"Small numbers, so wide intervals: {_join(flagged)}.")
+    for _, r in same.iterrows():
+        f = cmp.funnel_data(rows, year, r["metric"], defs)
+        if len(f) < 2:
+            continue
+        p0 = format_cell(float(f["p0"].iloc[0]), "percent")
+        for _, c in f.iterrows():
+            where = ("differs from the pooled figure by more than chance would explain"
+                     if not c["within_99_8"] else "is within what chance would produce")
+            out.append(f"{_lower_first(describe(r['metric'], defs)).capitalize()}: {c['short_name']}'s "
+                       f"{format_cell(c['p'], 'percent')} ({c['k']:,} of {c['n']:,}) {where}, "
+                       f"against the pooled {p0} ({POSITION_WORDS[c['position']]} of the funnel plot).")
+    return [_ESC(s) for s in out]
