@@ -4,10 +4,12 @@ Most tests execute a tiny notebook written into tmp_path (the runner takes any n
 same parameters); one executes the project's own council report end to end. No test asserts on
 time.
 """
+
 from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import subprocess
@@ -18,18 +20,24 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-
-from complaints.running import kernel
-from complaints.running.batch import (FAILED_IPYNB, Job, Options, SelectionError, job_parameters, run_reports,
-                              select_jobs)
-from complaints.cli import main
-from complaints.running.batch import write_index
-from complaints.inputs.paths import Paths
-
 from conftest import edit_csv
 
+from complaints.cli import main
+from complaints.inputs.paths import FAILED_IPYNB, Paths
+from complaints.running import kernel
+from complaints.running.batch import (
+    Job,
+    Options,
+    SelectionError,
+    job_parameters,
+    run_reports,
+    select_jobs,
+    write_index,
+)
+from complaints.running.logs import configure
+
 # A 1x1 PNG: the tiny report displays it, so the HTML must embed it.
-PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 HIDDEN = "TEXT-OF-A-CELL-TAGGED-REMOVE-CELL"
 CODE = "SOURCE_ONLY_IN_CODE"
 
@@ -40,27 +48,35 @@ def tiny_notebook(path: Path, fail_for: str | None = None) -> Path:
     nb.metadata["kernelspec"] = {"name": "complaints", "display_name": "Python (complaints)", "language": "python"}
     nb.cells = [
         nbformat.v4.new_markdown_cell(f"# Notes\n{HIDDEN}", metadata={"tags": ["remove_cell"]}),
-        nbformat.v4.new_code_cell('council = "dudley"\nyear = "2024-25"\ndata_dir = ""\noutputs_dir = ""\npublic = False',
-                                  metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            'council = "dudley"\nyear = "2024-25"\ndata_dir = ""\noutputs_dir = ""\npublic = False',
+            metadata={"tags": ["parameters"]},
+        ),
         nbformat.v4.new_code_cell(
             "import base64\nfrom IPython.display import Image, display\n"
             f"{CODE} = 1\n"
             f"if council == {fail_for!r}:\n    raise ValueError(f'no report can be made for {{council}}')\n"
             "print(f'Report for {council}, {year}, public={public}')\n"
-            f"display(Image(data=base64.b64decode({PNG!r})))"),
+            f"display(Image(data=base64.b64decode({PNG!r})))"
+        ),
     ]
     nbformat.write(nb, path)
     return path
 
 
 def fast(notebook: Path, **kw) -> Options:
-    """Options for tests: a tiny notebook, two workers, a fork server that preloads nothing extra."""
-    return Options(notebook=notebook, jobs=2, progress=False, preload=(), **kw)
+    """Options for tests: a tiny notebook, one worker, a fork server that preloads nothing extra."""
+    return Options(notebook=notebook, jobs=1, progress=False, preload=(), **kw)
 
 
 def run(paths: Paths, options: Options) -> tuple[int, str]:
+    """Run the batch; its exit status and what it said on the terminal."""
     out = io.StringIO()
-    status = run_reports(paths, options, out=out)
+    handler = configure(0, stream=out)
+    try:
+        status = run_reports(paths, options)
+    finally:
+        logging.getLogger("complaints").removeHandler(handler)
     return status, out.getvalue()
 
 
@@ -97,6 +113,7 @@ def parse(html: str) -> Links:
 
 # --------------------------------------------------------------------------- kernel
 
+
 class TestKernelspec:
     def test_points_at_the_environments_python(self, tmp_path):
         folder = kernel.install_kernelspec(prefix=tmp_path)
@@ -109,9 +126,15 @@ class TestKernelspec:
         kernel.install_kernelspec()
         other = tmp_path / "kernels" / "complaints"
         other.mkdir(parents=True)
-        (other / "kernel.json").write_text(json.dumps(
-            {"argv": ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-             "display_name": "someone else's", "language": "python"}))
+        (other / "kernel.json").write_text(
+            json.dumps(
+                {
+                    "argv": ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    "display_name": "someone else's",
+                    "language": "python",
+                }
+            )
+        )
         monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
         km = kernel.manager_class(None)()
         assert km.kernel_name == "complaints"
@@ -126,6 +149,7 @@ class TestKernelspec:
 
 
 # --------------------------------------------------------------------------- end to end
+
 
 def test_the_council_report_end_to_end(project):
     """The project's own notebook, one council and year: executed, exported, indexed."""
@@ -164,6 +188,7 @@ def test_a_tiny_report_hides_code_removes_tagged_cells_and_embeds_images(project
 
 # --------------------------------------------------------------------------- failures
 
+
 def test_one_failing_report_does_not_stop_the_others(project, tmp_path):
     notebook = tiny_notebook(tmp_path / "failing.ipynb", fail_for="dudley")
     stale = project.outputs / "dudley" / "2023-24" / "report.html"
@@ -173,6 +198,12 @@ def test_one_failing_report_does_not_stop_the_others(project, tmp_path):
     assert status == 1
     assert counts(text) == (1, 0, 1)
     assert "FAILED dudley 2023-24: ValueError: no report can be made for dudley" in text
+    # the run's log file: options, input hashes, each report's outcome and time, no kernel shutdown noise
+    (log_file,) = (project.outputs / "logs").glob("*.log")
+    logged = log_file.read_text(encoding="utf-8")
+    assert '"councils": ["dudley", "dorset"]' in logged and "sha256" in logged
+    assert re.search(r"built dorset 2023-24 in \d+\.\d s", logged)
+    assert "FAILED dudley 2023-24" in logged and "KeyboardInterrupt" not in logged + text
     failed = project.outputs / "dudley" / "2023-24"
     assert not (failed / "report.html").exists() and not (failed / "report.ipynb").exists()
     kept = nbformat.read(failed / FAILED_IPYNB, as_version=4)
@@ -192,6 +223,7 @@ def test_one_failing_report_does_not_stop_the_others(project, tmp_path):
 
 # --------------------------------------------------------------------------- skipping
 
+
 def test_unchanged_reports_are_skipped_and_force_reruns(project, tmp_path):
     notebook = tiny_notebook(tmp_path / "tiny.ipynb")
     options = fast(notebook, councils=["dudley", "dorset"], years=["2023-24"])
@@ -205,8 +237,10 @@ def test_unchanged_reports_are_skipped_and_force_reruns(project, tmp_path):
     assert status == 0 and counts(text) == (2, 0, 0)
 
     # one council's data changes: only its report is rebuilt
-    edit_csv(project.published / "dudley" / "2024-25_news_article.csv",
-             lambda f: f.assign(note=f["note"].where(f.index != 0, "edited for a test")))
+    edit_csv(
+        project.published / "dudley" / "2024-25_news_article.csv",
+        lambda f: f.assign(note=f["note"].where(f.index != 0, "edited for a test")),
+    )
     status, text = run(project, options)
     assert status == 0 and counts(text) == (1, 1, 0)
 
@@ -220,12 +254,14 @@ def test_a_rerun_with_nothing_changed_does_not_import_pandas(project, tmp_path):
     notebook = tiny_notebook(tmp_path / "tiny.ipynb")
     status, text = run(project, fast(notebook, councils=["dorset"], years=["2023-24"]))
     assert status == 0, text
-    script = ("import sys; from complaints.cli import main; "
-              f"s = main(['reports', '--data', {str(project.data)!r}, '--outputs', {str(project.outputs)!r}, "
-              f"'--council', 'dorset', '--year', '2023-24', '--notebook', {str(notebook)!r}]); "
-              "print('pandas' in sys.modules, 'papermill' in sys.modules); sys.exit(s)")
+    script = (
+        "import sys; from complaints.cli import main; "
+        f"s = main(['reports', '--data', {str(project.data)!r}, '--outputs', {str(project.outputs)!r}, "
+        f"'--council', 'dorset', '--year', '2023-24', '--notebook', {str(notebook)!r}]); "
+        "print('pandas' in sys.modules, 'papermill' in sys.modules); sys.exit(s)"
+    )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert "up to date" in done.stdout and done.stdout.strip().endswith("False False"), done.stdout
+    assert "up to date" in done.stderr and done.stdout.strip().endswith("False False"), done.stdout
 
 
 # --------------------------------------------------------------------------- selection
@@ -243,11 +279,11 @@ class TestSelectJobs:
         assert select_jobs(JOBS, ["dorset", "dudley"], ["2024-25"]) == [JOBS[3]]
 
     def test_unknown_council_lists_the_valid_ones(self):
-        with pytest.raises(SelectionError, match="unknown council york: .*dorset, dudley"):
+        with pytest.raises(SelectionError, match=r"unknown council york: .*dorset, dudley"):
             select_jobs(JOBS, ["york"], [])
 
     def test_unknown_year_lists_the_valid_ones(self):
-        with pytest.raises(SelectionError, match="unknown year 2030-31: .*2022-23, 2023-24, 2024-25"):
+        with pytest.raises(SelectionError, match=r"unknown year 2030-31: .*2022-23, 2023-24, 2024-25"):
             select_jobs(JOBS, [], ["2030-31"])
 
     def test_council_and_year_without_a_report(self):
@@ -263,8 +299,21 @@ def test_command_line_rejects_an_unknown_council(project, capsys):
 
 def test_command_line_rejects_an_unknown_year(project, tmp_path, capsys):
     notebook = tiny_notebook(tmp_path / "tiny.ipynb")
-    status = main(["reports", "--data", str(project.data), "--outputs", str(project.outputs), "--year", "1999-00",
-                   "--notebook", str(notebook), "--jobs", "1"])
+    status = main(
+        [
+            "reports",
+            "--data",
+            str(project.data),
+            "--outputs",
+            str(project.outputs),
+            "--year",
+            "1999-00",
+            "--notebook",
+            str(notebook),
+            "--jobs",
+            "1",
+        ]
+    )
     assert status == 2
     err = capsys.readouterr().err
     assert "unknown year 1999-00" in err and "2024-25" in err
@@ -272,12 +321,18 @@ def test_command_line_rejects_an_unknown_year(project, tmp_path, capsys):
 
 def test_parameters_are_plain_python(project):
     params = job_parameters(project, Job(np.str_("dudley"), np.str_("2024-25")), np.bool_(True))
-    assert params == {"council": "dudley", "year": "2024-25", "data_dir": str(project.data),
-                      "outputs_dir": str(project.outputs), "public": True}
+    assert params == {
+        "council": "dudley",
+        "year": "2024-25",
+        "data_dir": str(project.data),
+        "outputs_dir": str(project.outputs),
+        "public": True,
+    }
     assert all(type(v) in (str, bool) for v in params.values())
 
 
 # --------------------------------------------------------------------------- index
+
 
 def test_index_lists_reports_newest_year_first_with_links_that_exist(project):
     out = project.outputs
@@ -290,8 +345,13 @@ def test_index_lists_reports_newest_year_first_with_links_that_exist(project):
     (out / "benchmark" / "2024-25" / "report.html").write_text("<html></html>")
     (out / "metrics.csv").write_text("")
     (out / "audit.csv").write_text("")
-    jobs = [Job("dorset", "2022-23"), Job("dorset", "2023-24"), Job("dudley", "2022-23"), Job("dudley", "2024-25"),
-            Job("telford-wrekin", "2024-25")]
+    jobs = [
+        Job("dorset", "2022-23"),
+        Job("dorset", "2023-24"),
+        Job("dudley", "2022-23"),
+        Job("dudley", "2024-25"),
+        Job("telford-wrekin", "2024-25"),
+    ]
     html = write_index(project, jobs).read_text(encoding="utf-8")
     page = parse(html)
     assert page.lang == "en-GB"
@@ -300,8 +360,12 @@ def test_index_lists_reports_newest_year_first_with_links_that_exist(project):
         assert (out / href).exists(), href
     reports = [h for h in page.hrefs if h.endswith(("report.html", FAILED_IPYNB)) and not h.startswith("benchmark")]
     first_table = reports[:4]
-    assert first_table == ["dudley/2024-25/report.html", "dorset/2023-24/report.html",
-                           f"dorset/2022-23/{FAILED_IPYNB}", "dudley/2022-23/report.html"]
+    assert first_table == [
+        "dudley/2024-25/report.html",
+        "dorset/2023-24/report.html",
+        f"dorset/2022-23/{FAILED_IPYNB}",
+        "dudley/2022-23/report.html",
+    ]
     assert "metrics.csv" in page.hrefs and "audit.csv" in page.hrefs
     assert "benchmark/2024-25/report.html" in page.hrefs
     assert "failed" in html and "not built" in html  # telford-wrekin was never built

@@ -4,9 +4,11 @@ The numbers in every chart's table are checked against the rows it was given; th
 parsed back and checked against the same rows. Every chart builder is also run over the project's
 real outputs (every council, metric and published breakdown) to make sure nothing raises.
 """
+
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import re
 import struct
@@ -34,7 +36,6 @@ from complaints.reporting.charts import (
     timeliness_label,
     trend_chart,
 )
-from complaints.inputs.paths import Paths, default_paths
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TARGETS = {"statutory_within_10wd_rate": 10, "statutory_within_20wd_rate": 20, "corporate_within_20wd_rate": 20}
@@ -45,50 +46,103 @@ EVIL = '<script>alert("x")</script> & "quotes"'
 # Helpers
 
 
-def metric_rows(metric: str, kind: str, values: dict[str, float], ci: dict[str, tuple[float, float]] | None = None,
-                num: dict[str, float] | None = None, den: dict[str, float] | None = None,
-                council: str = "dudley") -> pd.DataFrame:
+def metric_rows(
+    metric: str,
+    kind: str,
+    values: dict[str, float],
+    ci: dict[str, tuple[float, float]] | None = None,
+    num: dict[str, float] | None = None,
+    den: dict[str, float] | None = None,
+    council: str = "dudley",
+) -> pd.DataFrame:
     rows = []
     for year, value in values.items():
         low, high = (ci or {}).get(year, (np.nan, np.nan))
-        rows.append({"council": council, "year": year, "metric": metric, "kind": kind, "value": value,
-                     "numerator": (num or {}).get(year, np.nan), "denominator": (den or {}).get(year, np.nan),
-                     "ci_low": low, "ci_high": high})
+        rows.append(
+            {
+                "council": council,
+                "year": year,
+                "metric": metric,
+                "kind": kind,
+                "value": value,
+                "numerator": (num or {}).get(year, np.nan),
+                "denominator": (den or {}).get(year, np.nan),
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-COUNTS = metric_rows("complaints_received", "count",
-                     {"2021-22": 271, "2022-23": 234, "2023-24": 255, "2024-25": 1838},
-                     ci={"2021-22": (239.69, 305.26), "2022-23": (204.98, 265.98), "2023-24": (224.66, 288.30),
-                         "2024-25": (1754.9, 1924.0)})
-PROPORTIONS = metric_rows("statutory_within_10wd_rate", "proportion",
-                          {"2021-22": 12 / 27, "2022-23": 2 / 8, "2024-25": 24 / 49},
-                          ci={"2021-22": (0.2759, 0.6269), "2022-23": (0.0715, 0.5907), "2024-25": (0.3558, 0.6253)},
-                          num={"2021-22": 12, "2022-23": 2, "2024-25": 24},
-                          den={"2021-22": 27, "2022-23": 8, "2024-25": 49})
-RATES = metric_rows("complaints_per_contact_rate", "rate", {"2022-23": 234 / 19448, "2024-25": 301 / 16861},
-                    ci={"2022-23": (0.010540, 0.013677), "2024-25": (0.015892, 0.019987)},
-                    num={"2022-23": 234, "2024-25": 301}, den={"2022-23": 19448, "2024-25": 16861})
-SHARES = pd.DataFrame({"category": ["Not upheld", "Upheld", "Partially upheld"],
-                       "count": [24, 15, 10], "share": [24 / 49, 15 / 49, 10 / 49]})
-TIMELINESS = pd.concat([
-    PROPORTIONS,
-    metric_rows("statutory_within_20wd_rate", "proportion", {"2021-22": 0.57, "2022-23": 0.9, "2024-25": 41 / 49},
-                ci={"2024-25": (0.7096, 0.9149)}, num={"2024-25": 41},
-                den={"2021-22": 27, "2022-23": 8, "2024-25": 49}),
-    metric_rows("corporate_within_20wd_rate", "proportion", {"2021-22": 142 / 244, "2022-23": 95 / 226},
-                ci={"2021-22": (0.5193, 0.6421), "2022-23": (0.3579, 0.4855)},
-                num={"2021-22": 142, "2022-23": 95}, den={"2021-22": 244, "2022-23": 226}),
-    COUNTS,  # not a timeliness metric: ignored
-], ignore_index=True)
+COUNTS = metric_rows(
+    "complaints_received",
+    "count",
+    {"2021-22": 271, "2022-23": 234, "2023-24": 255, "2024-25": 1838},
+    ci={
+        "2021-22": (239.69, 305.26),
+        "2022-23": (204.98, 265.98),
+        "2023-24": (224.66, 288.30),
+        "2024-25": (1754.9, 1924.0),
+    },
+)
+PROPORTIONS = metric_rows(
+    "statutory_within_10wd_rate",
+    "proportion",
+    {"2021-22": 12 / 27, "2022-23": 2 / 8, "2024-25": 24 / 49},
+    ci={"2021-22": (0.2759, 0.6269), "2022-23": (0.0715, 0.5907), "2024-25": (0.3558, 0.6253)},
+    num={"2021-22": 12, "2022-23": 2, "2024-25": 24},
+    den={"2021-22": 27, "2022-23": 8, "2024-25": 49},
+)
+RATES = metric_rows(
+    "complaints_per_contact_rate",
+    "rate",
+    {"2022-23": 234 / 19448, "2024-25": 301 / 16861},
+    ci={"2022-23": (0.010540, 0.013677), "2024-25": (0.015892, 0.019987)},
+    num={"2022-23": 234, "2024-25": 301},
+    den={"2022-23": 19448, "2024-25": 16861},
+)
+SHARES = pd.DataFrame(
+    {
+        "category": ["Not upheld", "Upheld", "Partially upheld"],
+        "count": [24, 15, 10],
+        "share": [24 / 49, 15 / 49, 10 / 49],
+    }
+)
+TIMELINESS = pd.concat(
+    [
+        PROPORTIONS,
+        metric_rows(
+            "statutory_within_20wd_rate",
+            "proportion",
+            {"2021-22": 0.57, "2022-23": 0.9, "2024-25": 41 / 49},
+            ci={"2024-25": (0.7096, 0.9149)},
+            num={"2024-25": 41},
+            den={"2021-22": 27, "2022-23": 8, "2024-25": 49},
+        ),
+        metric_rows(
+            "corporate_within_20wd_rate",
+            "proportion",
+            {"2021-22": 142 / 244, "2022-23": 95 / 226},
+            ci={"2021-22": (0.5193, 0.6421), "2022-23": (0.3579, 0.4855)},
+            num={"2021-22": 142, "2022-23": 95},
+            den={"2021-22": 244, "2022-23": 226},
+        ),
+        COUNTS,  # not a timeliness metric: ignored
+    ],
+    ignore_index=True,
+)
 
 
-def example_charts() -> list[Chart]:
-    return [trend_chart(COUNTS, "Complaints received", "Complaints"),
-            trend_chart(PROPORTIONS, "Answered in time", "Within 10 working days"),
-            trend_chart(RATES, "Complaints per contact", "Complaints"),
-            shares_chart(SHARES, "Outcomes of statutory complaints", "Complaints"),
-            timeliness_chart(TIMELINESS, "Timeliness", TARGETS)]
+@functools.cache
+def example_charts() -> tuple[Chart, ...]:
+    """Five charts, drawn once for the module (read them, never change them)."""
+    return (
+        trend_chart(COUNTS, "Complaints received", "Complaints"),
+        trend_chart(PROPORTIONS, "Answered in time", "Within 10 working days"),
+        trend_chart(RATES, "Complaints per contact", "Complaints"),
+        shares_chart(SHARES, "Outcomes of statutory complaints", "Complaints"),
+        timeliness_chart(TIMELINESS, "Timeliness", TARGETS),
+    )
 
 
 class _Page(HTMLParser):
@@ -214,15 +268,23 @@ def test_agg_backend_and_light_import():
     import matplotlib
 
     assert matplotlib.get_backend().lower() == "agg"
-    code = ("import sys, complaints.reporting.charts; "
-            "heavy = [m for m in ('scipy', 'statsmodels', 'seaborn', 'IPython') if m in sys.modules]; "
-            "assert not heavy, heavy")
+    code = (
+        "import sys, complaints.reporting.charts; "
+        "heavy = [m for m in ('scipy', 'statsmodels', 'seaborn', 'IPython') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_year_axis_keeps_missing_years_in_order():
-    assert _year_axis(["2024-25", "2019-20", "2021-22"]) == ["2019-20", "2020-21", "2021-22", "2022-23",
-                                                           "2023-24", "2024-25"]
+    assert _year_axis(["2024-25", "2019-20", "2021-22"]) == [
+        "2019-20",
+        "2020-21",
+        "2021-22",
+        "2022-23",
+        "2023-24",
+        "2024-25",
+    ]
     assert _year_axis(["2099-00", "2098-99"]) == ["2098-99", "2099-00"]
     assert _year_axis(["b", "a"]) == ["a", "b"]  # not financial years: kept as they are, sorted
 
@@ -275,8 +337,13 @@ def test_shares_table_sorted_and_equal_to_input():
 
 
 def test_shares_by_share_when_counts_are_missing():
-    remedies = pd.DataFrame({"category": ["Information", "Explanation and apology", "Change of worker"],
-                             "count": np.nan, "share": [0.13, 0.39, 0.04]})
+    remedies = pd.DataFrame(
+        {
+            "category": ["Information", "Explanation and apology", "Change of worker"],
+            "count": np.nan,
+            "share": [0.13, 0.39, 0.04],
+        }
+    )
     chart = shares_chart(remedies, "Remedies", "Complaints")
     assert list(chart.table.columns) == ["Category", "Share"]
     assert list(chart.table["Share"]) == [0.39, 0.13, 0.04]
@@ -310,8 +377,10 @@ def test_timeliness_table_equals_input_and_uses_target_labels():
 
 def test_timeliness_label_follows_the_targets_given():
     assert timeliness_label("statutory_within_20wd_rate", {}) == "Statutory stage 1 within 20 working days"
-    assert timeliness_label("corporate_within_20wd_rate", {"corporate_within_20wd_rate": 15}) == \
-        "Corporate within 15 working days"
+    assert (
+        timeliness_label("corporate_within_20wd_rate", {"corporate_within_20wd_rate": 15})
+        == "Corporate within 15 working days"
+    )
     assert timeliness_label("complaints_received", TARGETS) is None
 
 
@@ -390,7 +459,7 @@ def test_html_table_numbers_equal_chart_numbers(index):
             shown = as_number(text)
             # shown rounded for reading: whole percentages, or counts/rates to their shown decimals
             decimals = len(text.rstrip("%").split(".")[1]) if "." in text else 0
-            tolerance = (0.5 * 10 ** -decimals) / (100 if text.endswith("%") else 1)
+            tolerance = (0.5 * 10**-decimals) / (100 if text.endswith("%") else 1)
             assert shown == pytest.approx(float(value), abs=tolerance + 1e-12), (column, text, value)
 
 
@@ -414,8 +483,11 @@ def test_html_formats_for_reading():
 
 def test_malicious_text_is_escaped():
     shares = SHARES.assign(category=[EVIL, "Upheld", "Partially upheld"])
-    charts = [shares_chart(shares, EVIL, EVIL), trend_chart(COUNTS, EVIL, EVIL),
-              timeliness_chart(TIMELINESS, EVIL, TARGETS)]
+    charts = [
+        shares_chart(shares, EVIL, EVIL),
+        trend_chart(COUNTS, EVIL, EVIL),
+        timeliness_chart(TIMELINESS, EVIL, TARGETS),
+    ]
     for chart in charts:
         markup = chart_html(chart)
         assert "<script" not in markup.lower()
@@ -436,8 +508,9 @@ def test_dollars_and_odd_text_in_data_are_drawn_as_written():
 
 
 def test_chart_html_works_for_a_hand_made_chart():
-    chart = Chart(title="T", alt="A", table=pd.DataFrame({"Year": ["2024-25"], "Value": [1234.0]}),
-                  png=example_charts()[0].png)
+    chart = Chart(
+        title="T", alt="A", table=pd.DataFrame({"Year": ["2024-25"], "Value": [1234.0]}), png=example_charts()[0].png
+    )
     page = parse(chart_html(chart))
     assert page.rows == [["2024-25", "1,234"]]
 
@@ -447,14 +520,17 @@ def test_chart_html_works_for_a_hand_made_chart():
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.integers(0, 100_000)), min_size=1, max_size=12),
-       st.integers(1990, 2030))
+@given(st.lists(st.one_of(st.none(), st.integers(0, 100_000)), min_size=1, max_size=12), st.integers(1990, 2030))
 def test_trend_of_any_counts(values, start):
     years = [f"{start + i}-{(start + i + 1) % 100:02d}" for i in range(len(values))]
-    rows = metric_rows("complaints_received", "count",
-                       {y: (np.nan if v is None else v) for y, v in zip(years, values)},
-                       ci={y: (max(v - 3 * math.sqrt(v), 0), v + 3 * math.sqrt(v) + 3)
-                           for y, v in zip(years, values) if v is not None})
+    rows = metric_rows(
+        "complaints_received",
+        "count",
+        {y: (np.nan if v is None else v) for y, v in zip(years, values)},
+        ci={
+            y: (max(v - 3 * math.sqrt(v), 0), v + 3 * math.sqrt(v) + 3) for y, v in zip(years, values) if v is not None
+        },
+    )
     chart = trend_chart(rows, "Complaints", "Complaints")
     present = [(y, v) for y, v in zip(years, values) if v is not None]
     if len(present) < 2:
@@ -474,9 +550,16 @@ LATIN = st.characters(min_codepoint=32, max_codepoint=0x17F, exclude_categories=
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(st.text(LATIN, min_size=1, max_size=60)
-                          | st.sampled_from([EVIL, "Cost $5 and $6", r"$\foo$", "a\nb"]),
-                          st.integers(0, 5000)), min_size=0, max_size=15))
+@given(
+    st.lists(
+        st.tuples(
+            st.text(LATIN, min_size=1, max_size=60) | st.sampled_from([EVIL, "Cost $5 and $6", r"$\foo$", "a\nb"]),
+            st.integers(0, 5000),
+        ),
+        min_size=0,
+        max_size=15,
+    )
+)
 def test_shares_of_any_categories(items):
     frame = pd.DataFrame(items, columns=["category", "count"])
     total = frame["count"].sum()
@@ -498,11 +581,9 @@ def test_shares_of_any_categories(items):
 
 
 @pytest.fixture(scope="module")
-def real_outputs(tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """metrics.csv and figures.csv as the main job writes them, built into a temporary folder."""
-    from complaints.running.pipeline import compute, write_results
-    paths = Paths(data=default_paths().data, outputs=tmp_path_factory.mktemp("outputs"))
-    write_results(compute(paths), paths)
+def real_outputs(built) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """metrics.csv and figures.csv as the main job writes them (from the fixture data)."""
+    paths = built
     metrics = pd.read_csv(paths.metrics_csv, dtype={"year": str, "prev_year": str})
     figures = pd.read_csv(paths.figures_csv, dtype={"year": str})
     return metrics, figures
@@ -541,21 +622,42 @@ def test_shares_over_every_real_breakdown(real_outputs):
     _, figures = real_outputs
     breakdowns = figures[figures["category"].notna()]
     for (council, year, measure), rows in breakdowns.groupby(["council", "year", "measure"]):
-        shares = pd.DataFrame({"category": rows["category"], "count": rows["value"],
-                               "share": pd.to_numeric(rows["pct"], errors="coerce") / 100})
+        shares = pd.DataFrame(
+            {
+                "category": rows["category"],
+                "count": rows["value"],
+                "share": pd.to_numeric(rows["pct"], errors="coerce") / 100,
+            }
+        )
         chart = shares_chart(shares, f"{council} {year}: {measure}", "Complaints")
         if chart is not None:
             assert len(chart.table) >= 2
             chart_html(chart)
-    outcomes = figures[figures["measure"].isin(["statutory_upheld", "statutory_partially_upheld",
-                                                "statutory_not_upheld", "corporate_upheld",
-                                                "corporate_partially_upheld", "corporate_not_upheld"])
-                       & figures["category"].isna()]
+    outcomes = figures[
+        figures["measure"].isin(
+            [
+                "statutory_upheld",
+                "statutory_partially_upheld",
+                "statutory_not_upheld",
+                "corporate_upheld",
+                "corporate_partially_upheld",
+                "corporate_not_upheld",
+            ]
+        )
+        & figures["category"].isna()
+    ]
     for (council, year), rows in outcomes.groupby(["council", "year"]):
         for procedure in ["statutory", "corporate"]:
             part = rows[rows["measure"].str.startswith(procedure)]
-            shares = pd.DataFrame({"category": part["measure"].str.replace(f"{procedure}_", "", regex=False)
-                                   .str.replace("_", " ").str.capitalize(),
-                                   "count": part["value"], "share": np.nan})
+            shares = pd.DataFrame(
+                {
+                    "category": part["measure"]
+                    .str.replace(f"{procedure}_", "", regex=False)
+                    .str.replace("_", " ")
+                    .str.capitalize(),
+                    "count": part["value"],
+                    "share": np.nan,
+                }
+            )
             chart = shares_chart(shares, f"{council} {year}: {procedure} outcomes", "Complaints")
             assert (chart is None) == (part["value"].notna().sum() < 2)

@@ -1,6 +1,7 @@
 """Benchmarking councils (complaints.analysis.comparability, and its words and pictures in
 complaints.reporting.comparisons): funnel limits against brute-force binomial tails, the
 comparability rule, a year with one council, the publication matrix and the charts."""
+
 from __future__ import annotations
 
 import html
@@ -12,19 +13,11 @@ import pytest
 from scipy.stats import binom
 
 from complaints.analysis import comparability as bm
-from complaints.reporting import comparisons as views
 from complaints.analysis import stats
-from complaints.inputs.paths import default_paths
-from complaints.running.pipeline import compute
-
+from complaints.reporting import comparisons as views
 
 # ---------------------------------------------------------------------------------------------
-# Fixtures: the real published data
-
-
-@pytest.fixture(scope="module")
-def results():
-    return compute(default_paths())
+# Fixtures: the published figures of the fixture data (`results` is in conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +29,7 @@ def defs(results):
 def metrics(results):
     # through CSV, as readers of outputs/metrics.csv see it (published and records rows alike)
     from io import StringIO
+
     return pd.read_csv(StringIO(results.metrics.to_csv(index=False)))
 
 
@@ -155,8 +149,11 @@ def test_complaints_per_contact_is_refused(metrics, defs):
     words = views.reason(err.value.judgement, defs)
     assert "contacts its own way" in words and "Dudley" in words and "Telford & Wrekin" in words
     # complaints_per_contact_rate, were Telford & Wrekin to publish it too
-    extra = metrics[(metrics["metric"] == "complaints_per_contact_rate") & (metrics["year"] == "2024-25")
-                    & (metrics["source"] == "published")].copy()
+    extra = metrics[
+        (metrics["metric"] == "complaints_per_contact_rate")
+        & (metrics["year"] == "2024-25")
+        & (metrics["source"] == "published")
+    ].copy()
     extra["council"] = "telford-wrekin"
     both = pd.concat([metrics, extra], ignore_index=True)
     with pytest.raises(bm.NotComparable) as err:
@@ -180,8 +177,11 @@ def test_benchmark_years_on_the_real_data(metrics, defs):
 
 
 def test_records_rows_are_never_benchmarked(metrics, defs):
-    synthetic = metrics[(metrics["metric"] == "statutory_received") & (metrics["year"] == "2024-25")
-                        & (metrics["source"] == "published")].copy()
+    synthetic = metrics[
+        (metrics["metric"] == "statutory_received")
+        & (metrics["year"] == "2024-25")
+        & (metrics["source"] == "published")
+    ].copy()
     synthetic["source"] = "records"
     synthetic["year"] = "2019-20"
     assert "2019-20" not in bm.benchmark_years(pd.concat([metrics, synthetic]), defs)
@@ -245,9 +245,22 @@ def made_up(ks, ns, metric="statutory_within_20wd_rate", year="2030-31") -> pd.D
     rows = []
     for c, k, n in zip(councils, ks, ns):
         lo, hi = stats.wilson_ci(k, n)
-        rows.append({"council": c, "year": year, "metric": metric, "kind": "proportion", "value": k / n,
-                     "numerator": k, "denominator": n, "ci_low": lo, "ci_high": hi, "source": "published",
-                     "numerator_measure": "statutory_within_20wd", "denominator_measure": "statutory_received"})
+        rows.append(
+            {
+                "council": c,
+                "year": year,
+                "metric": metric,
+                "kind": "proportion",
+                "value": k / n,
+                "numerator": k,
+                "denominator": n,
+                "ci_low": lo,
+                "ci_high": hi,
+                "source": "published",
+                "numerator_measure": "statutory_within_20wd",
+                "denominator_measure": "statutory_received",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -312,17 +325,15 @@ def test_text_is_escaped(defs):
 
 # --------------------------------------------------------------------------- the benchmarking report
 
+
 @pytest.fixture(scope="module")
-def built_outputs(tmp_path_factory):
-    from complaints.inputs.paths import default_paths
-    from complaints.running.pipeline import compute, write_results
-    paths = default_paths(outputs=tmp_path_factory.mktemp("outputs"))
-    write_results(compute(paths), paths)
-    return paths
+def built_outputs(built):
+    return built
 
 
 def test_benchmark_report_for_a_year_with_a_comparable_measure(built_outputs):
     from complaints.reporting.benchmark_report import SECTIONS, load_benchmark
+
     report = load_benchmark("2024-25", data_dir=str(built_outputs.data), outputs_dir=str(built_outputs.outputs))
     page = {name: report.section(name) for name in SECTIONS}
     assert "Dudley, Telford &amp; Wrekin" in page["title"] and "Dorset" not in page["title"]
@@ -334,6 +345,7 @@ def test_benchmark_report_for_a_year_with_a_comparable_measure(built_outputs):
 
 def test_benchmark_report_for_a_year_with_one_council(built_outputs):
     from complaints.reporting.benchmark_report import SECTIONS, load_benchmark
+
     report = load_benchmark("2019-20", data_dir=str(built_outputs.data), outputs_dir=str(built_outputs.outputs))
     page = {name: report.section(name) for name in SECTIONS}
     assert "Only one council, Dudley" in page["compared"]

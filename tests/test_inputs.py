@@ -1,15 +1,13 @@
 """Bad input: a clear message naming file, line, column and problem; every problem listed; nothing written."""
+
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import edit_csv
 
 from complaints.cli import main
-from complaints.running.pipeline import compute
 from complaints.inputs.problems import InputError
-
-from conftest import edit_csv
+from complaints.running.pipeline import compute
 
 DUDLEY = "published/dudley/2022-23_annual_report.csv"
 
@@ -24,6 +22,7 @@ def set_cell(project, relative: str, row: int, column: str, value: str) -> None:
     def edit(frame):
         frame.loc[row, column] = value
         return frame
+
     edit_csv(project.data / relative, edit)
 
 
@@ -34,12 +33,16 @@ def test_clean_data_has_no_problems(project):
 
 def test_missing_column(project):
     edit_csv(project.data / DUDLEY, lambda f: f.drop(columns=["quote"]))
-    assert problems_of(project) == [f"{DUDLEY.replace('published', 'data/published')}, line 1, column 'quote': required column is missing"]
+    assert problems_of(project) == [
+        f"{DUDLEY.replace('published', 'data/published')}, line 1, column 'quote': required column is missing"
+    ]
 
 
 def test_text_where_a_number_belongs(project):
     set_cell(project, DUDLEY, 0, "value", "about 100")
-    assert problems_of(project) == ["data/published/dudley/2022-23_annual_report.csv, line 2, column 'value': 'about 100' is not a number"]
+    assert problems_of(project) == [
+        "data/published/dudley/2022-23_annual_report.csv, line 2, column 'value': 'about 100' is not a number"
+    ]
 
 
 def test_unknown_council(project):
@@ -57,7 +60,9 @@ def test_year_not_written_like_2024_25(project, year):
 
 def test_negative_count(project):
     set_cell(project, DUDLEY, 0, "value", "-102")
-    assert problems_of(project) == ["data/published/dudley/2022-23_annual_report.csv, line 2, column 'value': -102 is negative"]
+    assert problems_of(project) == [
+        "data/published/dudley/2022-23_annual_report.csv, line 2, column 'value': -102 is negative"
+    ]
 
 
 def test_numerator_above_denominator(project):
@@ -66,6 +71,7 @@ def test_numerator_above_denominator(project):
         row = frame.index[(frame["measure"] == "statutory_upheld") & (frame["year"] == "2022-23")][0]
         frame.loc[row, "value"] = "12"
         return frame
+
     edit_csv(project.data / DUDLEY, edit)
     messages = problems_of(project)
     assert len(messages) == 1
@@ -100,18 +106,28 @@ def test_every_problem_is_listed_across_files(project):
 
 def test_bad_council_configuration(project):
     path = project.data / "councils/dudley.toml"
-    text = path.read_text().replace('id = "dudley"', 'id = "Dudley"').replace("statutory_stage1 = 10", "statutory_stage1 = -10")
+    text = (
+        path.read_text()
+        .replace('id = "dudley"', 'id = "Dudley"')
+        .replace("statutory_stage1 = 10", "statutory_stage1 = -10")
+    )
     text = text.replace("[denominators]\n", '[denominators]\nno_such_metric = "statutory_received"\n')
     path.write_text(text)
     messages = problems_of(project)
     assert "data/councils/dudley.toml, setting 'id': 'Dudley' does not match the file name 'dudley'" in messages
     assert "data/councils/dudley.toml, setting 'id': 'Dudley' is not lower-case and hyphenated" in messages
-    assert "data/councils/dudley.toml, setting 'timescales.statutory_stage1': -10 is not a positive whole number of working days" in messages
-    assert "data/councils/dudley.toml, setting 'denominators.no_such_metric': 'no_such_metric' is not a known metric" in messages
+    assert (
+        "data/councils/dudley.toml, setting 'timescales.statutory_stage1': -10 is not a positive whole number of "
+        "working days" in messages
+    )
+    assert (
+        "data/councils/dudley.toml, setting 'denominators.no_such_metric': 'no_such_metric' is not a known metric"
+        in messages
+    )
 
 
 def test_invalid_toml(project):
-    (project.data / "councils/dudley.toml").write_text("id = \"dudley\n")
+    (project.data / "councils/dudley.toml").write_text('id = "dudley\n')
     messages = problems_of(project)
     assert len(messages) == 1 and messages[0].startswith("data/councils/dudley.toml: is not valid TOML")
 
@@ -120,9 +136,13 @@ def test_unknown_measure_in_definitions(project):
     def edit(frame):
         frame.loc[0, "numerator"] = "no_such_measure"
         return frame
+
     edit_csv(project.data / "definitions/metrics.csv", edit)
     messages = problems_of(project)
-    assert messages == ["data/definitions/metrics.csv, line 2, column 'numerator': 'no_such_measure' is not a known measure (see the list of measures)"]
+    assert messages == [
+        "data/definitions/metrics.csv, line 2, column 'numerator': 'no_such_measure' is not a known measure "
+        "(see the list of measures)"
+    ]
 
 
 def test_bad_input_leaves_earlier_outputs_untouched(project, capsys):

@@ -5,6 +5,7 @@ not tested, no earlier year, contested, counts from percentages, empty cells). E
 sentence must be a rounding of a value in its row, and the word "significant" must appear only
 when q < 0.05. Finally every row of the real metrics.csv is put through every function.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, given, settings
+from conftest import FIXTURE_DATA
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from complaints.reporting.narrative import (
@@ -27,7 +29,6 @@ from complaints.reporting.narrative import (
     trace_attr,
     verdict_phrase,
 )
-from complaints.inputs.paths import default_paths
 
 NAN = float("nan")
 TOO_FEW = "too few to conclude from"
@@ -36,14 +37,39 @@ WITHIN = "within what year-to-year variation would produce"
 
 # --- building rows by hand ------------------------------------------------------------------------
 
+
 def make_row(**values) -> dict:
     """A row with every metrics.csv column; empty cells are NaN, as pandas reads them."""
-    row = dict(council="dudley", year="2024-25", metric="complaints_received", kind="count", value=NAN,
-               numerator=NAN, denominator=NAN, ci_low=NAN, ci_high=NAN, prev_year=NAN, prev_value=NAN,
-               change=NAN, pct_change=NAN, test=NAN, p_value=NAN, q_value=NAN, verdict="not_tested",
-               source="published", numerator_measure="complaints_received", denominator_measure=NAN,
-               numerator_basis="published", effect_measure=NAN, effect=NAN, effect_ci_low=NAN,
-               effect_ci_high=NAN, small_numbers=False, contested=False, note=NAN)
+    row = {
+        "council": "dudley",
+        "year": "2024-25",
+        "metric": "complaints_received",
+        "kind": "count",
+        "value": NAN,
+        "numerator": NAN,
+        "denominator": NAN,
+        "ci_low": NAN,
+        "ci_high": NAN,
+        "prev_year": NAN,
+        "prev_value": NAN,
+        "change": NAN,
+        "pct_change": NAN,
+        "test": NAN,
+        "p_value": NAN,
+        "q_value": NAN,
+        "verdict": "not_tested",
+        "source": "published",
+        "numerator_measure": "complaints_received",
+        "denominator_measure": NAN,
+        "numerator_basis": "published",
+        "effect_measure": NAN,
+        "effect": NAN,
+        "effect_ci_low": NAN,
+        "effect_ci_high": NAN,
+        "small_numbers": False,
+        "contested": False,
+        "note": NAN,
+    }
     row.update(values)
     if not _empty(row["prev_value"]) and not _empty(row["value"]):
         row["change"] = row["value"] - row["prev_value"]
@@ -64,18 +90,34 @@ def count_row(k1, k2, *, p=None, q=None, small=None, **extra) -> dict:
     if k1 is None:
         row["prev_value"] = NAN
     if q is not None:
-        row.update(test="exact conditional binomial", p_value=q if p is None else p, q_value=q,
-                   verdict=("increase" if k2 > k1 else "decrease") if q < 0.05 else "no_evidence_of_change")
+        row.update(
+            test="exact conditional binomial",
+            p_value=q if p is None else p,
+            q_value=q,
+            verdict=("increase" if k2 > k1 else "decrease") if q < 0.05 else "no_evidence_of_change",
+        )
     row["small_numbers"] = (min(k2, k1 if k1 is not None else k2) < 10) if small is None else small
     return row
 
 
 def proportion_row(k1, n1, k2, n2, *, q=None, **extra) -> dict:
-    row = make_row(metric="corporate_within_20wd_rate", kind="proportion", value=k2 / n2, numerator=float(k2),
-                   denominator=float(n2), prev_value=k1 / n1, denominator_measure="corporate_received", **extra)
+    row = make_row(
+        metric="corporate_within_20wd_rate",
+        kind="proportion",
+        value=k2 / n2,
+        numerator=float(k2),
+        denominator=float(n2),
+        prev_value=k1 / n1,
+        denominator_measure="corporate_received",
+        **extra,
+    )
     if q is not None:
-        row.update(test="Fisher's exact", p_value=q, q_value=q,
-                   verdict=("increase" if k2 / n2 > k1 / n1 else "decrease") if q < 0.05 else "no_evidence_of_change")
+        row.update(
+            test="Fisher's exact",
+            p_value=q,
+            q_value=q,
+            verdict=("increase" if k2 / n2 > k1 / n1 else "decrease") if q < 0.05 else "no_evidence_of_change",
+        )
     row["small_numbers"] = min(n1, n2) < 10
     return row
 
@@ -124,8 +166,9 @@ def assert_numbers_from_row(sentence: str, row) -> None:
         assert year in years, (year, sentence)
     text = YEAR.sub("", text)
     if "< 0.001" in text:
-        assert _f(row, "q_value") is not None and _f(row, "q_value") < 0.001 or \
-            _f(row, "p_value") is not None and _f(row, "p_value") < 0.001, sentence
+        assert (_f(row, "q_value") is not None and _f(row, "q_value") < 0.001) or (
+            _f(row, "p_value") is not None and _f(row, "p_value") < 0.001
+        ), sentence
         text = text.replace("< 0.001", "")
     text = text.replace("95% confidence interval", "")
     text = text.replace("per 1,000", "")
@@ -133,39 +176,43 @@ def assert_numbers_from_row(sentence: str, row) -> None:
     for written in NUMBER.findall(text):
         number = float(written.replace(",", ""))
         decimals = len(written.split(".")[1]) if "." in written else 0
-        tolerance = 0.5 * 10 ** -decimals + 1e-9
+        tolerance = 0.5 * 10**-decimals + 1e-9
         # "less than 0.1" and "more than 99.9" bound a value rather than round it
-        bounded = (f"less than {written}" in text and any(0 < q < number for q in quantities)) or \
-                  (f"more than {written}" in text and any(number < q < 100 for q in quantities))
-        assert bounded or any(abs(number - q) <= tolerance for q in quantities), \
-            (written, sentence, quantities)
+        bounded = (f"less than {written}" in text and any(0 < q < number for q in quantities)) or (
+            f"more than {written}" in text and any(number < q < 100 for q in quantities)
+        )
+        assert bounded or any(abs(number - q) <= tolerance for q in quantities), (written, sentence, quantities)
 
 
 # --- format_value -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, kind, expected", [
-    (1234, "count", "1,234"),
-    (0, "count", "0"),
-    (301.0, "count", "301"),
-    ("301", "count", "301"),
-    (0.49, "proportion", "49%"),
-    (0.006, "proportion", "0.6%"),
-    (0.0, "proportion", "0%"),
-    (1.0, "proportion", "100%"),
-    (0.285, "proportion", "29%"),   # half up, despite 0.285 * 100 == 28.499999999999996
-    (0.125, "proportion", "13%"),   # half up, not to even
-    (0.998, "proportion", "99.8%"),  # not 100% unless all
-    (0.0001, "proportion", "less than 0.1%"),
-    (0.017852, "rate", "17.9 per 1,000 contacts"),
-    (0.012, "rate", "12.0 per 1,000 contacts"),
-    (71608.96, "money", "£71,608.96"),
-    (40630, "money", "£40,630"),
-    (9240.1, "money", "£9,240.10"),
-    (14, "mean", "14 days"),
-    (14.25, "mean", "14.3 days"),
-    (14.04, "mean", "14 days"),
-    (1, "mean", "1 day"),
-])
+
+@pytest.mark.parametrize(
+    "value, kind, expected",
+    [
+        (1234, "count", "1,234"),
+        (0, "count", "0"),
+        (301.0, "count", "301"),
+        ("301", "count", "301"),
+        (0.49, "proportion", "49%"),
+        (0.006, "proportion", "0.6%"),
+        (0.0, "proportion", "0%"),
+        (1.0, "proportion", "100%"),
+        (0.285, "proportion", "29%"),  # half up, despite 0.285 * 100 == 28.499999999999996
+        (0.125, "proportion", "13%"),  # half up, not to even
+        (0.998, "proportion", "99.8%"),  # not 100% unless all
+        (0.0001, "proportion", "less than 0.1%"),
+        (0.017852, "rate", "17.9 per 1,000 contacts"),
+        (0.012, "rate", "12.0 per 1,000 contacts"),
+        (71608.96, "money", "£71,608.96"),
+        (40630, "money", "£40,630"),
+        (9240.1, "money", "£9,240.10"),
+        (14, "mean", "14 days"),
+        (14.25, "mean", "14.3 days"),
+        (14.04, "mean", "14 days"),
+        (1, "mean", "1 day"),
+    ],
+)
 def test_format_value(value, kind, expected):
     assert format_value(value, kind) == expected
 
@@ -185,15 +232,25 @@ def test_format_value_unknown_kind():
         format_value(1, "ratio")
 
 
-@pytest.mark.parametrize("value, expected", [
-    (0.0075, "= 0.0075"), (0.056239, "= 0.056"), (0.287691, "= 0.29"), (0.004965, "= 0.005"),
-    (1.0, "= 1"), (0.00099, "< 0.001"), (0.000083, "< 0.001"), (0.001, "= 0.001"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (0.0075, "= 0.0075"),
+        (0.056239, "= 0.056"),
+        (0.287691, "= 0.29"),
+        (0.004965, "= 0.005"),
+        (1.0, "= 1"),
+        (0.00099, "< 0.001"),
+        (0.000083, "< 0.001"),
+        (0.001, "= 0.001"),
+    ],
+)
 def test_format_p(value, expected):
     assert format_p(value) == expected
 
 
 # --- format_change ---------------------------------------------------------------------------------
+
 
 def test_format_change_counts():
     assert format_change(count_row(255, 301, q=0.056)) == "up 46 (18%) from 255"
@@ -211,20 +268,24 @@ def test_format_change_proportions_and_rates():
 
 
 def test_format_change_money_mean_and_missing():
-    assert format_change(make_row(kind="money", value=71608.96, prev_value=40630.0)) == \
-        "up £30,978.96 (76%) from £40,630"
+    assert (
+        format_change(make_row(kind="money", value=71608.96, prev_value=40630.0)) == "up £30,978.96 (76%) from £40,630"
+    )
     assert format_change(make_row(kind="mean", value=71.0, prev_value=65.0)) == "up 6 days (9%) from 65 days"
     assert format_change(make_row(value=301.0)) == "no figure published for 2023-24"
 
 
 # --- change_sentence: every case ------------------------------------------------------------------
 
+
 def test_rise_not_significant():
     row = count_row(255, 301, p=0.056239, q=0.056239, ci_low=267.952727, ci_high=336.997581)
     text = change_sentence(row, "Complaints received")
-    assert text == ("Complaints received rose from 255 in 2023-24 to 301 in 2024-25 "
-                    "(95% confidence interval 268 to 337), up 18%. "
-                    "This rise is within what year-to-year variation would produce (q = 0.056).")
+    assert text == (
+        "Complaints received rose from 255 in 2023-24 to 301 in 2024-25 "
+        "(95% confidence interval 268 to 337), up 18%. "
+        "This rise is within what year-to-year variation would produce (q = 0.056)."
+    )
     assert "significant" not in text
     assert verdict_phrase(row) == "within normal variation"
     assert_numbers_from_row(text, row)
@@ -233,9 +294,11 @@ def test_rise_not_significant():
 def test_rise_significant():
     row = proportion_row(90, 244, 117, 226, q=0.007513, year="2022-23", ci_low=0.452803, ci_high=0.582004)
     text = change_sentence(row, "Corporate complaints upheld or partially upheld")
-    assert text == ("Corporate complaints upheld or partially upheld rose from 37% in 2021-22 to 52% in 2022-23 "
-                    "(95% confidence interval 45% to 58%), up 15 percentage points. "
-                    "This is a statistically significant rise (q = 0.0075).")
+    assert text == (
+        "Corporate complaints upheld or partially upheld rose from 37% in 2021-22 to 52% in 2022-23 "
+        "(95% confidence interval 45% to 58%), up 15 percentage points. "
+        "This is a statistically significant rise (q = 0.0075)."
+    )
     assert verdict_phrase(row) == "statistically significant rise"
     assert_numbers_from_row(text, row)
 
@@ -255,9 +318,11 @@ def test_small_numbers_significant_says_both():
     row = count_row(27, 8, p=0.001878, q=0.0075, year="2022-23", ci_low=3.453832, ci_high=15.763189)
     assert row["small_numbers"]
     text = change_sentence(row, "Statutory complaints received")
-    assert text == ("Statutory complaints received fell from 27 in 2021-22 to 8 in 2022-23 "
-                    "(95% confidence interval 3.5 to 16), down 70%. This fall is statistically significant "
-                    "(q = 0.0075), but the numbers are too few to conclude from.")
+    assert text == (
+        "Statutory complaints received fell from 27 in 2021-22 to 8 in 2022-23 "
+        "(95% confidence interval 3.5 to 16), down 70%. This fall is statistically significant "
+        "(q = 0.0075), but the numbers are too few to conclude from."
+    )
     assert verdict_phrase(row) == TOO_FEW
     assert_numbers_from_row(text, row)
 
@@ -281,8 +346,10 @@ def test_small_numbers_without_earlier_year():
 def test_no_change_at_all():
     row = count_row(23, 23, q=1.0, ci_low=14.580027, ci_high=34.511293)
     text = change_sentence(row, "Statutory complaints received")
-    assert text == ("Statutory complaints received stayed at 23 in 2024-25 "
-                    "(95% confidence interval 15 to 35), the same as in 2023-24.")
+    assert text == (
+        "Statutory complaints received stayed at 23 in 2024-25 "
+        "(95% confidence interval 15 to 35), the same as in 2023-24."
+    )
     assert "rise" not in text and "fall" not in text and "significant" not in text
     assert_numbers_from_row(text, row)
 
@@ -290,20 +357,32 @@ def test_no_change_at_all():
 def test_missing_previous_year():
     row = make_row(value=49.0, numerator=49.0, ci_low=36.25047, ci_high=64.780599)
     text = change_sentence(row, "Statutory complaints received")
-    assert text == ("Statutory complaints received stood at 49 in 2024-25 (95% confidence interval 36 to 65). "
-                    "No figure is published for 2023-24 to compare with.")
+    assert text == (
+        "Statutory complaints received stood at 49 in 2024-25 (95% confidence interval 36 to 65). "
+        "No figure is published for 2023-24 to compare with."
+    )
     assert "first year" not in text
     assert verdict_phrase(row) == "no earlier year"
     assert format_change(row) == "no figure published for 2023-24"
 
 
 def test_percentage_only_not_tested():
-    row = make_row(metric="statutory_within_20wd_rate", kind="proportion", year="2022-23", value=0.9,
-                   denominator=8.0, prev_value=0.57, numerator_basis="percentage_only", small_numbers=True,
-                   note="published as 90% of 8, which no whole number of 8 gives")
+    row = make_row(
+        metric="statutory_within_20wd_rate",
+        kind="proportion",
+        year="2022-23",
+        value=0.9,
+        denominator=8.0,
+        prev_value=0.57,
+        numerator_basis="percentage_only",
+        small_numbers=True,
+        note="published as 90% of 8, which no whole number of 8 gives",
+    )
     text = change_sentence(row, "Statutory responses within 20 working days")
-    assert text.startswith("Statutory responses within 20 working days rose from 57% in 2021-22 to 90% "
-                           "in 2022-23, up 33 percentage points.")
+    assert text.startswith(
+        "Statutory responses within 20 working days rose from 57% in 2021-22 to 90% "
+        "in 2022-23, up 33 percentage points."
+    )
     assert "This rise was not tested because no counts are published behind the percentage." in text
     assert "confidence interval" not in text
     assert TOO_FEW in text
@@ -313,19 +392,34 @@ def test_percentage_only_not_tested():
 
 
 def test_earlier_year_percentage_only_not_tested():
-    row = make_row(kind="proportion", value=10 / 23, numerator=10.0, denominator=23.0, prev_value=0.42,
-                   ci_low=0.256346, ci_high=0.631886)
+    row = make_row(
+        kind="proportion",
+        value=10 / 23,
+        numerator=10.0,
+        denominator=23.0,
+        prev_value=0.42,
+        ci_low=0.256346,
+        ci_high=0.631886,
+    )
     text = change_sentence(row, "Responses in time")
     assert "not tested because no counts are published behind the percentage for 2023-24" in text
     assert_numbers_from_row(text, row)
 
 
 def test_money_not_tested():
-    row = make_row(council="dorset", year="2023-24", metric="financial_remedies_total", kind="money",
-                   value=71608.96, prev_value=40630.0)
+    row = make_row(
+        council="dorset",
+        year="2023-24",
+        metric="financial_remedies_total",
+        kind="money",
+        value=71608.96,
+        prev_value=40630.0,
+    )
     text = change_sentence(row, "Financial remedies agreed")
-    assert text == ("Financial remedies agreed rose from £40,630 in 2022-23 to £71,608.96 in 2023-24, up 76%. "
-                    "This rise was not tested because amounts of money are not tested.")
+    assert text == (
+        "Financial remedies agreed rose from £40,630 in 2022-23 to £71,608.96 in 2023-24, up 76%. "
+        "This rise was not tested because amounts of money are not tested."
+    )
     assert verdict_phrase(row) == "not tested"
     assert_numbers_from_row(text, row)
 
@@ -345,25 +439,44 @@ def test_mean_unchanged():
 
 
 def test_rate_sentence():
-    row = make_row(kind="rate", value=301 / 16861, numerator=301.0, denominator=16861.0,
-                   denominator_measure="contacts", ci_low=0.015892, ci_high=0.019987)
+    row = make_row(
+        kind="rate",
+        value=301 / 16861,
+        numerator=301.0,
+        denominator=16861.0,
+        denominator_measure="contacts",
+        ci_low=0.015892,
+        ci_high=0.019987,
+    )
     text = change_sentence(row, "Complaints per contact")
-    assert text.startswith("Complaints per contact stood at 17.9 per 1,000 contacts in 2024-25 "
-                           "(95% confidence interval 15.9 to 20.0 per 1,000 contacts).")
+    assert text.startswith(
+        "Complaints per contact stood at 17.9 per 1,000 contacts in 2024-25 "
+        "(95% confidence interval 15.9 to 20.0 per 1,000 contacts)."
+    )
     assert_numbers_from_row(text, row)
 
 
 def test_contested_and_from_percentage():
-    row = proportion_row(142, 244, 95, 226, q=0.004965, year="2022-23", contested=True,
-                         numerator_basis="from_percentage",
-                         note="corporate_within_20wd is contested: the documents give 48%; 42%")
+    row = proportion_row(
+        142,
+        244,
+        95,
+        226,
+        q=0.004965,
+        year="2022-23",
+        contested=True,
+        numerator_basis="from_percentage",
+        note="corporate_within_20wd is contested: the documents give 48%; 42%",
+    )
     text = change_sentence(row, "Corporate responses within 20 working days")
-    assert ("The documents give two different values for a figure behind this; "
-            "see 'Figures the documents disagree on'.") in text
+    assert (
+        "The documents give two different values for a figure behind this; see 'Figures the documents disagree on'."
+    ) in text
     assert "The count is worked out from the published percentage." in text
     assert "48%" not in text  # the note is only added when asked for
-    assert "Note: corporate_within_20wd is contested: the documents give 48%; 42%." in \
-        change_sentence(row, "x", with_note=True)
+    assert "Note: corporate_within_20wd is contested: the documents give 48%; 42%." in change_sentence(
+        row, "x", with_note=True
+    )
     plain = proportion_row(142, 244, 95, 226, q=0.004965, year="2022-23")
     assert "disagree" not in change_sentence(plain, "x") and "worked out" not in change_sentence(plain, "x")
 
@@ -392,6 +505,7 @@ def test_missing_value():
 
 # --- escaping ----------------------------------------------------------------------------------
 
+
 def test_label_note_and_identifiers_are_escaped():
     evil = "<script>alert('x')</script> & co"
     row = count_row(255, 301, q=0.056, council='dud"ley<b>', metric="a&b", note=evil, contested=True)
@@ -409,16 +523,23 @@ def test_label_note_and_identifiers_are_escaped():
 def test_trace_attr_and_sentence_html():
     row = count_row(255, 301, q=0.056)
     assert trace_attr(row) == 'data-metric="dudley/2024-25/complaints_received"'
-    assert sentence_html(row, "Complaints received") == \
-        f'<p data-metric="dudley/2024-25/complaints_received">{change_sentence(row, "Complaints received")}</p>'
+    assert (
+        sentence_html(row, "Complaints received")
+        == f'<p data-metric="dudley/2024-25/complaints_received">{change_sentence(row, "Complaints received")}</p>'
+    )
 
 
 # --- headline_sentences --------------------------------------------------------------------------
 
+
 def test_headline_sentences_order_labels_and_missing():
-    frame = pd.DataFrame([count_row(255, 301, q=0.056),
-                          make_row(metric="statutory_received", value=49.0, numerator=49.0),
-                          make_row(metric="compliments_received", value=102.0, numerator=102.0)])
+    frame = pd.DataFrame(
+        [
+            count_row(255, 301, q=0.056),
+            make_row(metric="statutory_received", value=49.0, numerator=49.0),
+            make_row(metric="compliments_received", value=102.0, numerator=102.0),
+        ]
+    )
     labels = {"complaints_received": "Complaints <received>"}
     out = headline_sentences(frame, labels, ["statutory_received", "ombudsman_cases", "complaints_received"])
     assert len(out) == 2
@@ -429,9 +550,15 @@ def test_headline_sentences_order_labels_and_missing():
 
 # --- properties --------------------------------------------------------------------------------
 
+
 @settings(max_examples=300, deadline=None)
-@given(k1=st.integers(0, 200_000), k2=st.integers(0, 200_000), q=st.floats(0, 1),
-       width=st.floats(0, 1000), label_ok=st.sampled_from(["Complaints received", "SEND & other <cases>"]))
+@given(
+    k1=st.integers(0, 200_000),
+    k2=st.integers(0, 200_000),
+    q=st.floats(0, 1),
+    width=st.floats(0, 1000),
+    label_ok=st.sampled_from(["Complaints received", "SEND & other <cases>"]),
+)
 def test_count_sentences_property(k1, k2, q, width, label_ok):
     row = count_row(k1, k2, q=q, ci_low=max(0.0, k2 - width), ci_high=k2 + width)
     text = change_sentence(row, label_ok)
@@ -475,7 +602,7 @@ def test_proportion_sentences_property(n1, n2, data, q):
 @given(value=st.floats(0, 1, allow_nan=False))
 def test_proportion_never_rounds_to_zero_or_all(value):
     text = format_value(value, "proportion")
-    if 0 < value:
+    if value > 0:
         assert text != "0%"
     if value < 1:
         assert text != "100%"
@@ -493,8 +620,9 @@ def test_money_property(pence):
 
 # --- the real metrics.csv ------------------------------------------------------------------------
 
+
 def _exercise(frame: pd.DataFrame) -> None:
-    labels = pd.read_csv(default_paths().metrics_definitions_file).set_index("metric")["description"].to_dict()
+    labels = pd.read_csv(FIXTURE_DATA / "definitions" / "metrics.csv").set_index("metric")["description"].to_dict()
     for _, row in frame.iterrows():
         label = labels.get(row["metric"], row["metric"])
         assert format_value(row["value"], row["kind"]) != "not published"
@@ -502,26 +630,28 @@ def _exercise(frame: pd.DataFrame) -> None:
         assert text and not re.search(r"\bnan\b", text.lower())
         assert_numbers_from_row(change_sentence(row, "The figure"), row)
         assert_numbers_from_row(format_change(row), row)
-        assert verdict_phrase(row) in {"statistically significant rise", "statistically significant fall",
-                                       "within normal variation", TOO_FEW, "not tested", "no earlier year"}
+        assert verdict_phrase(row) in {
+            "statistically significant rise",
+            "statistically significant fall",
+            "within normal variation",
+            TOO_FEW,
+            "not tested",
+            "no earlier year",
+        }
         assert sentence_html(row, label).startswith("<p data-metric=")
         q = pd.to_numeric(pd.Series([row["q_value"]]), errors="coerce").iloc[0]
         if "significant" in text:
             assert q < 0.05
         if str(row["small_numbers"]) == "True":
             assert TOO_FEW in text
-    for (council, year), group in frame.groupby(["council", "year"]):
+    for (_council, _year), group in frame.groupby(["council", "year"]):
         assert len(headline_sentences(group, labels, list(labels))) == len(group)
 
 
 @pytest.fixture(scope="module")
-def real_metrics_csv(tmp_path_factory) -> Path:
-    """metrics.csv as the main job writes it, built from the project's data into a temporary folder."""
-    from complaints.inputs.paths import default_paths
-    from complaints.running.pipeline import compute, write_results
-    paths = default_paths(outputs=tmp_path_factory.mktemp("outputs"))
-    write_results(compute(paths), paths)
-    return paths.metrics_csv
+def real_metrics_csv(built) -> Path:
+    """metrics.csv as the main job writes it (from the fixture data)."""
+    return built.metrics_csv
 
 
 def test_every_row_of_real_metrics_csv(real_metrics_csv):
@@ -533,8 +663,9 @@ def test_real_examples(real_metrics_csv):
     frame = pd.read_csv(real_metrics_csv, dtype={"year": str, "prev_year": str})
 
     def one(council, year, metric):
-        rows = frame[(frame.council == council) & (frame.year == year) & (frame.metric == metric)
-                     & (frame.source == "published")]
+        rows = frame[
+            (frame.council == council) & (frame.year == year) & (frame.metric == metric) & (frame.source == "published")
+        ]
         assert len(rows) == 1, (council, year, metric)
         return rows.iloc[0]
 

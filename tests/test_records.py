@@ -1,5 +1,6 @@
 """Complaint extracts: the column mapping, every kind of bad row (file, line, column), setting rows
 aside without losing any, Excel, and working days in the timeliness measures."""
+
 from __future__ import annotations
 
 import shutil
@@ -10,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from complaints.analysis.record_measures import aggregate, records_frame, split_counts, with_working_days
 from complaints.inputs.definitions import load_definitions
 from complaints.inputs.problems import InputError
-from complaints.analysis.record_measures import aggregate, records_frame, split_counts, with_working_days
 from complaints.inputs.records import FIGURE_COLUMNS, SCHEMA, load_records, load_records_configs, set_aside_path
 
 # A council whose system exports odd column names and codes: the mapping has to do all the work.
-TESTSHIRE = textwrap.dedent('''
+TESTSHIRE = textwrap.dedent("""
     id = "testshire"
     name = "Testshire County Council"
     short_name = "Testshire"
@@ -94,11 +95,11 @@ TESTSHIRE = textwrap.dedent('''
     [records.contacts.columns]
     month = "Period"
     contacts = "Count"
-''')
+""")
 
 HEADER = "Ref No.,Logged On,Route,Lvl,Where,About,Who,How,By child?,SEN?,Finding,Closed On,Ext,Why late,Not needed"
 GOOD_ROWS = [
-    "T1,20230605,S,I,Team A/Team B,Delay/Staff,Parent,W,0,0,Upheld in full,20230619,0,,x",  # Mon -> Mon: 10 working days
+    "T1,20230605,S,I,Team A/Team B,Delay/Staff,Parent,W,0,0,Upheld in full,20230619,0,,x",  # Mon-Mon: 10 working days
     "T2,20230605,S,I,Team A,Delay,Child,T,1,0,No fault,20230620,1,,x",  # 11 working days, extension agreed
     "T3,20230605,C,I,Team C,Funding,Parent,W,0,1,Upheld in part,20230807,0,Staff absence,x",  # late
     "T1,20230622,S,II,Team A/Team B,Delay/Staff,Parent,W,0,0,Open,,0,,x",  # stage 2 of T1, still open
@@ -158,19 +159,29 @@ def test_odd_column_names_and_codes_map_onto_the_canonical_schema(records_projec
     assert second["stage"] == 2 and second["outcome"] == "ongoing" and pd.isna(second["responded"])
     assert np.isnan(second["working_days"])
     t2 = frame[frame["reference"] == "T2"].iloc[0]
-    assert t2["child_or_young_person"] and t2["extension_agreed"] and t2["channel"] == "Phone" and t2["outcome"] == "not_upheld"
+    assert (
+        t2["child_or_young_person"]
+        and t2["extension_agreed"]
+        and t2["channel"] == "Phone"
+        and t2["outcome"] == "not_upheld"
+    )
     t3 = frame[frame["reference"] == "T3"].iloc[0]
     assert t3["procedure"] == "corporate" and t3["send"] and t3["outcome"] == "partially_upheld"
     # the canonical columns the export does not have are there, empty
     assert set(frame["ombudsman_outcome"].astype(str)) == {""} and not frame["ombudsman_referral"].any()
     assert records.present[("testshire", "2023-24", "complaints")] == frozenset(
-        c for c in SCHEMA["complaints"] if c not in ("ombudsman_referral", "ombudsman_outcome", "remedy"))
+        c for c in SCHEMA["complaints"] if c not in ("ombudsman_referral", "ombudsman_outcome", "remedy")
+    )
 
 
 def test_feedback_and_contacts_map_too(records_project):
-    write(records_project, "2023-24_test_feedback.csv", ["20230501,+,Team A", "20230502,+,Team B", "20230503,~,Team A"],
-          header="When,What,Where")
-    write(records_project, "2023-24_test_contacts.csv", ["2023/04,100", "2023/05,\"1,250\""], header="Period,Count")
+    write(
+        records_project,
+        "2023-24_test_feedback.csv",
+        ["20230501,+,Team A", "20230502,+,Team B", "20230503,~,Team A"],
+        header="When,What,Where",
+    )
+    write(records_project, "2023-24_test_contacts.csv", ["2023/04,100", '2023/05,"1,250"'], header="Period,Count")
     records, defs = load(records_project)
     assert list(records.feedback["kind"].astype(str)) == ["compliment", "compliment", "comment"]
     assert list(records.contacts["month"]) == [pd.Timestamp("2023-04-01"), pd.Timestamp("2023-05-01")]
@@ -185,9 +196,13 @@ def test_an_export_without_a_mapping_uses_the_canonical_names(records_project):
     path = records_project.data / "records" / "dudley" / "2023-24_plain_complaints.csv"
     path.parent.mkdir(parents=True)
     dudley = records_project.councils / "dudley.toml"
-    dudley.write_text(dudley.read_text(encoding="utf-8").split("# How this council's complaints system exports")[0], encoding="utf-8")
-    path.write_text("reference,received,procedure,stage,outcome,responded\nD1,2023-05-02,statutory,1,not_upheld,2023-05-09\n",
-                    encoding="utf-8")
+    dudley.write_text(
+        dudley.read_text(encoding="utf-8").split("# How this council's complaints system exports")[0], encoding="utf-8"
+    )
+    path.write_text(
+        "reference,received,procedure,stage,outcome,responded\nD1,2023-05-02,statutory,1,not_upheld,2023-05-09\n",
+        encoding="utf-8",
+    )
     records, defs = load(records_project)
     figures = aggregate(records, defs)
     assert figure(figures, "statutory_received") == 1 and figure(figures, "statutory_within_10wd") == 1
@@ -197,11 +212,15 @@ def test_an_export_without_a_mapping_uses_the_canonical_names(records_project):
 
 
 def test_configuration_problems_name_the_setting(records_project):
-    broken = TESTSHIRE.replace('reference = "Ref No."\n', 'refrence = "Ref No."\n') \
-                      .replace('"No fault" = "not_upheld"', '"No fault" = "rejected"') \
-                      .replace('date_format = "%Y%m%d"\nseparator', 'date_format = "dd/mm/yyyy"\nseparator') \
-                      .replace("[records]\n", "[records]\nwidgets = 3\n")
-    broken += '\n[records.measures]\ncsc_complaint_contacts = "statutory_recieved"\nnot_a_measure = "statutory_received"\n'
+    broken = (
+        TESTSHIRE.replace('reference = "Ref No."\n', 'refrence = "Ref No."\n')
+        .replace('"No fault" = "not_upheld"', '"No fault" = "rejected"')
+        .replace('date_format = "%Y%m%d"\nseparator', 'date_format = "dd/mm/yyyy"\nseparator')
+        .replace("[records]\n", "[records]\nwidgets = 3\n")
+    )
+    broken += (
+        '\n[records.measures]\ncsc_complaint_contacts = "statutory_recieved"\nnot_a_measure = "statutory_received"\n'
+    )
     (records_project.councils / "testshire.toml").write_text(broken, encoding="utf-8")
     with pytest.raises(InputError) as caught:
         load_records_configs(records_project, load_definitions(records_project))
@@ -213,8 +232,10 @@ def test_configuration_problems_name_the_setting(records_project):
         f"{name}, setting 'records.complaints.columns': no mapping for required column 'reference'",
         f"{name}, setting 'records.complaints.codes.outcome.No fault': 'rejected' is not a canonical outcome",
         f"{name}, setting 'records.complaints.date_format': 'dd/mm/yyyy' is not a date format",
-        f"{name}, setting 'records.measures.csc_complaint_contacts': 'statutory_recieved' is not a measure records give",
-        f"{name}, setting 'records.measures.not_a_measure': 'not_a_measure' is not a measure in data/definitions/measures.csv",
+        f"{name}, setting 'records.measures.csc_complaint_contacts': "
+        "'statutory_recieved' is not a measure records give",
+        f"{name}, setting 'records.measures.not_a_measure': "
+        "'not_a_measure' is not a measure in data/definitions/measures.csv",
     ]
     for text in expected:
         assert any(m.startswith(text) for m in messages), (text, messages)
@@ -224,36 +245,61 @@ def test_configuration_problems_name_the_setting(records_project):
 # --- bad rows: every one named by file, line and column -----------------------------------------------
 
 
-@pytest.mark.parametrize("row, line_column_message", [
-    ("T9,20230231,S,I,Team A,Delay,Parent,W,0,0,No fault,20230301,0,,x",
-     "line 6, column 'Logged On': '20230231' is not a date written yyyymmdd"),
-    ("T9,20230510,S,I,Team A,Delay,Parent,W,0,0,No fault,20230502,0,,x",
-     "line 6, column 'Closed On': response 02/05/2023 is before the complaint was received (10/05/2023)"),
-    ("T9,20230510,S,I,Team A,Delay,Parent,W,0,0,Not upheld,20230512,0,,x",
-     "line 6, column 'Finding': 'Not upheld' is not a code the mapping knows for 'outcome' (known: Upheld in full, "
-     "Upheld in part, No fault, Dropped, Open)"),
-    ("T9,20230510,S,IV,Team A,Delay,Parent,W,0,0,No fault,20230512,0,,x",
-     "line 6, column 'Lvl': 'IV' is not a code the mapping knows for 'stage' (known: I, II, III)"),
-    ("T9,20230510,S,I,Team A,Delay,Parent,E,0,0,No fault,20230512,0,,x",
-     "line 6, column 'How': 'E' is not a code the mapping knows for 'channel' (known: W, T)"),
-    ("T9,20230510,S,I,Team A,Delay,Parent,W,yes,0,No fault,20230512,0,,x",
-     "line 6, column 'By child?': 'yes' is not a code the mapping knows for 'child_or_young_person' (known: 1, 0)"),
-    ("T9,20240510,S,I,Team A,Delay,Parent,W,0,0,No fault,20240512,0,,x",
-     "line 6, column 'Logged On': received 10/05/2024 is outside 2023-24 (1 April 2023 to 31 March 2024), the year in the file name"),
-    (",20230510,S,I,Team A,Delay,Parent,W,0,0,No fault,20230512,0,,x",
-     "line 6, column 'Ref No.': is empty; expected a reference"),
-    ("T9,20230510,S,I,Team A,Delay,Parent,W,0,0,No fault,,0,,x",
-     "line 6, column 'Closed On': is empty, but a complaint with an outcome needs the date it was answered"),
-    ("T9,20230510,S,I,Team A,Delay,Parent,W,0,0,Open,20230512,0,,x",
-     "line 6, column 'Closed On': has a response date but the outcome is ongoing"),
-])
+@pytest.mark.parametrize(
+    "row, line_column_message",
+    [
+        (
+            "T9,20230231,S,I,Team A,Delay,Parent,W,0,0,No fault,20230301,0,,x",
+            "line 6, column 'Logged On': '20230231' is not a date written yyyymmdd",
+        ),
+        (
+            "T9,20230510,S,I,Team A,Delay,Parent,W,0,0,No fault,20230502,0,,x",
+            "line 6, column 'Closed On': response 02/05/2023 is before the complaint was received (10/05/2023)",
+        ),
+        (
+            "T9,20230510,S,I,Team A,Delay,Parent,W,0,0,Not upheld,20230512,0,,x",
+            "line 6, column 'Finding': 'Not upheld' is not a code the mapping knows for 'outcome' "
+            "(known: Upheld in full, Upheld in part, No fault, Dropped, Open)",
+        ),
+        (
+            "T9,20230510,S,IV,Team A,Delay,Parent,W,0,0,No fault,20230512,0,,x",
+            "line 6, column 'Lvl': 'IV' is not a code the mapping knows for 'stage' (known: I, II, III)",
+        ),
+        (
+            "T9,20230510,S,I,Team A,Delay,Parent,E,0,0,No fault,20230512,0,,x",
+            "line 6, column 'How': 'E' is not a code the mapping knows for 'channel' (known: W, T)",
+        ),
+        (
+            "T9,20230510,S,I,Team A,Delay,Parent,W,yes,0,No fault,20230512,0,,x",
+            "line 6, column 'By child?': 'yes' is not a code the mapping knows for 'child_or_young_person' "
+            "(known: 1, 0)",
+        ),
+        (
+            "T9,20240510,S,I,Team A,Delay,Parent,W,0,0,No fault,20240512,0,,x",
+            "line 6, column 'Logged On': received 10/05/2024 is outside 2023-24 (1 April 2023 to 31 March 2024), "
+            "the year in the file name",
+        ),
+        (
+            ",20230510,S,I,Team A,Delay,Parent,W,0,0,No fault,20230512,0,,x",
+            "line 6, column 'Ref No.': is empty; expected a reference",
+        ),
+        (
+            "T9,20230510,S,I,Team A,Delay,Parent,W,0,0,No fault,,0,,x",
+            "line 6, column 'Closed On': is empty, but a complaint with an outcome needs the date it was answered",
+        ),
+        (
+            "T9,20230510,S,I,Team A,Delay,Parent,W,0,0,Open,20230512,0,,x",
+            "line 6, column 'Closed On': has a response date but the outcome is ongoing",
+        ),
+    ],
+)
 def test_each_bad_row_is_a_problem_with_file_line_and_column(records_project, row, line_column_message):
-    write(records_project, "2023-24_test_complaints.csv", GOOD_ROWS + [row])
+    write(records_project, "2023-24_test_complaints.csv", [*GOOD_ROWS, row])
     assert problems(records_project) == [f"{TEST_FILE}, {line_column_message}"]
 
 
 def test_duplicate_reference_and_stage_names_both_lines(records_project):
-    write(records_project, "2023-24_test_complaints.csv", GOOD_ROWS + [GOOD_ROWS[1]])
+    write(records_project, "2023-24_test_complaints.csv", [*GOOD_ROWS, GOOD_ROWS[1]])
     assert problems(records_project) == [
         f"{TEST_FILE}, line 3, column 'Ref No.': reference 'T2' at stage 1 appears more than once (also on line 6)",
         f"{TEST_FILE}, line 6, column 'Ref No.': reference 'T2' at stage 1 appears more than once (also on line 3)",
@@ -262,7 +308,11 @@ def test_duplicate_reference_and_stage_names_both_lines(records_project):
 
 def test_duplicates_are_found_across_files(records_project):
     write(records_project, "2023-24_test_complaints.csv", GOOD_ROWS)
-    write(records_project, "2024-25_test_complaints.csv", ["T3,20240403,C,I,Team C,Funding,Parent,W,0,1,No fault,20240410,0,,x"])
+    write(
+        records_project,
+        "2024-25_test_complaints.csv",
+        ["T3,20240403,C,I,Team C,Funding,Parent,W,0,1,No fault,20240410,0,,x"],
+    )
     messages = problems(records_project)
     assert messages == [
         f"{TEST_FILE}, line 4, column 'Ref No.': reference 'T3' at stage 1 appears more than once "
@@ -292,51 +342,66 @@ def test_empty_files_and_bad_names(records_project):
         "data/records/nowhere: 'nowhere' is not a council with a configuration in data/councils/",
         "data/records/testshire/2023-24_old_complaints.xls: is not a CSV or Excel (.xlsx) file, so it cannot be read; "
         "save it as CSV (or .xlsx) or move it out of the folder",
-        "data/records/testshire/complaints_2023.csv: the file name should be <year>_<anything>_<complaints|feedback|contacts>.csv "
-        "(or .xlsx), with the financial year written like 2024-25",
+        "data/records/testshire/complaints_2023.csv: the file name should be "
+        "<year>_<anything>_<complaints|feedback|contacts>.csv (or .xlsx), with the financial year written like 2024-25",
         f"{TEST_FILE}: the file is empty",
         "data/records/testshire/2023-24_test_feedback.csv: the file has a header but no rows",
     ]
 
 
 def test_every_problem_is_listed_at_once(records_project):
-    rows = GOOD_ROWS + [
+    rows = [
+        *GOOD_ROWS,
         "T5,2023-05-10,S,I,Team A,Delay,Parent,W,0,0,Maybe,20230512,0,,x",
         "T6,20230510,X,I,Team A,Delay,Parent,W,0,0,No fault,20230501,0,,x",
     ]
     write(records_project, "2023-24_test_complaints.csv", rows)
-    write(records_project, "2023-24_test_contacts.csv", ["2023/04,100", "2023/04,12", "2023/05,many", "2022/05,3"], header="Period,Count")
+    write(
+        records_project,
+        "2023-24_test_contacts.csv",
+        ["2023/04,100", "2023/04,12", "2023/05,many", "2022/05,3"],
+        header="Period,Count",
+    )
     contacts = "data/records/testshire/2023-24_test_contacts.csv"
     known = "(known: Upheld in full, Upheld in part, No fault, Dropped, Open)"
     # by file, then line, then column in the file's order; an ISO date is unambiguous, so it is accepted
     assert problems(records_project) == [
         f"{TEST_FILE}, line 6, column 'Finding': 'Maybe' is not a code the mapping knows for 'outcome' {known}",
         f"{TEST_FILE}, line 7, column 'Route': 'X' is not a code the mapping knows for 'procedure' (known: S, C)",
-        f"{TEST_FILE}, line 7, column 'Closed On': response 01/05/2023 is before the complaint was received (10/05/2023)",
+        f"{TEST_FILE}, line 7, column 'Closed On': response 01/05/2023 is before the complaint was received "
+        "(10/05/2023)",
         f"{contacts}, line 2, column 'Period': the month appears more than once (first on line 2)",
         f"{contacts}, line 3, column 'Period': the month appears more than once (first on line 2)",
         f"{contacts}, line 4, column 'Count': 'many' is not a number",
-        f"{contacts}, line 5, column 'Period': month 05/2022 is outside 2023-24 (1 April 2023 to 31 March 2024), the year in the file name",
+        f"{contacts}, line 5, column 'Period': month 05/2022 is outside 2023-24 (1 April 2023 to 31 March 2024), "
+        "the year in the file name",
     ]
 
 
 def test_a_partially_upheld_code_for_a_council_without_that_outcome(records_project):
     toml = records_project.councils / "testshire.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace("partially_upheld = true", "partially_upheld = false"), encoding="utf-8")
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("partially_upheld = true", "partially_upheld = false"),
+        encoding="utf-8",
+    )
     write(records_project, "2023-24_test_complaints.csv", GOOD_ROWS)
     assert problems(records_project) == [
         f"{TEST_FILE}, line 4, column 'Finding': 'Upheld in part' means partially upheld, but the configuration says "
-        "this council's system has no 'partially upheld' outcome"]
+        "this council's system has no 'partially upheld' outcome"
+    ]
 
 
 # --- setting bad rows aside: nothing dropped silently ------------------------------------------------
 
 
 def test_set_aside_writes_the_bad_rows_with_reasons_and_counts_them(records_project):
-    bad = ["T7,20230231,S,I,Team A,Delay,Parent,W,0,0,No fault,20230301,0,,x",
-           "T8,20230510,S,I,Team A,Delay,Parent,Q,0,0,Nope,20230512,0,,x",
-           GOOD_ROWS[0], GOOD_ROWS[0]]
-    path = write(records_project, "2023-24_test_complaints.csv", GOOD_ROWS[1:3] + ["", *bad])
+    bad = [
+        "T7,20230231,S,I,Team A,Delay,Parent,W,0,0,No fault,20230301,0,,x",
+        "T8,20230510,S,I,Team A,Delay,Parent,Q,0,0,Nope,20230512,0,,x",
+        GOOD_ROWS[0],
+        GOOD_ROWS[0],
+    ]
+    path = write(records_project, "2023-24_test_complaints.csv", [*GOOD_ROWS[1:3], "", *bad])
     records, defs = load(records_project, set_aside=True)
     counts = records.set_aside_counts()
     row = counts[counts["file"] == TEST_FILE].iloc[0]
@@ -350,9 +415,14 @@ def test_set_aside_writes_the_bad_rows_with_reasons_and_counts_them(records_proj
     assert list(aside["line"]) == ["5", "6", "7", "8"]  # the bad date, the bad codes, both rows of a duplicate
     assert aside.loc[aside["line"] == "6", "reasons"].iloc[0] == (
         "How: 'Q' is not a code the mapping knows for 'channel' (known: W, T); "
-        "Finding: 'Nope' is not a code the mapping knows for 'outcome' (known: Upheld in full, Upheld in part, No fault, Dropped, Open)")
+        "Finding: 'Nope' is not a code the mapping knows for 'outcome' "
+        "(known: Upheld in full, Upheld in part, No fault, Dropped, Open)"
+    )
     assert aside.loc[aside["line"] == "5", "Logged On"].iloc[0] == "20230231"
-    assert aside.loc[aside["line"] == "7", "reasons"].iloc[0] == "Ref No.: reference 'T1' at stage 1 appears more than once (also on line 8)"
+    assert (
+        aside.loc[aside["line"] == "7", "reasons"].iloc[0]
+        == "Ref No.: reference 'T1' at stage 1 appears more than once (also on line 8)"
+    )
     assert sorted(records.complaints["reference"]) == ["T2", "T3"]
     assert records.set_aside_total == 4
     figures = aggregate(records, defs)
@@ -362,13 +432,19 @@ def test_set_aside_writes_the_bad_rows_with_reasons_and_counts_them(records_proj
 def test_set_aside_still_stops_for_problems_with_a_whole_file(records_project):
     write(records_project, "2023-24_test_complaints.csv", GOOD_ROWS, header=HEADER.replace("Finding", "Result"))
     messages = problems(records_project, set_aside=True)
-    assert messages == [f"{TEST_FILE}, line 1, column 'Finding': required column is missing (it holds the canonical 'outcome')"]
+    assert messages == [
+        f"{TEST_FILE}, line 1, column 'Finding': required column is missing (it holds the canonical 'outcome')"
+    ]
 
 
 def test_the_main_job_writes_set_aside_rows_and_a_clean_rerun_removes_them(records_project):
     from complaints.running.pipeline import compute, write_results
 
-    write(records_project, "2023-24_test_complaints.csv", GOOD_ROWS + ["T9,20230231,S,I,A,B,P,W,0,0,No fault,20230301,0,,x"])
+    write(
+        records_project,
+        "2023-24_test_complaints.csv",
+        [*GOOD_ROWS, "T9,20230231,S,I,A,B,P,W,0,0,No fault,20230301,0,,x"],
+    )
     target = set_aside_path(records_project, "testshire", "2023-24", "complaints")
     results = compute(records_project, set_aside=True)
     assert not target.exists()  # computing writes nothing
@@ -391,7 +467,10 @@ def test_a_private_extract_replaces_the_shipped_one_for_its_year(records_project
     assert list(records.complaints["reference"]) == ["T1"]
     files = records.files.set_index("file")
     shipped = "data/records/testshire/2023-24_synthetic_complaints.csv"
-    assert not files.loc[shipped, "used"] and files.loc[shipped, "superseded_by"] == "data/private/testshire/2023-24_real_complaints.csv"
+    assert (
+        not files.loc[shipped, "used"]
+        and files.loc[shipped, "superseded_by"] == "data/private/testshire/2023-24_real_complaints.csv"
+    )
     figures = aggregate(records, defs)
     assert set(figures["file"]) == {"data/private/testshire/2023-24_real_complaints.csv"}
     assert set(figures["note"]) == {""}  # not a synthetic extract
@@ -399,6 +478,7 @@ def test_a_private_extract_replaces_the_shipped_one_for_its_year(records_project
 
 def test_private_folder_is_git_ignored():
     from complaints.inputs.paths import ROOT
+
     assert "/data/private/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
 
 
@@ -460,25 +540,48 @@ def test_aggregate_gives_figures_with_the_columns_of_figures_csv(records_project
     assert set(figures["measure"]) <= set(defs.measures.index)
     assert not figures.duplicated(["council", "year", "measure", "category"]).any()
     expected = {
-        "statutory_received": 2, "corporate_received": 1, "complaints_received": 3, "statutory_stage2_received": 1,
-        "statutory_upheld": 1, "statutory_not_upheld": 1, "statutory_upheld_any": 1, "corporate_partially_upheld": 1,
-        "complaints_upheld_any": 2, "statutory_stage1_responded": 2, "statutory_within_10wd": 1, "statutory_within_11_20wd": 1,
-        "statutory_stage2_ongoing": 1, "complaints_from_children": 1, "send_received": 1, "statutory_digital_channel": 1,
-        "statutory_issues_total": 3, "statutory_issue_areas": 2, "corporate_issues_total": 1,
+        "statutory_received": 2,
+        "corporate_received": 1,
+        "complaints_received": 3,
+        "statutory_stage2_received": 1,
+        "statutory_upheld": 1,
+        "statutory_not_upheld": 1,
+        "statutory_upheld_any": 1,
+        "corporate_partially_upheld": 1,
+        "complaints_upheld_any": 2,
+        "statutory_stage1_responded": 2,
+        "statutory_within_10wd": 1,
+        "statutory_within_11_20wd": 1,
+        "statutory_stage2_ongoing": 1,
+        "complaints_from_children": 1,
+        "send_received": 1,
+        "statutory_digital_channel": 1,
+        "statutory_issues_total": 3,
+        "statutory_issue_areas": 2,
+        "corporate_issues_total": 1,
     }
     for measure, value in expected.items():
         assert figure(figures, measure) == value, measure
     # a complaint with two issues counts once for each; a complaint naming two teams counts for both
     assert figure(figures, "statutory_issues", "Delay") == 2 and figure(figures, "statutory_issues", "Staff") == 1
-    assert figure(figures, "statutory_received_by_team", "Team B") == 1 and figure(figures, "statutory_upheld_by_team", "Team A") == 1
-    assert figure(figures, "statutory_channel", "Online") == 1 and figure(figures, "statutory_complainant_type", "Child") == 1
+    assert (
+        figure(figures, "statutory_received_by_team", "Team B") == 1
+        and figure(figures, "statutory_upheld_by_team", "Team A") == 1
+    )
+    assert (
+        figure(figures, "statutory_channel", "Online") == 1
+        and figure(figures, "statutory_complainant_type", "Child") == 1
+    )
     # measures needing columns this export does not have are left out
     assert figure(figures, "ombudsman_cases") is None and figure(figures, "statutory_remedy", "Apology") is None
 
 
 def test_a_council_without_partially_upheld_gets_the_unsplit_measure(records_project):
     toml = records_project.councils / "testshire.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace("partially_upheld = true", "partially_upheld = false"), encoding="utf-8")
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("partially_upheld = true", "partially_upheld = false"),
+        encoding="utf-8",
+    )
     write(records_project, "2023-24_test_complaints.csv", [GOOD_ROWS[0], GOOD_ROWS[1]])
     records, defs = load(records_project)
     figures = aggregate(records, defs)

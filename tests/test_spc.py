@@ -1,12 +1,14 @@
-"""Tests for complaints.analysis.spc and complaints.reporting.spc_charts: monthly timeliness, p-chart and XmR limits, the Making Data Count run
-rules, the before/after comparison and the SPC chart.
+"""Tests for complaints.analysis.spc and complaints.reporting.spc_charts: monthly timeliness, p-chart and XmR
+limits, the Making Data Count run rules, the before/after comparison and the SPC chart.
 
 Every rule is tested on hand-built series whose answer is known, at its boundary (6 against 7
 points, a point exactly on a limit or on the centre line) and across a month without data. The
 before/after figures are checked against scipy and statsmodels computed independently.
 """
+
 from __future__ import annotations
 
+import itertools
 import math
 
 import matplotlib.pyplot as plt
@@ -18,7 +20,6 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from complaints.reporting.charts import Chart, chart_html
 from complaints.analysis import spc
 from complaints.analysis.spc import (
     monthly_timeliness,
@@ -26,6 +27,7 @@ from complaints.analysis.spc import (
     run_rules,
     xmr_chart,
 )
+from complaints.reporting.charts import Chart, chart_html
 from complaints.reporting.spc_charts import before_after_sentence, describe_signals, spc_chart
 
 
@@ -47,8 +49,16 @@ RULES = ["outside_limits", "shift", "trend", "two_of_three"]
 def unit_chart(values, centre=0.0) -> pd.DataFrame:
     """A chart with fixed limits: centre 0, 2-sigma lines at +/-2, 3-sigma limits at +/-3."""
     values = [float(v) for v in values]
-    return pd.DataFrame({"value": values, "centre": centre, "upper": centre + 3.0, "lower": centre - 3.0,
-                         "upper2": centre + 2.0, "lower2": centre - 2.0})
+    return pd.DataFrame(
+        {
+            "value": values,
+            "centre": centre,
+            "upper": centre + 3.0,
+            "lower": centre - 3.0,
+            "upper2": centre + 2.0,
+            "lower2": centre - 2.0,
+        }
+    )
 
 
 def flags_for(values, centre=0.0) -> pd.DataFrame:
@@ -75,7 +85,7 @@ def records_from(groups: list[tuple[str, int, int]], target_days: int = 20) -> p
 def blocks(mask) -> list[int]:
     """Lengths of the blocks of consecutive True values."""
     out, length = [], 0
-    for v in list(mask) + [False]:
+    for v in [*list(mask), False]:
         if v:
             length += 1
         elif length:
@@ -89,10 +99,12 @@ def blocks(mask) -> list[int]:
 
 
 def test_monthly_timeliness_counts_by_month_of_receipt_and_keeps_empty_months():
-    records = pd.DataFrame({
-        "received": pd.to_datetime(["2021-04-01", "2021-04-15", "2021-04-30", "2021-06-02", "2021-06-30", None]),
-        "working_days": [5.0, 20.0, 21.0, NAN, 3.0, 1.0],
-    })
+    records = pd.DataFrame(
+        {
+            "received": pd.to_datetime(["2021-04-01", "2021-04-15", "2021-04-30", "2021-06-02", "2021-06-30", None]),
+            "working_days": [5.0, 20.0, 21.0, NAN, 3.0, 1.0],
+        }
+    )
     m = monthly_timeliness(records, target_days=20)
     assert list(m["month"]) == list(pd.to_datetime(["2021-04-01", "2021-05-01", "2021-06-01"]))
     assert list(m["received"]) == [3, 0, 2]
@@ -110,9 +122,10 @@ def test_monthly_timeliness_target_is_a_parameter():
 
 
 def test_monthly_timeliness_computes_working_days_from_dates_when_missing():
-    # Monday 3 June 2024 answered Monday 10 June 2024: 5 working days (DOMAIN.md)
-    records = pd.DataFrame({"received": pd.to_datetime(["2024-06-03", "2024-06-03"]),
-                            "responded": pd.to_datetime(["2024-06-10", None])})
+    # Monday 3 June 2024 answered Monday 10 June 2024: 5 working days (docs/domain.md)
+    records = pd.DataFrame(
+        {"received": pd.to_datetime(["2024-06-03", "2024-06-03"]), "responded": pd.to_datetime(["2024-06-10", None])}
+    )
     m = monthly_timeliness(records, target_days=5)
     assert list(m["responded"]) == [1] and list(m["within"]) == [1]
     assert list(monthly_timeliness(records, target_days=4)["within"]) == [0]
@@ -233,8 +246,16 @@ def test_point_on_centre_line_breaks_a_shift():
     assert flagged([1] * 6 + [0] + [1] * 6, "shift") == []
     assert flagged([1] * 3 + [0] + [1] * 7, "shift") == list(range(4, 11))
     # "on the line" survives floating-point noise: 0.1 + 0.2 is not exactly 0.3
-    chart = pd.DataFrame({"value": [0.4] * 3 + [0.3] + [0.4] * 3, "centre": 0.1 + 0.2, "upper": 1.0,
-                          "lower": 0.0, "upper2": 0.9, "lower2": 0.1})
+    chart = pd.DataFrame(
+        {
+            "value": [0.4] * 3 + [0.3] + [0.4] * 3,
+            "centre": 0.1 + 0.2,
+            "upper": 1.0,
+            "lower": 0.0,
+            "upper2": 0.9,
+            "lower2": 0.1,
+        }
+    )
     assert not run_rules(chart, value_col="value")["shift"].any()
 
 
@@ -242,7 +263,7 @@ def test_nan_month_breaks_a_shift_and_is_never_flagged():
     assert flagged([1] * 3 + [NAN] + [1] * 4, "shift") == []
     assert flagged([1] * 7 + [NAN], "shift") == list(range(7))
     flags = flags_for([NAN] * 3)
-    assert not flags[RULES + ["special_cause"]].to_numpy().any()
+    assert not flags[[*RULES, "special_cause"]].to_numpy().any()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,7 +276,7 @@ def test_trend_seven_points_six_rises():
     assert flagged(rising7[:6], "trend") == []
     falling7 = rising7[::-1]
     assert flagged(falling7, "trend") == list(range(7))
-    assert flagged([0.3] + falling7[1:], "trend") == []  # a rise, then 6 points with 5 falls
+    assert flagged([0.3, *falling7[1:]], "trend") == []  # a rise, then 6 points with 5 falls
     assert flags_for(rising7)["shift"].sum() == 0
 
 
@@ -304,8 +325,8 @@ def test_two_of_three_needs_three_consecutive_months_with_values():
 def test_special_cause_is_any_rule_and_frame_shape():
     values = [0, 0.5, -0.5, 0.5, 3.5, -0.5, 0.5, -0.5, 0.5]
     flags = flags_for(values)
-    assert list(flags.columns[:5]) == RULES + ["special_cause"]
-    assert all(flags[c].dtype == bool for c in RULES + ["special_cause"])
+    assert list(flags.columns[:5]) == [*RULES, "special_cause"]
+    assert all(flags[c].dtype == bool for c in [*RULES, "special_cause"])
     assert list(np.flatnonzero(flags["special_cause"])) == [4]
     assert (flags["special_cause"] == flags[RULES].any(axis=1)).all()
     assert list(flags["side"]) == [0, 1, -1, 1, 1, -1, 1, -1, 1]
@@ -314,8 +335,7 @@ def test_special_cause_is_any_rule_and_frame_shape():
 
 
 def test_run_rules_on_a_p_chart_with_defaults():
-    monthly = pd.DataFrame({"month": months(9), "responded": [40] * 9,
-                            "within": [20, 20, 20, 20, 20, 20, 20, 38, 20]})
+    monthly = pd.DataFrame({"month": months(9), "responded": [40] * 9, "within": [20, 20, 20, 20, 20, 20, 20, 38, 20]})
     flags = run_rules(p_chart(monthly))
     assert flags["outside_limits"].iloc[7]
     assert flags["shift"].iloc[:7].all() and not flags["shift"].iloc[7:].any()
@@ -333,7 +353,8 @@ def test_run_rules_missing_column():
 def test_describe_shift_sentence_exactly():
     flags = flags_for([-1] * 7 + [1, -1])
     assert describe_signals(flags, months(9)) == [
-        "From April 2021 to October 2021, 7 months in a row were below the average: a shift."]
+        "From April 2021 to October 2021, 7 months in a row were below the average: a shift."
+    ]
 
 
 def test_describe_each_rule_and_order():
@@ -356,8 +377,14 @@ def test_describe_each_rule_and_order():
 
 
 def test_before_after_matches_scipy_and_statsmodels():
-    records = records_from([("2022-01-10", 30, 20), ("2022-03-31", 5, 5),  # before: 35 of 60
-                            ("2022-04-01", 40, 5), ("2022-06-01", 8, 2)])  # on/after: 48 of 55
+    records = records_from(
+        [
+            ("2022-01-10", 30, 20),
+            ("2022-03-31", 5, 5),  # before: 35 of 60
+            ("2022-04-01", 40, 5),
+            ("2022-06-01", 8, 2),
+        ]
+    )  # on/after: 48 of 55
     result = before_after(records, "2022-04-01")
     assert (result["k_before"], result["n_before"], result["k_after"], result["n_after"]) == (35, 60, 48, 55)
     table = [[48, 55 - 48], [35, 60 - 35]]
@@ -377,7 +404,8 @@ def test_before_after_matches_scipy_and_statsmodels():
         "Before 1 April 2022, 35 of 60 responses (58%) were within 20 working days; from 1 April 2022, "
         "48 of 55 (87%). This rise of 29 percentage points (95% confidence interval "
         f"{low * 100:.0f} to {high * 100:.0f} points) is statistically significant (Fisher's exact test, "
-        "p < 0.001).")
+        "p < 0.001)."
+    )
     moderate = before_after(records_from([("2022-01-10", 30, 20), ("2022-05-01", 40, 10)]), "2022-04-01")
     assert 0.001 < moderate["p_value"] < 0.05
     assert f"(Fisher's exact test, p = {moderate['p_value']:.2g})" in moderate["sentence"]
@@ -410,13 +438,16 @@ def test_before_after_empty_group_and_unanswered_rows():
     result = before_after(records, "2022-04-01", target_days=20)
     assert result["n_before"] == 0 and math.isnan(result["p_value"]) and math.isnan(result["p_before"])
     assert result["too_few"] and "too few to conclude from" in result["sentence"]
-    assert result["sentence"].startswith("Before 1 April 2022, no complaints were answered; from 1 April 2022, "
-                                         "12 of 15 responses (80%) were within 20 working days.")
+    assert result["sentence"].startswith(
+        "Before 1 April 2022, no complaints were answered; from 1 April 2022, "
+        "12 of 15 responses (80%) were within 20 working days."
+    )
 
 
 def test_before_after_change_date_is_inclusive_and_target_used():
-    records = pd.DataFrame({"received": pd.to_datetime(["2022-03-31 16:00", "2022-04-01 09:30"]),
-                            "working_days": [10.0, 11.0]})
+    records = pd.DataFrame(
+        {"received": pd.to_datetime(["2022-03-31 16:00", "2022-04-01 09:30"]), "working_days": [10.0, 11.0]}
+    )
     result = before_after(records, "2022-04-01", target_days=10)
     assert (result["n_before"], result["k_before"], result["n_after"], result["k_after"]) == (1, 1, 1, 0)
 
@@ -454,8 +485,9 @@ def test_spc_chart_png_alt_and_table():
     chart_frame = p_chart(shifted_monthly())
     flags = run_rules(chart_frame)
     title = 'Answered within 20 working days <script>alert("x")</script>'
-    chart = spc_chart(chart_frame, flags, title, "Answered within 20 working days",
-                      target_text="Target: 80%", target=0.8)
+    chart = spc_chart(
+        chart_frame, flags, title, "Answered within 20 working days", target_text="Target: 80%", target=0.8
+    )
     assert isinstance(chart, Chart)
     assert chart.png.startswith(PNG_MAGIC)
     assert plt.get_fignums() == [], "spc_chart left a matplotlib figure open"
@@ -464,8 +496,15 @@ def test_spc_chart_png_alt_and_table():
     assert "April 2021 to July 2022" in chart.alt
     assert "From April 2021 to November 2021, 8 months in a row were below the average: a shift." in chart.alt
     assert "Target line at 80%" in chart.alt
-    assert list(chart.table.columns) == ["Month", "Responded", "Within target", "Proportion", "Lower limit",
-                                         "Upper limit", "Signal"]
+    assert list(chart.table.columns) == [
+        "Month",
+        "Responded",
+        "Within target",
+        "Proportion",
+        "Lower limit",
+        "Upper limit",
+        "Signal",
+    ]
     assert list(chart.table["Month"][:2]) == ["Apr 2021", "May 2021"]
     assert chart.table["Proportion"].to_numpy() == pytest.approx(chart_frame["proportion"].to_numpy())
     assert chart.table["Upper limit"].to_numpy() == pytest.approx(chart_frame["upper"].to_numpy())
@@ -491,8 +530,12 @@ def test_spc_chart_from_records_end_to_end(tmp_path):
     for i, month in enumerate(months(20)):
         p = 0.5 if i < 10 else 0.85
         for _ in range(30):
-            rows.append({"received": month + pd.Timedelta(days=int(rng.integers(0, 27))),
-                         "working_days": float(rng.integers(1, 20) if rng.random() < p else rng.integers(21, 40))})
+            rows.append(
+                {
+                    "received": month + pd.Timedelta(days=int(rng.integers(0, 27))),
+                    "working_days": float(rng.integers(1, 20) if rng.random() < p else rng.integers(21, 40)),
+                }
+            )
     monthly = monthly_timeliness(pd.DataFrame(rows))
     chart_frame = p_chart(monthly)
     flags = run_rules(chart_frame)
@@ -507,7 +550,8 @@ def test_spc_chart_from_records_end_to_end(tmp_path):
 
 
 counts = st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)), min_size=1, max_size=30).map(
-    lambda pairs: [(min(a, b), max(a, b)) for a, b in pairs])
+    lambda pairs: [(min(a, b), max(a, b)) for a, b in pairs]
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -535,7 +579,7 @@ def reference_shift(values: list[float]) -> list[bool]:
     and are all strictly above, or all strictly below, 0."""
     n, out = len(values), [False] * len(values)
     for start in range(n - 6):
-        window = values[start:start + 7]
+        window = values[start : start + 7]
         if all(not math.isnan(v) for v in window) and (all(v > 0 for v in window) or all(v < 0 for v in window)):
             for i in range(start, start + 7):
                 out[i] = True
@@ -545,17 +589,18 @@ def reference_shift(values: list[float]) -> list[bool]:
 def reference_trend(values: list[float]) -> list[bool]:
     n, out = len(values), [False] * len(values)
     for start in range(n - 6):
-        w = values[start:start + 7]
+        w = values[start : start + 7]
         if any(math.isnan(v) for v in w):
             continue
-        if all(b > a for a, b in zip(w, w[1:])) or all(b < a for a, b in zip(w, w[1:])):
+        if all(b > a for a, b in itertools.pairwise(w)) or all(b < a for a, b in itertools.pairwise(w)):
             for i in range(start, start + 7):
                 out[i] = True
     return out
 
 
-series = st.lists(st.one_of(st.sampled_from([-1.0, 0.0, 1.0, NAN]), st.integers(-4, 4).map(float)),
-                  min_size=0, max_size=40)
+series = st.lists(
+    st.one_of(st.sampled_from([-1.0, 0.0, 1.0, NAN]), st.integers(-4, 4).map(float)), min_size=0, max_size=40
+)
 
 
 @settings(max_examples=200, deadline=None)

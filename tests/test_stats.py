@@ -27,8 +27,8 @@ from complaints.analysis.stats import (
     clopper_pearson_ci,
     count_change_test,
     funnel_limits,
-    pooled_proportion,
     poisson_ci,
+    pooled_proportion,
     proportion_change_test,
     wilson_ci,
 )
@@ -153,9 +153,7 @@ def _exact_binomial_two_sided(k, n, p):
     return float(sum(v for v in pmf if v <= pmf[k]))
 
 
-COUNT_GRID = [
-    (k1, k2) for k1 in [0, 1, 2, 5, 12, 40] for k2 in [0, 1, 3, 5, 12, 41] if k1 + k2 > 0
-]
+COUNT_GRID = [(k1, k2) for k1 in [0, 1, 2, 5, 12, 40] for k2 in [0, 1, 3, 5, 12, 41] if k1 + k2 > 0]
 EXPOSURES = [None, (1, 1), (100, 150), (250, 90), (7, 3)]
 
 
@@ -589,7 +587,10 @@ def test_bh_property(p):
 
 @PROPS
 @given(
-    k=st.one_of(st.integers(max_value=-1), st.floats(allow_nan=True).filter(lambda x: not (math.isfinite(x) and x.is_integer() and x >= 0))),
+    k=st.one_of(
+        st.integers(max_value=-1),
+        st.floats(allow_nan=True).filter(lambda x: not (math.isfinite(x) and x.is_integer() and x >= 0)),
+    ),
 )
 def test_bad_counts_raise_property(k):
     with pytest.raises(ValueError):
@@ -716,22 +717,22 @@ def test_bh_bad_inputs(p, match):
 @pytest.mark.parametrize(
     "kwargs,match",
     [
-        (dict(p0=-0.1, n=10), "p0"),
-        (dict(p0=1.1, n=10), "p0"),
-        (dict(p0=float("nan"), n=10), "p0"),
-        (dict(p0="0.3", n=10), "p0"),
-        (dict(p0=0.3, n=0), "positive"),
-        (dict(p0=0.3, n=[10, 0]), "positive"),
-        (dict(p0=0.3, n=-5), "non-negative"),
-        (dict(p0=0.3, n=[10, 2.5]), "whole-number"),
-        (dict(p0=0.3, n=[10, np.nan]), "NaN"),
-        (dict(p0=0.3, n=[]), "empty"),
-        (dict(p0=0.3, n=[[1, 2], [3, 4]]), "one-dimensional"),
-        (dict(p0=0.3, n=10, levels=(0.95, 1.0)), "level"),
-        (dict(p0=0.3, n=10, levels=(0.0,)), "level"),
-        (dict(p0=0.3, n=10, levels=()), "empty"),
-        (dict(p0=0.3, n=10, levels=(0.95, 0.95)), "distinct"),
-        (dict(p0=0.3, n=10, levels=("0.95",)), "level"),
+        ({"p0": -0.1, "n": 10}, "p0"),
+        ({"p0": 1.1, "n": 10}, "p0"),
+        ({"p0": float("nan"), "n": 10}, "p0"),
+        ({"p0": "0.3", "n": 10}, "p0"),
+        ({"p0": 0.3, "n": 0}, "positive"),
+        ({"p0": 0.3, "n": [10, 0]}, "positive"),
+        ({"p0": 0.3, "n": -5}, "non-negative"),
+        ({"p0": 0.3, "n": [10, 2.5]}, "whole-number"),
+        ({"p0": 0.3, "n": [10, np.nan]}, "NaN"),
+        ({"p0": 0.3, "n": []}, "empty"),
+        ({"p0": 0.3, "n": [[1, 2], [3, 4]]}, "one-dimensional"),
+        ({"p0": 0.3, "n": 10, "levels": (0.95, 1.0)}, "level"),
+        ({"p0": 0.3, "n": 10, "levels": (0.0,)}, "level"),
+        ({"p0": 0.3, "n": 10, "levels": ()}, "empty"),
+        ({"p0": 0.3, "n": 10, "levels": (0.95, 0.95)}, "distinct"),
+        ({"p0": 0.3, "n": 10, "levels": ("0.95",)}, "level"),
     ],
 )
 def test_funnel_bad_inputs(kwargs, match):

@@ -1,6 +1,10 @@
-"""The shipped synthetic extracts: read through the real reader and each council's mapping, they
-reproduce every published figure they were calibrated to; they are reproducible from the figures
-(same seed, same bytes); the large generator writes exports the reader accepts."""
+"""The synthetic extracts: read through the real reader and each council's mapping, they reproduce
+every published figure they were calibrated to; they are reproducible from the figures (same seed,
+same bytes); the large generator writes exports the reader accepts.
+
+Behaviour is tested on the fixture data (tests/fixtures/data); the two tests marked `shipped_data`
+check the extracts the project ships in data/records (for any council)."""
+
 from __future__ import annotations
 
 import filecmp
@@ -9,25 +13,67 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import FIXTURE_DATA, shipped_paths
 
-from complaints.inputs.definitions import load_definitions
-from complaints.inputs.paths import ROOT, Paths
-from complaints.running.pipeline import compute
 from complaints.analysis.record_measures import aggregate, with_working_days
+from complaints.inputs.definitions import load_definitions
+from complaints.inputs.paths import Paths
 from complaints.inputs.records import FILE_NAME, RECORD_MEASURES, load_records, load_records_configs
-from complaints.synthetic.generate import (CALIBRATION_NAME, build_targets, council_config, generate, generate_large,
-                                  load_spec, regenerate, shipped, write_export, write_large)
+from complaints.running.pipeline import compute
+from complaints.synthetic.generate import (
+    CALIBRATION_NAME,
+    build_targets,
+    council_config,
+    generate,
+    generate_large,
+    load_spec,
+    regenerate,
+    shipped,
+    write_export,
+    write_large,
+)
 
 KEY = ["council", "year", "measure", "category"]
 
 
-@pytest.fixture(scope="module")
-def shipped_project(tmp_path_factory):
-    """A copy of the project's data without data/private: only the shipped extracts are read."""
-    root = tmp_path_factory.mktemp("shipped")
-    shutil.copytree(ROOT / "data", root / "data", ignore=shutil.ignore_patterns("private"))
+def copy_of(data, root) -> Paths:
+    shutil.copytree(data, root / "data", ignore=shutil.ignore_patterns("private"))
     (root / "outputs").mkdir()
     return Paths(data=root / "data", outputs=root / "outputs")
+
+
+@pytest.fixture(scope="module")
+def shipped_project(tmp_path_factory):
+    """A copy of the fixture data: the generator may write into it."""
+    return copy_of(FIXTURE_DATA, tmp_path_factory.mktemp("fixture"))
+
+
+@pytest.fixture(scope="module")
+def shipped_data(tmp_path_factory):
+    """A copy of the data the project ships (data/ without data/private): only the shipped extracts are read."""
+    return copy_of(shipped_paths().data, tmp_path_factory.mktemp("shipped"))
+
+
+@pytest.mark.shipped_data
+def test_every_extract_the_project_ships_is_synthetic_and_reads_without_problems(shipped_data):
+    defs = load_definitions(shipped_data)
+    records = load_records(shipped_data, defs)
+    files = records.files
+    assert files["used"].all() and (files["set_aside"] == 0).all() and (files["blank_rows"] == 0).all()
+    assert all("_synthetic_" in name for name in files["file"])
+    spec = load_spec(shipped_data.data / "records" / "synthetic.toml")
+    assert set(shipped(spec)) <= set(zip(files["council"], files["year"]))  # every extract the spec describes
+    figures = aggregate(records, defs)
+    assert figures["note"].str.startswith("synthetic extract: generated data, not real complaints").all()
+
+
+@pytest.mark.shipped_data
+def test_the_extracts_the_project_ships_are_what_the_generator_makes(shipped_data):
+    """Regenerating data/records from data/published gives the same bytes: the extracts are reproducible."""
+    original = shipped_paths().data / "records"
+    regenerate(shipped_data)
+    for path in sorted((shipped_data.data / "records").rglob("*.csv")):
+        assert filecmp.cmp(path, original / path.relative_to(shipped_data.data / "records"), shallow=False), path.name
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +93,18 @@ def test_every_shipped_extract_is_labelled_synthetic_and_read_without_problems(b
     assert len(used) and used["used"].all() and (used["set_aside"] == 0).all() and (used["blank_rows"] == 0).all()
     assert all("_synthetic_" in name for name in used["file"])
     assert set(zip(used["council"], used["year"])) == set(shipped(spec))
-    assert {("dudley", "2020-21"), ("dudley", "2022-23"), ("dudley", "2024-25"), ("telford-wrekin", "2024-25"),
-            ("dorset", "2023-24")} <= set(shipped(spec))
+    assert {
+        ("dudley", "2020-21"),
+        ("dudley", "2022-23"),
+        ("dudley", "2024-25"),
+        ("telford-wrekin", "2024-25"),
+        ("dorset", "2023-24"),
+    } <= set(shipped(spec))
     assert figures["note"].str.startswith("synthetic extract: generated data, not real complaints").all()
 
 
 def test_aggregates_reproduce_every_published_figure_they_were_calibrated_to(both, shipped_project):
-    published, figures, records, defs = both
+    published, figures, _records, defs = both
     spec = load_spec(shipped_project.data / "records" / "synthetic.toml")
     configs = load_records_configs(shipped_project, defs)
     got = figures.set_index(KEY)["value"]
@@ -80,30 +131,38 @@ def test_aggregates_reproduce_every_published_figure_they_were_calibrated_to(bot
 
 def test_percentages_no_count_can_give_use_the_nearest_count(both):
     """90% of 8 (Dudley 2022-23 statutory within 20 days) is no whole number: the extract has 7, and says so."""
-    published, figures, _, _ = both
+    _published, figures, _, _ = both
     got = figures.set_index(KEY)["value"]
     assert got[("dudley", "2022-23", "statutory_within_20wd", "")] == 7
     assert got[("telford-wrekin", "2024-25", "statutory_upheld_theme", "Communication")] == 3
-    calibration = pd.read_csv(ROOT / "data" / "records" / CALIBRATION_NAME, keep_default_na=False)
+    calibration = pd.read_csv(FIXTURE_DATA / "records" / CALIBRATION_NAME, keep_default_na=False)
     nearest = calibration[calibration["origin"] == "nearest"]
     assert set(zip(nearest["council"], nearest["year"], nearest["measure"])) == {
-        ("dudley", "2022-23", "statutory_within_20wd"), ("telford-wrekin", "2024-25", "statutory_upheld_theme")}
+        ("dudley", "2022-23", "statutory_within_20wd"),
+        ("telford-wrekin", "2024-25", "statutory_upheld_theme"),
+    }
     assert nearest["note"].str.contains("is no whole number").all()
 
 
 def test_calibration_file_agrees_with_the_extracts(both):
     _, figures, _, _ = both
-    calibration = pd.read_csv(ROOT / "data" / "records" / CALIBRATION_NAME, keep_default_na=False)
+    calibration = pd.read_csv(FIXTURE_DATA / "records" / CALIBRATION_NAME, keep_default_na=False)
     got = figures.set_index(KEY)["value"]
     for _, row in calibration.iterrows():
-        value = got.get((row["council"], row["year"], row["measure"], row["category"]), 0.0 if row["category"] else np.nan)
-        assert float(row["synthetic"] if row["synthetic"] != "" else "nan") == pytest.approx(value, nan_ok=True), row.to_dict()
+        value = got.get(
+            (row["council"], row["year"], row["measure"], row["category"]), 0.0 if row["category"] else np.nan
+        )
+        assert float(row["synthetic"] if row["synthetic"] != "" else "nan") == pytest.approx(value, nan_ok=True), (
+            row.to_dict()
+        )
         if row["status"] == "matched":
             assert float(row["target"]) == value
         else:
             assert row["note"]  # every figure not reproduced says why
     assert set(calibration.loc[calibration["status"] == "not_matched", "measure"]) == {
-        "complaints_within_20wd", "statutory_stage3_not_upheld"}
+        "complaints_within_20wd",
+        "statutory_stage3_not_upheld",
+    }
 
 
 def test_dorset_complaint_contacts_come_from_its_own_measures(both):
@@ -132,9 +191,9 @@ def test_dudley_2020_21_shows_the_process_change(both):
 def test_the_shipped_extracts_are_what_the_generator_makes(shipped_project, tmp_path):
     """Regenerating from the published figures gives the same bytes: the extracts are reproducible."""
     regenerate(shipped_project)
-    shipped_files = sorted((p for p in (shipped_project.data / "records").rglob("*.csv")))
+    shipped_files = sorted(p for p in (shipped_project.data / "records").rglob("*.csv"))
     for path in shipped_files:
-        original = ROOT / "data" / "records" / path.relative_to(shipped_project.data / "records")
+        original = FIXTURE_DATA / "records" / path.relative_to(shipped_project.data / "records")
         assert filecmp.cmp(path, original, shallow=False), path.name
 
 
@@ -156,15 +215,19 @@ def test_same_seed_same_files_and_another_seed_other_files(shipped_project, tmp_
 
 
 def test_exports_use_each_councils_own_columns_and_codes():
-    heads = {council: (ROOT / "data" / "records" / council / name).read_text(encoding="utf-8").splitlines()[:2]
-             for council, name in [("dudley", "2022-23_synthetic_complaints.csv"),
-                                   ("telford-wrekin", "2024-25_synthetic_complaints.csv"),
-                                   ("dorset", "2023-24_synthetic_complaints.csv")]}
+    heads = {
+        council: (FIXTURE_DATA / "records" / council / name).read_text(encoding="utf-8").splitlines()[:2]
+        for council, name in [
+            ("dudley", "2022-23_synthetic_complaints.csv"),
+            ("telford-wrekin", "2024-25_synthetic_complaints.csv"),
+            ("dorset", "2023-24_synthetic_complaints.csv"),
+        ]
+    }
     assert heads["dudley"][0].startswith("Case Ref,Date Received,Complaint Type,Stage")
     assert heads["telford-wrekin"][0].startswith("Complaint ID,Date Logged,Complaint Category,Stage")
     assert heads["dorset"][0].startswith("Case Number,Received Date,Service Type,Complaint Stage")
     assert len({h[0] for h in heads.values()}) == 3
-    for name in (ROOT / "data" / "records").rglob("*.csv"):
+    for name in (FIXTURE_DATA / "records").rglob("*.csv"):
         if name.parent.name != "records":
             assert FILE_NAME.match(name.name) and "_synthetic_" in name.name
 
@@ -177,8 +240,13 @@ def test_large_generation_is_valid_and_aggregates(shipped_project, tmp_path):
     shutil.copytree(shipped_project.data, project / "data", ignore=shutil.ignore_patterns("records"))
     (project / "outputs").mkdir()
     paths = Paths(project / "data", project / "outputs")
-    write_large(paths.data / "records" / "telford-wrekin" / "2024-25_bench_complaints.csv", 5000, seed=3,
-                council="telford-wrekin", paths=paths)
+    write_large(
+        paths.data / "records" / "telford-wrekin" / "2024-25_bench_complaints.csv",
+        5000,
+        seed=3,
+        council="telford-wrekin",
+        paths=paths,
+    )
     defs = load_definitions(paths)
     records = load_records(paths, defs)
     assert len(records.complaints) == 5000

@@ -3,108 +3,283 @@
 Top-level imports stay light (standard library and the package's own small modules): pandas,
 papermill and nbconvert are imported only by the commands that need them, so that
 `complaints reports` with nothing to do answers in well under a second.
+
+Exit status: 0 done; 1 some report failed (the others are still built); 2 bad input data,
+configuration or options (nothing was written).
 """
+
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
-from .inputs.paths import default_paths
+from . import __version__
+from .inputs.paths import COUNCIL_ID, default_paths
+from .inputs.years import is_year
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = {
+    "check": """examples:
+  complaints check
+  complaints check --data ../other-project/data""",
+    "metrics": """examples:
+  complaints metrics
+  complaints metrics --set-aside      # invalid rows of complaint records set aside, not fatal""",
+    "reports": """examples:
+  complaints reports                              # everything that changed (what `make reports` runs)
+  complaints reports --council dudley --year 2024-25
+  complaints reports --force --jobs 1 -v          # rebuild all, one at a time, with details
+  complaints reports --data DIR --outputs DIR     # an installed package, on your own folders""",
+    "kernel": """example:
+  complaints kernel    # then pick "Python (complaints)" in JupyterLab""",
+}
 
 
-def _add_paths(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", help="folder of input data (default: the project's data/)")
-    parser.add_argument("--outputs", help="folder for outputs (default: the project's outputs/)")
+def _year(text: str) -> str:
+    if not is_year(text):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a financial year written like 2024-25")
+    return text
 
 
-
-def cmd_check(args) -> int:
-    from .running.pipeline import compute
-    results = compute(default_paths(args.data, args.outputs))
-    counts = results.audit["verdict"].value_counts()
-    print(f"{len(results.statements)} published statements, {len(results.figures)} figures, "
-          f"{len(results.metrics)} metric rows; audit: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    return 0
-
-
-def cmd_metrics(args) -> int:
-    from .running.pipeline import compute, write_results
-    paths = default_paths(args.data, args.outputs)
-    results = compute(paths, set_aside=args.set_aside)
-    write_results(results, paths)
-    print(f"wrote {paths.metrics_csv} ({len(results.metrics)} rows) and {paths.audit_csv} ({len(results.audit)} rows)")
-    return 0
-
-
-def cmd_reports(args) -> int:
-    from .running.batch import Options, run_reports
-    options = Options(councils=args.council or [], years=args.year or [], jobs=args.jobs, force=args.force,
-                      public=args.public, notebook=args.notebook, kernel=args.kernel, set_aside=args.set_aside)
-    return run_reports(default_paths(args.data, args.outputs), options)
-
-
-def cmd_kernel(args) -> int:
-    from .running.kernel import main as kernel_main
-    return kernel_main([])
-
-
-def _add_set_aside(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--set-aside", action="store_true",
-                        help="set invalid rows of complaint records aside into outputs/records_set_aside/ "
-                             "(with their reasons) instead of stopping; reports say how many")
+def _council(text: str) -> str:
+    if not COUNCIL_ID.match(text):
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a council identifier (lower case and hyphens, like telford-wrekin)"
+        )
+    return text
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="complaints", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="check every input file and report what would be computed; writes nothing")
-    _add_paths(check)
+def _verbosity(parser: argparse.ArgumentParser, default) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="store_const",
+        const=1,
+        dest="verbosity",
+        default=default,
+        help="say more: every step, and each report's outcome and time",
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_const",
+        const=-1,
+        dest="verbosity",
+        default=default,
+        help="say only warnings and errors",
+    )
+
+
+def _paths(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        help="folder of input data (default: the project's data/, or ./data "
+        "for an installed package; or COMPLAINTS_DATA)",
+    )
+    parser.add_argument(
+        "--outputs",
+        metavar="DIR",
+        help="folder for outputs (default: the project's outputs/, or ./outputs; or COMPLAINTS_OUTPUTS)",
+    )
+
+
+def _set_aside(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set-aside",
+        action="store_true",
+        help="set invalid rows of complaint records aside into outputs/records_set_aside/ "
+        "(with their reasons) instead of stopping; reports say how many",
+    )
+
+
+def _subcommand(sub, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=EXAMPLES[name],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _verbosity(parser, argparse.SUPPRESS)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="complaints",
+        description="Complaints to councils' children's services: metrics with exact statistics, an audit of "
+        "the published figures, and a narrative report per council and year.",
+        epilog="Run `complaints COMMAND --help` for a command's options and examples. Exit status: 0 done, "
+        "1 a report failed, 2 bad input or options (nothing written).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _verbosity(parser, 0)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = _subcommand(
+        sub,
+        "check",
+        "check every input file; write nothing",
+        "Read and check every input file (definitions, council configuration, published figures, "
+        "learning actions, complaint records), list every problem with its file, line and column, "
+        "and say what would be computed. Writes nothing.",
+    )
+    _paths(check)
     check.set_defaults(func=cmd_check)
-    metrics = sub.add_parser("metrics", help="write outputs/metrics.csv and outputs/audit.csv")
-    _add_paths(metrics)
-    _add_set_aside(metrics)
+
+    metrics = _subcommand(
+        sub,
+        "metrics",
+        "write the CSVs only (metrics.csv, audit.csv, ...)",
+        "Compute outputs/metrics.csv, audit.csv, figures.csv and the aggregates of complaint "
+        "records (monthly.csv, changes.csv, records_files.csv), without running the reports.",
+    )
+    _paths(metrics)
+    _set_aside(metrics)
     metrics.set_defaults(func=cmd_metrics)
-    reports = sub.add_parser(
-        "reports", help="the main job: metrics, audit, a report per council and year, and the index",
-        description="Compute metrics.csv, audit.csv and figures.csv, then execute the council report notebook "
-                    "for every council and year with published figures (outputs/<council>/<year>/report.html "
-                    "and report.ipynb) and write outputs/index.html. Reports whose inputs have not changed are "
-                    "skipped; a run with nothing changed at all stops after hashing the inputs. Exit status: "
-                    "0 all reports built, 1 some report failed (the others are still built), 2 bad input data "
-                    "or selection.")
-    _add_paths(reports)
-    _add_set_aside(reports)
-    reports.add_argument("--council", action="append", metavar="ID",
-                         help="only this council (repeatable), e.g. --council dudley")
-    reports.add_argument("--year", action="append", metavar="YYYY-YY",
-                         help="only this financial year (repeatable), e.g. --year 2024-25")
-    reports.add_argument("--jobs", "-j", type=_positive, default=os.cpu_count() or 1, metavar="N",
-                         help="reports run in parallel (default: number of CPUs, %(default)s here)")
+
+    reports = _subcommand(
+        sub,
+        "reports",
+        "the main job: metrics, audit, a report per council and year, the index",
+        "Compute metrics.csv, audit.csv and figures.csv, then execute the council report notebook for every "
+        "council and year with published figures (outputs/<council>/<year>/report.html and report.ipynb), the "
+        "benchmarking report for every year with a comparable measure, and outputs/index.html. Reports whose "
+        "inputs have not changed are skipped; a run with nothing changed at all stops after hashing the inputs. "
+        "Each run that gets past checking its inputs leaves a log in outputs/logs/.",
+    )
+    _paths(reports)
+    _set_aside(reports)
+    reports.add_argument(
+        "--council",
+        action="append",
+        metavar="ID",
+        type=_council,
+        help="only this council (repeatable), e.g. --council dudley",
+    )
+    reports.add_argument(
+        "--year",
+        action="append",
+        metavar="YYYY-YY",
+        type=_year,
+        help="only this financial year (repeatable), e.g. --year 2024-25",
+    )
+    reports.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="reports run in parallel (default: number of CPUs, %(default)s here)",
+    )
     reports.add_argument("--force", action="store_true", help="rebuild everything, even what is unchanged")
-    reports.add_argument("--public", action="store_true",
-                         help="the public version: small counts suppressed (passes public=True to the notebook)")
-    reports.add_argument("--kernel", choices=("preloaded", "fresh"), default="preloaded",
-                         help="preloaded (default): kernels forked from a process that has already imported "
-                              "what the notebook imports (Linux); fresh: a new kernel process per report")
+    reports.add_argument(
+        "--public",
+        action="store_true",
+        help="the public version: small counts suppressed (passes public=True to the notebook)",
+    )
+    reports.add_argument(
+        "--kernel",
+        choices=("preloaded", "fresh"),
+        default="preloaded",
+        help="preloaded (default): kernels forked from a process that has already imported "
+        "what the notebook imports (Linux); fresh: a new kernel process per report",
+    )
     reports.add_argument("--notebook", help=argparse.SUPPRESS)  # tests run other notebooks
     reports.set_defaults(func=cmd_reports)
-    kernel = sub.add_parser("kernel", help="register the project's Jupyter kernel ('complaints') in the environment")
+
+    kernel = _subcommand(
+        sub,
+        "kernel",
+        "register the project's Jupyter kernel ('complaints')",
+        "Register the project's Jupyter kernel in this environment, so that JupyterLab and "
+        "papermill run the notebooks with exactly the packages in uv.lock.",
+    )
     kernel.set_defaults(func=cmd_kernel)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def cmd_check(args) -> int:
+    from .running.pipeline import compute
+
+    results = compute(_checked_paths(args))
+    counts = results.audit["verdict"].value_counts()
+    log.info(
+        f"{len(results.statements)} published statements, {len(results.figures)} figures, "
+        f"{len(results.metrics)} metric rows; audit: " + ", ".join(f"{v} {k}" for k, v in counts.items())
+    )
+    return 0
+
+
+def cmd_metrics(args) -> int:
+    from .running.pipeline import compute, write_results
+
+    paths = _checked_paths(args)
+    results = compute(paths, set_aside=args.set_aside)
+    write_results(results, paths)
+    log.info(
+        f"wrote {paths.metrics_csv} ({len(results.metrics)} rows) and {paths.audit_csv} ({len(results.audit)} rows)"
+    )
+    return 0
+
+
+def cmd_reports(args) -> int:
+    from .running.batch import Options, run_reports
+
+    options = Options(
+        councils=args.council or [],
+        years=args.year or [],
+        jobs=args.jobs,
+        force=args.force,
+        public=args.public,
+        notebook=args.notebook,
+        kernel=args.kernel,
+        set_aside=args.set_aside,
+    )
+    return run_reports(_checked_paths(args), options)
+
+
+def cmd_kernel(args) -> int:
+    from .running.kernel import main as kernel_main
+
+    return kernel_main([])
+
+
+def _checked_paths(args):
+    from .inputs.problems import check_data_folder
+
+    paths = default_paths(args.data, args.outputs)
+    check_data_folder(paths.data)
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .running.logs import configure
+
+    configure(args.verbosity)
     from .inputs.problems import InputError
     from .running.batch import SelectionError
+
     try:
         return args.func(args)
     except (InputError, SelectionError) as exc:
-        print(exc, file=sys.stderr)
+        log.error(str(exc))
         return 2
 
 

@@ -8,6 +8,7 @@ One row per check, with a verdict:
 - cannot_check: the statement has no count or base to check it against (listed so that every
   published percentage and change appears once).
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -15,8 +16,21 @@ import pandas as pd
 from ..inputs.definitions import Definitions
 from .resolve import KEY, RULE, count_from_percentage, figure_index, percentage_check
 
-COLUMNS = ["council", "year", "measure", "category", "check", "stated", "counts_give", "verdict", "detail",
-           "quote", "source", "file", "line"]
+COLUMNS = [
+    "council",
+    "year",
+    "measure",
+    "category",
+    "check",
+    "stated",
+    "counts_give",
+    "verdict",
+    "detail",
+    "quote",
+    "source",
+    "file",
+    "line",
+]
 
 
 def _fmt(value: float) -> str:
@@ -24,9 +38,21 @@ def _fmt(value: float) -> str:
 
 
 def _row(stmt: pd.Series, check: str, stated: str, counts_give: str, verdict: str, detail: str = "", **extra) -> dict:
-    row = dict(council=stmt["council"], year=stmt["year"], measure=stmt["measure"], category=stmt["category"],
-               check=check, stated=stated, counts_give=counts_give, verdict=verdict, detail=detail,
-               quote=stmt["quote"], source=stmt["source"], file=stmt["file"], line=int(stmt["line"]))
+    row = {
+        "council": stmt["council"],
+        "year": stmt["year"],
+        "measure": stmt["measure"],
+        "category": stmt["category"],
+        "check": check,
+        "stated": stated,
+        "counts_give": counts_give,
+        "verdict": verdict,
+        "detail": detail,
+        "quote": stmt["quote"],
+        "source": stmt["source"],
+        "file": stmt["file"],
+        "line": int(stmt["line"]),
+    }
     row.update(extra)
     return row
 
@@ -53,19 +79,44 @@ def percentage_checks(statements: pd.DataFrame, index: dict) -> list[dict]:
             numerator = own["value"] if own is not None else float("nan")
         if pd.notna(numerator):
             ok, shown = percentage_check(numerator, n, pct, qual)
-            rows.append(_row(stmt, "percentage", f"{stated} ({_fmt(numerator)} of {_fmt(n)} {stmt['pct_of']})",
-                             shown, "ok" if ok else "mismatch",
-                             "" if ok else f"{_fmt(numerator)} / {_fmt(n)} = {shown}, not {stated}."))
+            rows.append(
+                _row(
+                    stmt,
+                    "percentage",
+                    f"{stated} ({_fmt(numerator)} of {_fmt(n)} {stmt['pct_of']})",
+                    shown,
+                    "ok" if ok else "mismatch",
+                    "" if ok else f"{_fmt(numerator)} / {_fmt(n)} = {shown}, not {stated}.",
+                )
+            )
         elif qual:
-            rows.append(_row(stmt, "percentage", stated, "", "cannot_check", "A bound with no count to check it against."))
+            rows.append(
+                _row(stmt, "percentage", stated, "", "cannot_check", "A bound with no count to check it against.")
+            )
         else:
             k = count_from_percentage(pct, int(n))
             if k is None:
-                rows.append(_row(stmt, "percentage", f"{stated} of {_fmt(n)} {stmt['pct_of']}", "no whole number",
-                                 "mismatch", f"No whole number out of {_fmt(n)} gives {stated}, rounded or truncated."))
+                rows.append(
+                    _row(
+                        stmt,
+                        "percentage",
+                        f"{stated} of {_fmt(n)} {stmt['pct_of']}",
+                        "no whole number",
+                        "mismatch",
+                        f"No whole number out of {_fmt(n)} gives {stated}, rounded or truncated.",
+                    )
+                )
             else:
-                rows.append(_row(stmt, "percentage", f"{stated} of {_fmt(n)} {stmt['pct_of']}", f"{k} of {_fmt(n)}",
-                                 "ok", f"Only a percentage is published; {k} of {_fmt(n)} gives it."))
+                rows.append(
+                    _row(
+                        stmt,
+                        "percentage",
+                        f"{stated} of {_fmt(n)} {stmt['pct_of']}",
+                        f"{k} of {_fmt(n)}",
+                        "ok",
+                        f"Only a percentage is published; {k} of {_fmt(n)} gives it.",
+                    )
+                )
     return rows
 
 
@@ -82,10 +133,23 @@ def change_checks(statements: pd.DataFrame, index: dict) -> list[dict]:
         now = index.get((stmt["council"], stmt["year"], stmt["measure"], stmt["category"]))
         before = index.get((stmt["council"], stmt["change_from"], stmt["measure"], stmt["category"]))
         if now is None or before is None:
-            rows.append(_row(stmt, "change", stated, "", "cannot_check",
-                             f"The documents give no {stmt['measure']} for {stmt['change_from'] if before is None else stmt['year']}."))
+            rows.append(
+                _row(
+                    stmt,
+                    "change",
+                    stated,
+                    "",
+                    "cannot_check",
+                    f"The documents give no {stmt['measure']} for "
+                    f"{stmt['change_from'] if before is None else stmt['year']}.",
+                )
+            )
             continue
-        if pd.notna(now["value"]) and pd.notna(before["value"]) and "from_percentage" not in (now["basis"], before["basis"]):
+        if (
+            pd.notna(now["value"])
+            and pd.notna(before["value"])
+            and "from_percentage" not in (now["basis"], before["basis"])
+        ):
             a, b, unit = before["value"], now["value"], ""
         elif pd.notna(now["pct"]) and pd.notna(before["pct"]):
             a, b, unit = before["pct"], now["pct"], " percentage points"
@@ -96,17 +160,32 @@ def change_checks(statements: pd.DataFrame, index: dict) -> list[dict]:
         actual_dir = "increase" if diff > 0 else "decrease" if diff < 0 else "same"
         problems = []
         if stmt["stated_direction"] and stmt["stated_direction"] != actual_dir:
-            problems.append(f"the figures show {'no change' if actual_dir == 'same' else 'an ' + actual_dir if actual_dir == 'increase' else 'a decrease'}")
+            shown_direction = (
+                "no change"
+                if actual_dir == "same"
+                else "an " + actual_dir
+                if actual_dir == "increase"
+                else "a decrease"
+            )
+            problems.append(f"the figures show {shown_direction}")
         rel = 100 * diff / a if a else float("nan")
         if pd.notna(stmt["stated_change_pct"]) and not unit:
-            ok, shown = percentage_check(abs(diff), a, stmt["stated_change_pct"])
+            ok, _shown = percentage_check(abs(diff), a, stmt["stated_change_pct"])
             if not ok:
                 problems.append(f"the change is {rel:+.1f}%, not {stmt['stated_change_pct']:g}%")
         if pd.notna(stmt["stated_change_abs"]) and abs(diff) != stmt["stated_change_abs"]:
             problems.append(f"the change is {_fmt(abs(diff))}, not {_fmt(stmt['stated_change_abs'])}")
         gives = f"{_fmt(a)} to {_fmt(b)}: {diff:+,.4g}{unit}" + (f" ({rel:+.1f}%)" if not unit and a else "")
-        rows.append(_row(stmt, "change", stated, gives, "mismatch" if problems else "ok",
-                         ("; ".join(problems).capitalize() + ".") if problems else ""))
+        rows.append(
+            _row(
+                stmt,
+                "change",
+                stated,
+                gives,
+                "mismatch" if problems else "ok",
+                ("; ".join(problems).capitalize() + ".") if problems else "",
+            )
+        )
     return rows
 
 
@@ -120,13 +199,26 @@ def contradiction_checks(statements: pd.DataFrame, figures: pd.DataFrame) -> lis
         chosen = fig["value"] if field == "value" else fig["pct"]
         shown = _fmt(chosen) if field == "value" else f"{chosen:g}%"
         first = stmts.iloc[0]
-        rows.append(dict(
-            council=fig["council"], year=fig["year"], measure=fig["measure"], category=fig["category"],
-            check="same figure", stated=fig["values_stated"], counts_give=f"metrics use {shown}",
-            verdict="contradiction",
-            detail=f"{len(stmts)} statements give {fig['values_stated']}. Rule: {RULE}.",
-            quote=" | ".join(f"[{'%g' % s[field]}{'%' if field == 'stated_pct' else ''}] {s['quote']}" for _, s in stmts.iterrows()),
-            source="; ".join(dict.fromkeys(stmts["source"])), file=first["file"], line=int(first["line"])))
+        rows.append(
+            {
+                "council": fig["council"],
+                "year": fig["year"],
+                "measure": fig["measure"],
+                "category": fig["category"],
+                "check": "same figure",
+                "stated": fig["values_stated"],
+                "counts_give": f"metrics use {shown}",
+                "verdict": "contradiction",
+                "detail": f"{len(stmts)} statements give {fig['values_stated']}. Rule: {RULE}.",
+                "quote": " | ".join(
+                    f"[{f'{s[field]:g}'}{'%' if field == 'stated_pct' else ''}] {s['quote']}"
+                    for _, s in stmts.iterrows()
+                ),
+                "source": "; ".join(dict.fromkeys(stmts["source"])),
+                "file": first["file"],
+                "line": int(first["line"]),
+            }
+        )
     return rows
 
 
@@ -144,19 +236,38 @@ def parts_checks(figures: pd.DataFrame, defs: Definitions, index: dict) -> list[
             if whole is None:
                 continue
             total = parts["value"].sum()
-            listed = ", ".join(f"{p['measure']}{' ' + p['category'] if p['category'] else ''} {_fmt(p['value'])}" for _, p in parts.iterrows())
+            listed = ", ".join(
+                f"{p['measure']}{' ' + p['category'] if p['category'] else ''} {_fmt(p['value'])}"
+                for _, p in parts.iterrows()
+            )
             exhaustive = parts["measure"].map(measures["exhaustive"]).eq("yes").all()
             if total > whole["value"]:
-                verdict, detail = "contradiction", f"The parts add up to {_fmt(total)}, more than the {_fmt(whole['value'])} they are part of."
+                verdict, detail = (
+                    "contradiction",
+                    f"The parts add up to {_fmt(total)}, more than the {_fmt(whole['value'])} they are part of.",
+                )
             elif exhaustive and total != whole["value"]:
                 verdict, detail = "mismatch", f"The breakdown adds up to {_fmt(total)}, not {_fmt(whole['value'])}."
             else:
                 verdict, detail = "ok", ""
             first = parts.iloc[0]
-            rows.append(dict(council=council, year=year, measure=whole_measure, category="", check="parts",
-                             stated=listed, counts_give=f"{_fmt(total)} of {_fmt(whole['value'])}", verdict=verdict,
-                             detail=detail, quote=" | ".join(dict.fromkeys(parts["quote"])),
-                             source="; ".join(dict.fromkeys(parts["source"])), file=first["file"], line=int(first["line"])))
+            rows.append(
+                {
+                    "council": council,
+                    "year": year,
+                    "measure": whole_measure,
+                    "category": "",
+                    "check": "parts",
+                    "stated": listed,
+                    "counts_give": f"{_fmt(total)} of {_fmt(whole['value'])}",
+                    "verdict": verdict,
+                    "detail": detail,
+                    "quote": " | ".join(dict.fromkeys(parts["quote"])),
+                    "source": "; ".join(dict.fromkeys(parts["source"])),
+                    "file": first["file"],
+                    "line": int(first["line"]),
+                }
+            )
         for _, total in group.iterrows():
             components = defs.sum_parts(total["measure"]) if not total["category"] else []
             found = [index.get((council, year, c, "")) for c in components]
@@ -164,19 +275,34 @@ def parts_checks(figures: pd.DataFrame, defs: Definitions, index: dict) -> list[
                 continue
             add = sum(f["value"] for f in found)
             ok = abs(add - total["value"]) < 1e-6
-            rows.append(dict(council=council, year=year, measure=total["measure"], category="", check="sum",
-                             stated=f"{_fmt(total['value'])} = " + " + ".join(f"{c} {_fmt(f['value'])}" for c, f in zip(components, found)),
-                             counts_give=_fmt(add), verdict="ok" if ok else "contradiction",
-                             detail="" if ok else f"The parts add up to {_fmt(add)}, not {_fmt(total['value'])}.",
-                             quote=" | ".join(dict.fromkeys([total["quote"]] + [f["quote"] for f in found])),
-                             source="; ".join(dict.fromkeys([total["source"]] + [f["source"] for f in found])),
-                             file=total["file"], line=int(total["line"])))
+            rows.append(
+                {
+                    "council": council,
+                    "year": year,
+                    "measure": total["measure"],
+                    "category": "",
+                    "check": "sum",
+                    "stated": f"{_fmt(total['value'])} = "
+                    + " + ".join(f"{c} {_fmt(f['value'])}" for c, f in zip(components, found)),
+                    "counts_give": _fmt(add),
+                    "verdict": "ok" if ok else "contradiction",
+                    "detail": "" if ok else f"The parts add up to {_fmt(add)}, not {_fmt(total['value'])}.",
+                    "quote": " | ".join(dict.fromkeys([total["quote"]] + [f["quote"] for f in found])),
+                    "source": "; ".join(dict.fromkeys([total["source"]] + [f["source"] for f in found])),
+                    "file": total["file"],
+                    "line": int(total["line"]),
+                }
+            )
     return rows
 
 
 def build_audit(statements: pd.DataFrame, figures: pd.DataFrame, defs: Definitions) -> pd.DataFrame:
     index = figure_index(figures)
-    rows = (percentage_checks(statements, index) + change_checks(statements, index)
-            + contradiction_checks(statements, figures) + parts_checks(figures, defs, index))
+    rows = (
+        percentage_checks(statements, index)
+        + change_checks(statements, index)
+        + contradiction_checks(statements, figures)
+        + parts_checks(figures, defs, index)
+    )
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.sort_values(["council", "year", "measure", "check", "line"], kind="stable").reset_index(drop=True)

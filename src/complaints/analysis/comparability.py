@@ -51,10 +51,10 @@ import pandas as pd
 from . import stats
 
 __all__ = [
+    "FUNNEL_POSITIONS",
     "LEVELS",
     "SMALL_COUNT",
     "SMALL_DENOMINATOR",
-    "FUNNEL_POSITIONS",
     "Judgement",
     "NotComparable",
     "benchmark_years",
@@ -216,9 +216,11 @@ class NotComparable(ValueError):
     def __init__(self, metric: str, year: str, judgement: Judgement):
         self.metric, self.year, self.judgement = metric, year, judgement
         detail = "; ".join(f"{c}: {getattr(d, judgement.differs)}" for c, d in judgement.definitions.items())
-        super().__init__(f"{metric} in {year} cannot be put on one axis for {', '.join(judgement.definitions)}: "
-                         f"their {judgement.differs} differs ({detail}). Show it side by side as a table, "
-                         "with each definition stated.")
+        super().__init__(
+            f"{metric} in {year} cannot be put on one axis for {', '.join(judgement.definitions)}: "
+            f"their {judgement.differs} differs ({detail}). Show it side by side as a table, "
+            "with each definition stated."
+        )
 
 
 def comparability(metrics: pd.DataFrame, year: str, defs) -> pd.DataFrame:
@@ -233,8 +235,15 @@ def comparability(metrics: pd.DataFrame, year: str, defs) -> pd.DataFrame:
         if len(group) < 2:
             continue
         judgement = judge(group, defs)
-        out.append({"metric": str(metric), "councils": list(group["council"].astype(str)),
-                    "comparable": judgement.comparable, "differs": judgement.differs, "judgement": judgement})
+        out.append(
+            {
+                "metric": str(metric),
+                "councils": list(group["council"].astype(str)),
+                "comparable": judgement.comparable,
+                "differs": judgement.differs,
+                "judgement": judgement,
+            }
+        )
     frame = pd.DataFrame(out, columns=["metric", "councils", "comparable", "differs", "judgement"])
     return frame.astype({"comparable": bool})
 
@@ -273,9 +282,22 @@ def is_small(kind: str, numerator, denominator, value) -> bool:
     return False
 
 
-SIDE_BY_SIDE_COLUMNS = ["council", "short_name", "kind", "value", "ci_low", "ci_high", "numerator", "denominator",
-                        "numerator_measure", "denominator_measure", "contacts_definition", "small_numbers",
-                        "comparable", "note"]
+SIDE_BY_SIDE_COLUMNS = [
+    "council",
+    "short_name",
+    "kind",
+    "value",
+    "ci_low",
+    "ci_high",
+    "numerator",
+    "denominator",
+    "numerator_measure",
+    "denominator_measure",
+    "contacts_definition",
+    "small_numbers",
+    "comparable",
+    "note",
+]
 
 
 def side_by_side(metrics: pd.DataFrame, year: str, metric: str, defs=None) -> pd.DataFrame:
@@ -292,13 +314,23 @@ def side_by_side(metrics: pd.DataFrame, year: str, metric: str, defs=None) -> pd
     for _, row in rows.iterrows():
         kind = _text(row.get("kind"))
         d = judgement.definitions[str(row["council"])]
-        out.append({"council": str(row["council"]), "short_name": short_name(str(row["council"]), councils),
-                    "kind": kind, **{c: pd.to_numeric(pd.Series([row.get(c)]), errors="coerce").iloc[0]
-                                    for c in ["value", "ci_low", "ci_high", "numerator", "denominator"]},
-                    "numerator_measure": d.numerator, "denominator_measure": d.denominator,
-                    "contacts_definition": d.contacts,
-                    "small_numbers": is_small(kind, row.get("numerator"), row.get("denominator"), row.get("value")),
-                    "comparable": judgement.comparable, "note": _text(row.get("note"))})
+        out.append(
+            {
+                "council": str(row["council"]),
+                "short_name": short_name(str(row["council"]), councils),
+                "kind": kind,
+                **{
+                    c: pd.to_numeric(pd.Series([row.get(c)]), errors="coerce").iloc[0]
+                    for c in ["value", "ci_low", "ci_high", "numerator", "denominator"]
+                },
+                "numerator_measure": d.numerator,
+                "denominator_measure": d.denominator,
+                "contacts_definition": d.contacts,
+                "small_numbers": is_small(kind, row.get("numerator"), row.get("denominator"), row.get("value")),
+                "comparable": judgement.comparable,
+                "note": _text(row.get("note")),
+            }
+        )
     return pd.DataFrame(out, columns=SIDE_BY_SIDE_COLUMNS)
 
 
@@ -307,21 +339,26 @@ def check_band(metric: str, band) -> dict | None:
     if band is None:
         return None
     if not TWENTY_DAYS.match(str(metric)):
-        raise ValueError(f"the reference band is of shares answered within 20 working days; "
-                         f"it cannot be drawn on {metric}")
+        raise ValueError(
+            f"the reference band is of shares answered within 20 working days; it cannot be drawn on {metric}"
+        )
     return dict(band)
 
 
-def reference_band_from_figures(figures: pd.DataFrame, council: str = "dudley", year: str = "2020-21",
-                                measure: str = "benchmark_within_20wd") -> dict | None:
+def reference_band_from_figures(
+    figures: pd.DataFrame, council: str = "dudley", year: str = "2020-21", measure: str = "benchmark_within_20wd"
+) -> dict | None:
     """The range of other councils' 20-working-day timeliness that Dudley quotes from the West
     Midlands Complaints Officer Group in its 2020-21 report (published 2021): {low, high, council,
     year} with low and high as fractions, from figures.csv (the 'highest' and 'lowest' rows). None
     if not there."""
     if figures is None or len(figures) == 0 or "measure" not in figures.columns:
         return None
-    f = figures[(figures["measure"].astype(str) == measure) & (figures["council"].astype(str) == council)
-                & (figures["year"].astype(str) == year)]
+    f = figures[
+        (figures["measure"].astype(str) == measure)
+        & (figures["council"].astype(str) == council)
+        & (figures["year"].astype(str) == year)
+    ]
     f = f[f["category"].astype(str).str.contains("West Midlands Complaints Officer Group", regex=False)]
     pct = pd.to_numeric(f["pct"], errors="coerce").dropna()
     if len(pct) < 2:
@@ -350,8 +387,22 @@ def funnel_limits_two_sided(p0: float, n, levels=LEVELS) -> pd.DataFrame:
     return out
 
 
-FUNNEL_COLUMNS = ["council", "short_name", "k", "n", "p", "p0", "lower_95", "upper_95", "lower_99_8", "upper_99_8",
-                  "within_95", "within_99_8", "position", "small_numbers"]
+FUNNEL_COLUMNS = [
+    "council",
+    "short_name",
+    "k",
+    "n",
+    "p",
+    "p0",
+    "lower_95",
+    "upper_95",
+    "lower_99_8",
+    "upper_99_8",
+    "within_95",
+    "within_99_8",
+    "position",
+    "small_numbers",
+]
 
 
 def funnel_data(metrics: pd.DataFrame, year: str, metric: str, defs=None) -> pd.DataFrame:
@@ -373,16 +424,24 @@ def funnel_data(metrics: pd.DataFrame, year: str, metric: str, defs=None) -> pd.
     p0 = stats.pooled_proportion(k, n)
     limits = funnel_limits_two_sided(p0, n)
     councils = councils_of(defs)
-    out = pd.DataFrame({"council": rows["council"].astype(str),
-                        "short_name": [short_name(c, councils) for c in rows["council"]],
-                        "k": k, "n": n, "p": k / n, "p0": p0})
+    out = pd.DataFrame(
+        {
+            "council": rows["council"].astype(str),
+            "short_name": [short_name(c, councils) for c in rows["council"]],
+            "k": k,
+            "n": n,
+            "p": k / n,
+            "p0": p0,
+        }
+    )
     for c in ["lower_95", "upper_95", "lower_99_8", "upper_99_8"]:
         out[c] = limits[c].to_numpy()
     eps = 1e-12
     out["within_95"] = (out["p"] >= out["lower_95"] - eps) & (out["p"] <= out["upper_95"] + eps)
     out["within_99_8"] = (out["p"] >= out["lower_99_8"] - eps) & (out["p"] <= out["upper_99_8"] + eps)
-    out["position"] = np.where(out["within_95"], FUNNEL_POSITIONS[0],
-                               np.where(out["within_99_8"], FUNNEL_POSITIONS[1], FUNNEL_POSITIONS[2]))
+    out["position"] = np.where(
+        out["within_95"], FUNNEL_POSITIONS[0], np.where(out["within_99_8"], FUNNEL_POSITIONS[1], FUNNEL_POSITIONS[2])
+    )
     out["small_numbers"] = out["n"] < SMALL_DENOMINATOR
     return out[FUNNEL_COLUMNS]
 

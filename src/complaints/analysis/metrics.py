@@ -1,4 +1,4 @@
-"""The metrics engine: figures to the metrics of METHODS.md, with intervals and year-on-year tests.
+"""The metrics engine: figures to the metrics of docs/methods.md, with intervals and year-on-year tests.
 
 One row per council x year x metric. Methods (all two-sided, 95%):
 count: exact Poisson (Garwood) interval; change by the exact conditional binomial test, with
@@ -7,9 +7,8 @@ exact test with Newcombe's hybrid score interval for the difference. rate: Garwo
 count over its exposure; change by the exact conditional test with exposures. Benjamini-Hochberg
 q-values over the tests of one council-year. Verdicts follow q < 0.05.
 """
-from __future__ import annotations
 
-import math
+from __future__ import annotations
 
 import numpy as np
 import pandas as pd
@@ -19,10 +18,38 @@ from ..inputs.years import previous_year
 from . import stats
 from .resolve import figure_index
 
-COLUMNS = ["council", "year", "metric", "kind", "value", "numerator", "denominator", "ci_low", "ci_high",
-           "prev_year", "prev_value", "change", "pct_change", "test", "p_value", "q_value", "verdict", "source"]
-EXTRA_COLUMNS = ["numerator_measure", "denominator_measure", "numerator_basis", "effect_measure", "effect",
-                 "effect_ci_low", "effect_ci_high", "small_numbers", "contested", "note"]
+COLUMNS = [
+    "council",
+    "year",
+    "metric",
+    "kind",
+    "value",
+    "numerator",
+    "denominator",
+    "ci_low",
+    "ci_high",
+    "prev_year",
+    "prev_value",
+    "change",
+    "pct_change",
+    "test",
+    "p_value",
+    "q_value",
+    "verdict",
+    "source",
+]
+EXTRA_COLUMNS = [
+    "numerator_measure",
+    "denominator_measure",
+    "numerator_basis",
+    "effect_measure",
+    "effect",
+    "effect_ci_low",
+    "effect_ci_high",
+    "small_numbers",
+    "contested",
+    "note",
+]
 ALL_COLUMNS = COLUMNS + EXTRA_COLUMNS
 SMALL = 10  # fewer than this in either year: too few to conclude from
 SIGNIFICANCE = 0.05
@@ -40,10 +67,18 @@ def metric_value(figs: dict, council, year: str, metric: pd.Series, source: str 
         return None
     den_measure = council.denominator(metric["metric"], metric["denominator"]) if metric["denominator"] else ""
     den = _figure(figs, council.id, year, den_measure) if den_measure else None
-    row = dict(council=council.id, year=year, metric=metric["metric"], kind=kind, source=source,
-               numerator_measure=metric["numerator"], denominator_measure=den_measure,
-               numerator_basis=num["basis"] or "", contested=bool(num["contested"]) or bool(den is not None and den["contested"]),
-               note="")
+    row = {
+        "council": council.id,
+        "year": year,
+        "metric": metric["metric"],
+        "kind": kind,
+        "source": source,
+        "numerator_measure": metric["numerator"],
+        "denominator_measure": den_measure,
+        "numerator_basis": num["basis"] or "",
+        "contested": bool(num["contested"]) or bool(den is not None and den["contested"]),
+        "note": "",
+    }
     notes = []
     if row["contested"]:
         for fig in (num, den):
@@ -59,7 +94,11 @@ def metric_value(figs: dict, council, year: str, metric: pd.Series, source: str 
             row["ci_low"], row["ci_high"] = stats.poisson_ci(int(num["value"]))
     elif kind == "proportion":
         den_value = den["value"] if den is not None else np.nan
-        usable = has_count and pd.notna(den_value) and not (num["basis"] == "from_percentage" and num["pct_of"] != den_measure)
+        usable = (
+            has_count
+            and pd.notna(den_value)
+            and not (num["basis"] == "from_percentage" and num["pct_of"] != den_measure)
+        )
         if usable:
             k, n = int(num["value"]), int(den_value)
             row.update(value=k / n, numerator=k, denominator=n)
@@ -72,7 +111,9 @@ def metric_value(figs: dict, council, year: str, metric: pd.Series, source: str 
             row["numerator_basis"] = "percentage_only"
             if pd.notna(den_value) and num["pct_of"] == den_measure:
                 row["denominator"] = int(den_value)
-                notes.append(f"published as {num['pct']:g}% of {int(den_value)}, which no whole number of {int(den_value)} gives")
+                notes.append(
+                    f"published as {num['pct']:g}% of {int(den_value)}, which no whole number of {int(den_value)} gives"
+                )
             else:
                 notes.append(f"published as {num['pct']:g}% with no count behind it")
         else:
@@ -90,8 +131,12 @@ def metric_value(figs: dict, council, year: str, metric: pd.Series, source: str 
 
 def _compare(row: dict, prev: dict, metric: pd.Series, figs: dict) -> dict:
     """Year-on-year change and its test for one metric."""
-    out = dict(prev_year=prev["year"], prev_value=prev["value"], change=row["value"] - prev["value"],
-               pct_change=(row["value"] - prev["value"]) / prev["value"] if prev["value"] else np.nan)
+    out = {
+        "prev_year": prev["year"],
+        "prev_value": prev["value"],
+        "change": row["value"] - prev["value"],
+        "pct_change": (row["value"] - prev["value"]) / prev["value"] if prev["value"] else np.nan,
+    }
     kind = row["kind"]
     have_counts = pd.notna(row.get("numerator", np.nan)) and pd.notna(prev.get("numerator", np.nan))
     if kind == "count" and have_counts:
@@ -103,23 +148,40 @@ def _compare(row: dict, prev: dict, metric: pd.Series, figs: dict) -> dict:
             if f1 is not None and f2 is not None and pd.notna(f1["value"]) and pd.notna(f2["value"]):
                 e1, e2 = float(f1["value"]), float(f2["value"])
         result = stats.count_change_test(k1, k2, e1, e2)
-        out.update(test=result["test"] + (" (contacts as exposure)" if e1 else ""), p_value=result["p_value"],
-                   effect_measure="rate ratio", effect=result["rate_ratio"],
-                   effect_ci_low=result["ci_low"], effect_ci_high=result["ci_high"],
-                   small_numbers=min(k1, k2) < SMALL)
+        out.update(
+            test=result["test"] + (" (contacts as exposure)" if e1 else ""),
+            p_value=result["p_value"],
+            effect_measure="rate ratio",
+            effect=result["rate_ratio"],
+            effect_ci_low=result["ci_low"],
+            effect_ci_high=result["ci_high"],
+            small_numbers=min(k1, k2) < SMALL,
+        )
     elif kind == "rate" and have_counts:
         k1, k2 = int(prev["numerator"]), int(row["numerator"])
         result = stats.count_change_test(k1, k2, float(prev["denominator"]), float(row["denominator"]))
-        out.update(test=result["test"], p_value=result["p_value"], effect_measure="rate ratio",
-                   effect=result["rate_ratio"], effect_ci_low=result["ci_low"], effect_ci_high=result["ci_high"],
-                   small_numbers=min(k1, k2) < SMALL)
+        out.update(
+            test=result["test"],
+            p_value=result["p_value"],
+            effect_measure="rate ratio",
+            effect=result["rate_ratio"],
+            effect_ci_low=result["ci_low"],
+            effect_ci_high=result["ci_high"],
+            small_numbers=min(k1, k2) < SMALL,
+        )
     elif kind == "proportion" and have_counts:
         k1, n1 = int(prev["numerator"]), int(prev["denominator"])
         k2, n2 = int(row["numerator"]), int(row["denominator"])
         result = stats.proportion_change_test(k1, n1, k2, n2)
-        out.update(test=result["test"], p_value=result["p_value"], effect_measure="difference in proportions",
-                   effect=result["difference"], effect_ci_low=result["ci_low"], effect_ci_high=result["ci_high"],
-                   small_numbers=min(n1, n2) < SMALL)
+        out.update(
+            test=result["test"],
+            p_value=result["p_value"],
+            effect_measure="difference in proportions",
+            effect=result["difference"],
+            effect_ci_low=result["ci_low"],
+            effect_ci_high=result["ci_high"],
+            small_numbers=min(n1, n2) < SMALL,
+        )
     return out
 
 

@@ -24,12 +24,19 @@ def with_working_days(records: Records) -> Records:
     """The records with a `working_days` column on the complaints: working days from receipt to
     response (NaN when not answered), counted as complaints.analysis.workdays.working_days does."""
     complaints = records.complaints
-    days = working_days(complaints["received"], complaints["responded"]) if len(complaints) else np.array([], dtype=float)
+    days = (
+        working_days(complaints["received"], complaints["responded"]) if len(complaints) else np.array([], dtype=float)
+    )
     return dataclasses.replace(records, complaints=complaints.assign(working_days=days))
 
 
-def records_frame(paths: Paths | None = None, council: str | None = None, year: str | None = None,
-                  records: Records | None = None, set_aside: bool = False) -> pd.DataFrame:
+def records_frame(
+    paths: Paths | None = None,
+    council: str | None = None,
+    year: str | None = None,
+    records: Records | None = None,
+    set_aside: bool = False,
+) -> pd.DataFrame:
     """The canonical complaints (one row per complaint per stage) with `working_days`, for SPC charts and
     before/after comparisons: `received` is a datetime, `working_days` a float (NaN when not answered)."""
     if records is None:
@@ -53,8 +60,11 @@ def split_counts(values: pd.Series, separator: str = ";") -> pd.Series:
     once for each; an item repeated within a row counts once. Works per distinct value, so it is fast."""
     if len(values) == 0:
         return pd.Series(dtype="int64")
-    counts = values.astype(str).value_counts(sort=False) if not isinstance(values.dtype, pd.CategoricalDtype) \
+    counts = (
+        values.astype(str).value_counts(sort=False)
+        if not isinstance(values.dtype, pd.CategoricalDtype)
         else values.value_counts(sort=False)
+    )
     totals: dict[str, int] = {}
     for text, n in counts.items():
         if n == 0 or text == "":
@@ -92,7 +102,11 @@ class _Emitter:
 
 def _file_label(files: pd.Series) -> tuple[str, str]:
     names = sorted(set(map(str, files.unique())))
-    note = "synthetic extract: generated data, not real complaints" if all("synthetic" in Path(n).name for n in names) else ""
+    note = (
+        "synthetic extract: generated data, not real complaints"
+        if all("synthetic" in Path(n).name for n in names)
+        else ""
+    )
     return "; ".join(names), note
 
 
@@ -171,7 +185,10 @@ def _complaint_measures(g: pd.DataFrame, config: RecordsConfig, present: frozens
         emit.add("complaints_from_children", count((S | C) & g["child_or_young_person"].to_numpy(dtype=bool)))
     if "complainant_type" in present:
         if config.children_in_care_types:
-            emit.add("complaints_from_children_in_care", count((S | C) & _has(g["complainant_type"], config.children_in_care_types)))
+            emit.add(
+                "complaints_from_children_in_care",
+                count((S | C) & _has(g["complainant_type"], config.children_in_care_types)),
+            )
         if has_stat:
             emit.counts("statutory_complainant_type", g.loc[S, "complainant_type"].astype(str).value_counts())
     if "channel" in present and has_stat:
@@ -250,9 +267,11 @@ def aggregate(records: Records, defs: Definitions | None = None) -> pd.DataFrame
     if "working_days" not in records.complaints.columns:
         records = with_working_days(records)
     rows: list[tuple] = []
-    sources = (("complaints", records.complaints, _complaint_measures),
-               ("feedback", records.feedback, _feedback_measures),
-               ("contacts", records.contacts, None))
+    sources = (
+        ("complaints", records.complaints, _complaint_measures),
+        ("feedback", records.feedback, _feedback_measures),
+        ("contacts", records.contacts, None),
+    )
     for kind, frame, measure_fn in sources:
         if frame is None or frame.empty:
             continue
@@ -272,8 +291,18 @@ def aggregate(records: Records, defs: Definitions | None = None) -> pd.DataFrame
             for published, recorded in aliases:
                 for row in emit.rows:
                     if row[2] == recorded:
-                        extra.append((row[0], row[1], published, row[3], row[4], row[5],
-                                      (row[6] + "; " if row[6] else "") + f"the count of {recorded} ([records.measures] in {config.source})"))
+                        extra.append(
+                            (
+                                row[0],
+                                row[1],
+                                published,
+                                row[3],
+                                row[4],
+                                row[5],
+                                (row[6] + "; " if row[6] else "")
+                                + f"the count of {recorded} ([records.measures] in {config.source})",
+                            )
+                        )
             rows += emit.rows + extra
     frame = pd.DataFrame(rows, columns=["council", "year", "measure", "category", "value", "file", "note"])
     frame["basis"] = "records"

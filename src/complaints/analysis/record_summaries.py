@@ -7,6 +7,7 @@ The report notebooks never read complaint records. The main job turns them into
   share answered within 20 working days before and after it (complaints.analysis.spc.before_after), within
   the financial year of the change.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -17,10 +18,30 @@ from . import spc
 from .stats import wilson_ci
 
 MONTHLY_COLUMNS = ["council", "procedure", "month", "received", "responded", "within_10wd", "within_20wd"]
-CHANGE_COLUMNS = ["council", "date", "description", "target_days", "n_before", "k_before", "p_before",
-                  "ci_low_before", "ci_high_before", "n_after", "k_after", "p_after", "ci_low_after",
-                  "ci_high_after", "difference", "diff_ci_low", "diff_ci_high", "p_value", "test",
-                  "too_few", "significant", "synthetic"]
+CHANGE_COLUMNS = [
+    "council",
+    "date",
+    "description",
+    "target_days",
+    "n_before",
+    "k_before",
+    "p_before",
+    "ci_low_before",
+    "ci_high_before",
+    "n_after",
+    "k_after",
+    "p_after",
+    "ci_low_after",
+    "ci_high_after",
+    "difference",
+    "diff_ci_low",
+    "diff_ci_high",
+    "p_value",
+    "test",
+    "too_few",
+    "significant",
+    "synthetic",
+]
 
 
 def _stage1(frame: pd.DataFrame) -> pd.DataFrame:
@@ -37,10 +58,19 @@ def monthly(frame: pd.DataFrame) -> pd.DataFrame:
         for procedure, part in [("all", rows), *rows.groupby("procedure", sort=True)]:
             m10 = spc.monthly_timeliness(part, target_days=10)
             m20 = spc.monthly_timeliness(part, target_days=20)
-            out.append(pd.DataFrame({
-                "council": council, "procedure": procedure, "month": m20["month"].dt.strftime("%Y-%m"),
-                "received": m20["received"], "responded": m20["responded"],
-                "within_10wd": m10["within"].to_numpy(), "within_20wd": m20["within"]}))
+            out.append(
+                pd.DataFrame(
+                    {
+                        "council": council,
+                        "procedure": procedure,
+                        "month": m20["month"].dt.strftime("%Y-%m"),
+                        "received": m20["received"],
+                        "responded": m20["responded"],
+                        "within_10wd": m10["within"].to_numpy(),
+                        "within_20wd": m20["within"],
+                    }
+                )
+            )
     return pd.concat(out, ignore_index=True)[MONTHLY_COLUMNS]
 
 
@@ -57,8 +87,15 @@ def process_changes(frame: pd.DataFrame, defs: Definitions) -> pd.DataFrame:
                 continue  # the records don't span the change
             result = spc.before_after(in_year, date, target_days=int(event.get("target_days", 20)))
             files = in_year["file"].astype(str) if "file" in in_year.columns else pd.Series(dtype=str)
-            rows.append(dict(result, council=council_id, date=str(date.date()), description=event.get("description", ""),
-                             synthetic=bool(files.str.contains("synthetic").any())))
+            rows.append(
+                dict(
+                    result,
+                    council=council_id,
+                    date=str(date.date()),
+                    description=event.get("description", ""),
+                    synthetic=bool(files.str.contains("synthetic").any()),
+                )
+            )
     return pd.DataFrame(rows).reindex(columns=CHANGE_COLUMNS)
 
 

@@ -12,6 +12,7 @@ A figure stated with two values is marked ``contested``. Figures that the docume
 state but their parts do (``sum_of`` in measures.csv) are added with ``basis = sum``; counts
 recovered from a stated percentage of a known base are added with ``basis = from_percentage``.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,14 +23,16 @@ import pandas as pd
 from ..inputs.definitions import Definitions
 from ..inputs.problems import Problem, raise_if_any
 
-RULE = ("the report for that year over a later restatement; then the value most statements give; "
-        "then a section about the measure over a summary; then the first statement")
+RULE = (
+    "the report for that year over a later restatement; then the value most statements give; "
+    "then a section about the measure over a summary; then the first statement"
+)
 KEY = ["council", "year", "measure", "category"]
 
 
 def _pct_matches(computed: float, stated: float, decimals: int) -> str | None:
     """How a computed percentage displays as the stated one: 'rounded', 'truncated' or None."""
-    scale = 10 ** decimals
+    scale = 10**decimals
     if math.floor(computed * scale + 0.5 + 1e-9) == round(stated * scale):
         return "rounded"
     if math.floor(computed * scale + 1e-9) == round(stated * scale):
@@ -65,7 +68,7 @@ def count_from_percentage(stated: float, base: int) -> int | None:
     """
     decimals = decimals_of(stated)
     target = stated * base / 100
-    reach = base / 100 * 10 ** -decimals + 1  # a displayed percentage spans less than this many counts
+    reach = base / 100 * 10**-decimals + 1  # a displayed percentage spans less than this many counts
     low, high = max(0, math.floor(target - reach)), min(int(base), math.ceil(target + reach))
     candidates = [k for k in range(low, high + 1) if _pct_matches(100 * k / base, stated, decimals)]
     if not candidates:
@@ -79,11 +82,13 @@ def _choose(group: pd.DataFrame, field: str) -> tuple[float, bool, str]:
     values = stated[field].unique()
     if len(values) == 1:
         return float(values[0]), False, ""
+
     def rank(value: float):
         rows = stated[stated[field] == value]
         own_year = bool((rows["report_year"] == rows["year"]).any())
         detail = bool((rows["section_role"] == "detail").any())
         return (not own_year, -len(rows), not detail, int(rows["order"].min()))
+
     chosen = min(values, key=rank)
     return float(chosen), True, "; ".join(f"{v:g}" for v in values)
 
@@ -99,8 +104,15 @@ def resolve_figures(statements: pd.DataFrame) -> pd.DataFrame:
             value, contested, values = _choose(with_value, "value")
             chosen = with_value[with_value["value"] == value].sort_values("order").iloc[0]
             pct_rows = group[group["stated_pct"].notna() & (group["pct_qualifier"] == "")]
-            record.update(value=value, basis="published", pct=np.nan, pct_of="", contested=contested,
-                          values_stated=values, statements=len(with_value))
+            record.update(
+                value=value,
+                basis="published",
+                pct=np.nan,
+                pct_of="",
+                contested=contested,
+                values_stated=values,
+                statements=len(with_value),
+            )
             if len(pct_rows):
                 record.update(pct=float(pct_rows.iloc[0]["stated_pct"]), pct_of=pct_rows.iloc[0]["pct_of"])
         else:
@@ -111,11 +123,22 @@ def resolve_figures(statements: pd.DataFrame) -> pd.DataFrame:
             same_base = plain[plain["pct_of"] == base]
             pct, contested, values = _choose(same_base, "stated_pct")
             chosen = same_base[same_base["stated_pct"] == pct].sort_values("order").iloc[0]
-            record.update(value=np.nan, basis="", pct=pct, pct_of=base, contested=contested,
-                          values_stated="; ".join(f"{v}%" for v in values.split("; ")) if values else "",
-                          statements=len(same_base))
-        record.update(file=chosen["file"], line=int(chosen["line"]), quote=chosen["quote"],
-                      source=chosen["source"], note=chosen["note"])
+            record.update(
+                value=np.nan,
+                basis="",
+                pct=pct,
+                pct_of=base,
+                contested=contested,
+                values_stated="; ".join(f"{v}%" for v in values.split("; ")) if values else "",
+                statements=len(same_base),
+            )
+        record.update(
+            file=chosen["file"],
+            line=int(chosen["line"]),
+            quote=chosen["quote"],
+            source=chosen["source"],
+            note=chosen["note"],
+        )
         rows.append(record)
     return pd.DataFrame(rows)
 
@@ -158,19 +181,38 @@ def derive_figures(figures: pd.DataFrame, defs: Definitions) -> pd.DataFrame:
                 if any(p is None or pd.isna(figures.at[p, "value"]) for p in part_rows):
                     continue
                 value = float(sum(figures.at[p, "value"] for p in part_rows))
-                basis = "from_percentage" if any(figures.at[p, "basis"] == "from_percentage" for p in part_rows) else "sum"
-                if target is not None and pd.notna(figures.at[target, "value"]):
-                    # a stated figure stays; a count recovered from a percentage gives way to a sum of counts
-                    if not (figures.at[target, "basis"] == "from_percentage" and basis == "sum"):
-                        continue
+                basis = (
+                    "from_percentage" if any(figures.at[p, "basis"] == "from_percentage" for p in part_rows) else "sum"
+                )
+                # a stated figure stays; a count recovered from a percentage gives way to a sum of counts
+                if (
+                    target is not None
+                    and pd.notna(figures.at[target, "value"])
+                    and not (figures.at[target, "basis"] == "from_percentage" and basis == "sum")
+                ):
+                    continue
                 contested = any(bool(figures.at[p, "contested"]) for p in part_rows)
                 bases = {figures.at[p, "pct_of"] for p in part_rows if figures.at[p, "basis"] == "from_percentage"}
                 pct_of = bases.pop() if len(bases) == 1 else ""
                 if target is None:
-                    new = dict(council=council, year=year, measure=measure, category="", value=value, basis=basis,
-                               pct=np.nan, pct_of=pct_of, contested=contested, values_stated="", statements=0,
-                               file="", line=0, quote="", source="",
-                               note="Sum of " + " + ".join(parts) + ".")
+                    new = {
+                        "council": council,
+                        "year": year,
+                        "measure": measure,
+                        "category": "",
+                        "value": value,
+                        "basis": basis,
+                        "pct": np.nan,
+                        "pct_of": pct_of,
+                        "contested": contested,
+                        "values_stated": "",
+                        "statements": 0,
+                        "file": "",
+                        "line": 0,
+                        "quote": "",
+                        "source": "",
+                        "note": "Sum of " + " + ".join(parts) + ".",
+                    }
                     figures = pd.concat([figures, pd.DataFrame([new])], ignore_index=True)
                     index = _lookup(figures)
                 else:
@@ -193,8 +235,14 @@ def check_numerators(statements: pd.DataFrame, figures: pd.DataFrame) -> None:
             continue
         base = figures.at[base_i, "value"]
         if pd.notna(base) and row["value"] > base:
-            problems.append(Problem(row["file"], int(row["line"]), "value",
-                                    f"numerator {row['value']:g} is above its denominator {row['pct_of']} = {base:g}"))
+            problems.append(
+                Problem(
+                    row["file"],
+                    int(row["line"]),
+                    "value",
+                    f"numerator {row['value']:g} is above its denominator {row['pct_of']} = {base:g}",
+                )
+            )
     raise_if_any(problems)
 
 

@@ -53,6 +53,7 @@ variation beyond the binomial ("over-dispersion") shows as special cause; Laney'
 usual remedy and is not implemented here.
 
 """
+
 from __future__ import annotations
 
 import math
@@ -82,7 +83,6 @@ SMALL = 10  # fewer responses than this in either group: too few to conclude fro
 _ON_LINE = 1e-12
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Monthly figures
 
@@ -102,8 +102,13 @@ def _working_days_of(records: pd.DataFrame, date_col: str, days_col: str, respon
     raise ValueError(f"records need a {days_col!r} column, or {responded_col!r} dates to compute it from")
 
 
-def monthly_timeliness(records: pd.DataFrame, target_days: int = 20, date_col: str = "received",
-                       days_col: str = "working_days", responded_col: str = "responded") -> pd.DataFrame:
+def monthly_timeliness(
+    records: pd.DataFrame,
+    target_days: int = 20,
+    date_col: str = "received",
+    days_col: str = "working_days",
+    responded_col: str = "responded",
+) -> pd.DataFrame:
     """Per calendar month of receipt: how many complaints were answered, and how many in time.
 
     Columns: `month` (first day of the month, a Timestamp), `received` (rows received that
@@ -126,15 +131,17 @@ def monthly_timeliness(records: pd.DataFrame, target_days: int = 20, date_col: s
         return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "month" else float) for c in columns})
     frame["responded"] = frame["days"].notna()
     frame["within"] = frame["days"] <= target_days  # False for NaN
-    grouped = frame.groupby("month").agg(received=("days", "size"), responded=("responded", "sum"),
-                                         within=("within", "sum"))
+    grouped = frame.groupby("month").agg(
+        received=("days", "size"), responded=("responded", "sum"), within=("within", "sum")
+    )
     months = pd.date_range(frame["month"].min(), frame["month"].max(), freq="MS")
     out = grouped.reindex(months, fill_value=0).rename_axis("month").reset_index()
     for column in ["received", "responded", "within"]:
         out[column] = out[column].astype(int)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["proportion"] = np.where(out["responded"] > 0,
-                                     out["within"] / out["responded"].where(out["responded"] > 0), np.nan)
+        out["proportion"] = np.where(
+            out["responded"] > 0, out["within"] / out["responded"].where(out["responded"] > 0), np.nan
+        )
     return out[columns]
 
 
@@ -236,7 +243,7 @@ def trend_runs(change: np.ndarray) -> list[tuple[int, int, int]]:
 def two_of_three_windows(beyond: np.ndarray, valid: np.ndarray) -> list[tuple[list[int], int]]:
     windows = []
     for i in range(len(beyond) - 2):
-        if not valid[i:i + 3].all():
+        if not valid[i : i + 3].all():
             continue
         for s in (1, -1):
             hits = [j for j in range(i, i + 3) if beyond[j] == s]
@@ -245,9 +252,15 @@ def two_of_three_windows(beyond: np.ndarray, valid: np.ndarray) -> list[tuple[li
     return windows
 
 
-def run_rules(chart: pd.DataFrame, value_col: str = "proportion", centre_col: str = "centre",
-              upper_col: str = "upper", lower_col: str = "lower", upper2_col: str = "upper2",
-              lower2_col: str = "lower2") -> pd.DataFrame:
+def run_rules(
+    chart: pd.DataFrame,
+    value_col: str = "proportion",
+    centre_col: str = "centre",
+    upper_col: str = "upper",
+    lower_col: str = "lower",
+    upper2_col: str = "upper2",
+    lower2_col: str = "lower2",
+) -> pd.DataFrame:
     """Flag each point by the Making Data Count rules (see the module docstring for the exact rules
     and conventions). The rows must be in time order, one per period, gaps included as NaN.
 
@@ -283,16 +296,17 @@ def run_rules(chart: pd.DataFrame, value_col: str = "proportion", centre_col: st
 
     shift = np.zeros(n, dtype=bool)
     for a, b, _ in shift_runs(side):
-        shift[a:b + 1] = True
+        shift[a : b + 1] = True
     trend = np.zeros(n, dtype=bool)
     for a, b, _ in trend_runs(change):
-        trend[a:b + 1] = True
+        trend[a : b + 1] = True
     two = np.zeros(n, dtype=bool)
     for hits, _ in two_of_three_windows(beyond2, valid):
         two[hits] = True
 
-    flags = pd.DataFrame({"outside_limits": outside, "shift": shift, "trend": trend, "two_of_three": two},
-                         index=chart.index)
+    flags = pd.DataFrame(
+        {"outside_limits": outside, "shift": shift, "trend": trend, "two_of_three": two}, index=chart.index
+    )
     flags["special_cause"] = flags[["outside_limits", "shift", "trend", "two_of_three"]].any(axis=1)
     flags["side"] = side
     flags["change"] = change
@@ -305,8 +319,14 @@ def run_rules(chart: pd.DataFrame, value_col: str = "proportion", centre_col: st
 # Before and after a change
 
 
-def before_after(records: pd.DataFrame, change_date, target_days: int = 20, date_col: str = "received",
-                 days_col: str = "working_days", responded_col: str = "responded") -> dict:
+def before_after(
+    records: pd.DataFrame,
+    change_date,
+    target_days: int = 20,
+    date_col: str = "received",
+    days_col: str = "working_days",
+    responded_col: str = "responded",
+) -> dict:
     """The share of complaints answered within `target_days` working days, for complaints received
     before `change_date` against those received on or after it.
 
@@ -336,16 +356,29 @@ def before_after(records: pd.DataFrame, change_date, target_days: int = 20, date
     for name, mask in [("before", before), ("after", after)]:
         n, k = int(mask.sum()), int((within & mask).sum())
         low, high = wilson_ci(k, n) if n else (math.nan, math.nan)
-        out.update({f"n_{name}": n, f"k_{name}": k, f"p_{name}": k / n if n else math.nan,
-                    f"ci_low_{name}": low, f"ci_high_{name}": high})
+        out.update(
+            {
+                f"n_{name}": n,
+                f"k_{name}": k,
+                f"p_{name}": k / n if n else math.nan,
+                f"ci_low_{name}": low,
+                f"ci_high_{name}": high,
+            }
+        )
     n1, k1, n2, k2 = out["n_before"], out["k_before"], out["n_after"], out["k_after"]
     if n1 and n2:
         test = proportion_change_test(k1, n1, k2, n2)
-        out.update(difference=test["difference"], diff_ci_low=test["ci_low"], diff_ci_high=test["ci_high"],
-                   p_value=test["p_value"], test=test["test"])
+        out.update(
+            difference=test["difference"],
+            diff_ci_low=test["ci_low"],
+            diff_ci_high=test["ci_high"],
+            p_value=test["p_value"],
+            test=test["test"],
+        )
     else:
-        out.update(difference=math.nan, diff_ci_low=math.nan, diff_ci_high=math.nan, p_value=math.nan,
-                   test="Fisher's exact")
+        out.update(
+            difference=math.nan, diff_ci_low=math.nan, diff_ci_high=math.nan, p_value=math.nan, test="Fisher's exact"
+        )
     out["too_few"] = n1 < SMALL or n2 < SMALL
     out["significant"] = bool(not out["too_few"] and out["p_value"] < 0.05)
     return out

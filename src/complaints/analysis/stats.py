@@ -25,14 +25,14 @@ import pandas as pd
 from scipy import stats
 
 __all__ = [
-    "poisson_ci",
-    "wilson_ci",
+    "bh_qvalues",
     "clopper_pearson_ci",
     "count_change_test",
-    "proportion_change_test",
-    "bh_qvalues",
     "funnel_limits",
+    "poisson_ci",
     "pooled_proportion",
+    "proportion_change_test",
+    "wilson_ci",
 ]
 
 
@@ -197,10 +197,7 @@ def count_change_test(k1, k2, e1=None, e2=None, alpha: float = 0.05) -> dict:
 
     p_value = float(stats.binomtest(k2, total, p0, alternative="two-sided").pvalue)
     p_value = min(max(p_value, 0.0), 1.0)
-    if k1 == 0:
-        rate_ratio = math.inf
-    else:
-        rate_ratio = (k2 / e2f) / (k1 / e1f)
+    rate_ratio = math.inf if k1 == 0 else k2 / e2f / (k1 / e1f)
 
     pl, pu = clopper_pearson_ci(k2, total, alpha=alpha)
     scale = e1f / e2f

@@ -4,8 +4,9 @@ Working days are Monday to Friday less England's bank holidays, taken from the m
 `holidays` calendar (including substitute days and one-off holidays such as 19 September 2022).
 A complaint's working days are counted after the day of receipt up to and including the day of
 response: received on a Monday and answered the next Monday is 5 working days. A complaint
-received on a weekend or bank holiday starts on the next working day (DOMAIN.md).
+received on a weekend or bank holiday starts on the next working day (docs/domain.md).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -18,6 +19,7 @@ import pandas as pd
 def bank_holidays(first_year: int, last_year: int) -> np.ndarray:
     """England's bank holidays from 1 January first_year to 31 December last_year (datetime64[D])."""
     import holidays
+
     calendar = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
     return np.array(sorted(calendar), dtype="datetime64[D]")
 
@@ -59,8 +61,10 @@ def add_working_days(received, days: int) -> np.ndarray:
     return np.busday_offset(clock_starts, days, roll="forward", busdaycal=calendar)
 
 
-STATUTORY_CLOCKS = {  # working days (DOMAIN.md)
-    "statutory_stage1": 10, "statutory_stage1_extended": 20,
-    "statutory_stage2": 25, "statutory_stage2_extended": 65,
+STATUTORY_CLOCKS = {  # working days (docs/domain.md)
+    "statutory_stage1": 10,
+    "statutory_stage1_extended": 20,
+    "statutory_stage2": 25,
+    "statutory_stage2_extended": 65,
     "statutory_stage3": 30,
 }

@@ -1,27 +1,27 @@
 """Definitions the analysis stands on: measures, metrics, source documents and councils.
 
 - data/definitions/measures.csv: every measure a published figure or record can carry
-- data/definitions/metrics.csv: the metrics of METHODS.md, each from a numerator (and denominator) measure
+- data/definitions/metrics.csv: the metrics of docs/methods.md, each from a numerator (and denominator) measure
 - data/published/sources.csv: the documents published figures are transcribed from
 - data/councils/<id>.toml: one file per council
 """
+
 from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from .paths import Paths
+from .paths import COUNCIL_ID, Paths
 from .problems import Problem, display, raise_if_any
 from .tables import check_column, choice_cell, read_csv_text, required_text, year_cell
 
 UNITS = ("count", "money", "days", "share")
 KINDS = ("count", "proportion", "rate", "mean", "money")
-COUNCIL_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 MEASURE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -65,20 +65,36 @@ def load_measures(paths: Paths) -> tuple[pd.DataFrame, list[Problem]]:
     frame, problems = read_csv_text(path, cols, paths.data.parent)
     if problems:
         return frame, problems
-    problems += check_column(frame, name, "measure", lambda c: None if MEASURE_ID.match(c) else f"'{c}' is not a measure identifier (lower case, digits, underscores)")
+    problems += check_column(
+        frame,
+        name,
+        "measure",
+        lambda c: (
+            None if MEASURE_ID.match(c) else f"'{c}' is not a measure identifier (lower case, digits, underscores)"
+        ),
+    )
     problems += check_column(frame, name, "unit", choice_cell(UNITS, "unit"))
     for col in ("by_category", "exhaustive"):
         problems += check_column(frame, name, col, choice_cell(("yes", "no"), "yes/no value"))
     dupes = frame[frame["measure"].duplicated()]
     problems += [Problem(name, int(i) + 2, "measure", f"'{m}' is defined twice") for i, m in dupes["measure"].items()]
     known = set(frame["measure"])
-    problems += check_column(frame, name, "part_of", lambda c: None if c == "" or c in known else f"'{c}' is not a measure defined in this file")
+    problems += check_column(
+        frame,
+        name,
+        "part_of",
+        lambda c: None if c == "" or c in known else f"'{c}' is not a measure defined in this file",
+    )
     for index, row in frame.iterrows():
         if row["partition"] and not row["part_of"]:
-            problems.append(Problem(name, int(index) + 2, "partition", "a partition needs the measure it is part of (part_of)"))
+            problems.append(
+                Problem(name, int(index) + 2, "partition", "a partition needs the measure it is part of (part_of)")
+            )
+
     def sum_check(cell: str) -> str | None:
         unknown = [p.strip() for p in cell.split("+") if cell and p.strip() not in known]
         return f"names unknown measure(s): {', '.join(unknown)}" if unknown else None
+
     problems += check_column(frame, name, "sum_of", sum_check)
     return frame.set_index("measure", drop=False), problems
 
@@ -104,15 +120,30 @@ def load_metric_definitions(paths: Paths, measures: pd.DataFrame) -> tuple[pd.Da
     return frame.set_index("metric", drop=False), problems
 
 
-def load_council(path: Path, paths: Paths, measures: pd.DataFrame, metrics: pd.DataFrame) -> tuple[Council | None, list[Problem]]:
+def load_council(
+    path: Path, paths: Paths, measures: pd.DataFrame, metrics: pd.DataFrame
+) -> tuple[Council | None, list[Problem]]:
     name = display(path, paths.data.parent)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         return None, [Problem(name, None, None, f"is not valid TOML: {exc}")]
     problems = []
-    known_keys = {"id", "name", "short_name", "procedures", "complaints_team", "reporting_body", "timescales",
-                  "contacts", "denominators", "vocabulary", "notes", "events", "records"}
+    known_keys = {
+        "id",
+        "name",
+        "short_name",
+        "procedures",
+        "complaints_team",
+        "reporting_body",
+        "timescales",
+        "contacts",
+        "denominators",
+        "vocabulary",
+        "notes",
+        "events",
+        "records",
+    }
     for key in sorted(set(raw) - known_keys):
         problems.append(Problem(name, None, key, f"unknown setting (known: {', '.join(sorted(known_keys))})"))
     for key, values in raw.get("vocabulary", {}).items():
@@ -131,7 +162,9 @@ def load_council(path: Path, paths: Paths, measures: pd.DataFrame, metrics: pd.D
     timescales = raw.get("timescales", {})
     for key, value in timescales.items():
         if not isinstance(value, int) or value <= 0:
-            problems.append(Problem(name, None, f"timescales.{key}", f"{value!r} is not a positive whole number of working days"))
+            problems.append(
+                Problem(name, None, f"timescales.{key}", f"{value!r} is not a positive whole number of working days")
+            )
     contacts = raw.get("contacts", {})
     contacts_measure = str(contacts.get("measure", ""))
     if contacts_measure and contacts_measure not in measures.index:
@@ -147,17 +180,26 @@ def load_council(path: Path, paths: Paths, measures: pd.DataFrame, metrics: pd.D
         try:
             date.fromisoformat(str(event.get("date", "")))
         except ValueError:
-            problems.append(Problem(name, None, f"events[{i}].date", f"{event.get('date')!r} is not a date written like 2020-08-18"))
+            problems.append(
+                Problem(name, None, f"events[{i}].date", f"{event.get('date')!r} is not a date written like 2020-08-18")
+            )
     if problems:
         return None, problems
     council = Council(
-        id=council_id, name=raw["name"], short_name=raw["short_name"],
-        procedures=tuple(raw["procedures"]), timescales=dict(timescales),
-        contacts_measure=contacts_measure, contacts_definition=str(contacts.get("definition", "")),
-        denominators=dict(denominators), vocabulary=dict(raw.get("vocabulary", {})),
-        notes=tuple(raw.get("notes", ())), complaints_team=str(raw.get("complaints_team", "")),
+        id=council_id,
+        name=raw["name"],
+        short_name=raw["short_name"],
+        procedures=tuple(raw["procedures"]),
+        timescales=dict(timescales),
+        contacts_measure=contacts_measure,
+        contacts_definition=str(contacts.get("definition", "")),
+        denominators=dict(denominators),
+        vocabulary=dict(raw.get("vocabulary", {})),
+        notes=tuple(raw.get("notes", ())),
+        complaints_team=str(raw.get("complaints_team", "")),
         reporting_body=str(raw.get("reporting_body", "")),
-        events=tuple(events), records=dict(raw.get("records", {})),
+        events=tuple(events),
+        records=dict(raw.get("records", {})),
     )
     return council, []
 
@@ -171,7 +213,16 @@ def load_sources(paths: Paths, councils: dict[str, Council]) -> tuple[pd.DataFra
     problems += check_column(frame, name, "council", choice_cell(councils, "council"))
     problems += check_column(frame, name, "report_year", year_cell())
     problems += check_column(frame, name, "title", required_text)
-    problems += check_column(frame, name, "source", lambda c: None if (paths.source_documents / c).is_file() else f"'{c}' is not in {display(paths.source_documents, paths.data.parent)}/")
+    problems += check_column(
+        frame,
+        name,
+        "source",
+        lambda c: (
+            None
+            if (paths.source_documents / c).is_file()
+            else f"'{c}' is not in {display(paths.source_documents, paths.data.parent)}/"
+        ),
+    )
     return frame.set_index("source", drop=False), problems
 
 
@@ -183,7 +234,9 @@ def load_definitions(paths: Paths) -> Definitions:
     councils: dict[str, Council] = {}
     council_files = sorted(paths.councils.glob("*.toml"))
     if not council_files:
-        problems.append(Problem(display(paths.councils, paths.data.parent), None, None, "no council configuration files (*.toml)"))
+        problems.append(
+            Problem(display(paths.councils, paths.data.parent), None, None, "no council configuration files (*.toml)")
+        )
     if not problems:
         for path in council_files:
             council, council_problems = load_council(path, paths, measures, metrics)

@@ -13,9 +13,12 @@ are the project's top-level `notebooks/`, which is what a wheel is built from.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+# a council's identifier names its folders (outputs/<council>/<year>/): lower case, hyphenated
+COUNCIL_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 PACKAGE = Path(__file__).resolve().parents[1]  # src/complaints, or site-packages/complaints
 
 

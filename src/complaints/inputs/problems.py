@@ -1,4 +1,5 @@
 """Problems found in input files, collected so that a run can list every one of them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,3 +48,39 @@ def display(path: Path, base: Path | None = None) -> str:
 def raise_if_any(problems: list[Problem]) -> None:
     if problems:
         raise InputError(problems)
+
+
+DATA_FOLDERS = ("definitions", "councils", "published")
+
+
+def check_data_folder(data: Path) -> None:
+    """A data folder that is missing or holds none of the project's inputs: one clear problem."""
+    where = str(data)
+    if not data.exists():
+        raise InputError(
+            [
+                Problem(
+                    where,
+                    None,
+                    None,
+                    "the data folder does not exist; point --data (or "
+                    "COMPLAINTS_DATA) at the folder that holds definitions/, councils/ and published/",
+                )
+            ]
+        )
+    if not data.is_dir():
+        raise InputError([Problem(where, None, None, "is a file, not the data folder")])
+    missing = [name for name in DATA_FOLDERS if not (data / name).is_dir()]
+    if len(missing) == len(DATA_FOLDERS):
+        raise InputError(
+            [
+                Problem(
+                    where,
+                    None,
+                    None,
+                    "the data folder holds none of definitions/, councils/ and published/: is it the right folder?",
+                )
+            ]
+        )
+    if missing:
+        raise InputError([Problem(where, None, None, f"the data folder has no {name}/ folder") for name in missing])

@@ -4,6 +4,7 @@ One CSV per source document under data/published/<council>/, one row per figure 
 the sentence quoted. Each row keeps the file and line it came from, so every later number can
 be traced back to it.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,13 +14,28 @@ import pandas as pd
 from .definitions import Definitions
 from .paths import Paths
 from .problems import Problem, display, raise_if_any
-from .tables import (check_column, choice_cell, line_of, number_cell, read_csv_text,
-                     required_text, to_number, year_cell)
+from .tables import check_column, choice_cell, line_of, number_cell, read_csv_text, required_text, to_number, year_cell
 from .years import is_year
 
-COLUMNS = ["council", "year", "measure", "category", "value", "stated_pct", "pct_qualifier", "pct_of",
-           "change_from", "stated_change_pct", "stated_change_abs", "stated_direction",
-           "source", "section", "section_role", "quote", "note"]
+COLUMNS = [
+    "council",
+    "year",
+    "measure",
+    "category",
+    "value",
+    "stated_pct",
+    "pct_qualifier",
+    "pct_of",
+    "change_from",
+    "stated_change_pct",
+    "stated_change_abs",
+    "stated_direction",
+    "source",
+    "section",
+    "section_role",
+    "quote",
+    "note",
+]
 NUMERIC = ["value", "stated_pct", "stated_change_pct", "stated_change_abs"]
 DIRECTIONS = ("increase", "decrease", "same")
 QUALIFIERS = ("<", ">", "~")
@@ -46,7 +62,9 @@ def check_published(frame: pd.DataFrame, name: str, defs: Definitions) -> list[P
     problems += check_column(frame, name, "stated_direction", choice_cell(DIRECTIONS, "direction", optional=True))
     problems += check_column(frame, name, "change_from", year_cell(optional=True))
     problems += check_column(frame, name, "section_role", choice_cell(ROLES, "section role"))
-    problems += check_column(frame, name, "source", choice_cell(defs.sources.index, "source document (see data/published/sources.csv)"))
+    problems += check_column(
+        frame, name, "source", choice_cell(defs.sources.index, "source document (see data/published/sources.csv)")
+    )
     for col in ("section", "quote"):
         problems += check_column(frame, name, col, required_text)
 
@@ -56,25 +74,59 @@ def check_published(frame: pd.DataFrame, name: str, defs: Definitions) -> list[P
         if measure in measures.index:
             by_category = measures.at[measure, "by_category"] == "yes"
             if by_category and not row["category"]:
-                problems.append(Problem(name, line, "category", f"measure '{measure}' is broken down by category, so a category is needed"))
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        "category",
+                        f"measure '{measure}' is broken down by category, so a category is needed",
+                    )
+                )
             if not by_category and row["category"]:
                 problems.append(Problem(name, line, "category", f"measure '{measure}' has no categories"))
             if measures.at[measure, "unit"] == "share" and row["value"]:
-                problems.append(Problem(name, line, "value", f"measure '{measure}' is only published as a percentage: put it in stated_pct"))
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        "value",
+                        f"measure '{measure}' is only published as a percentage: put it in stated_pct",
+                    )
+                )
             if measures.at[measure, "unit"] == "count":
                 value = to_number(row["value"]) if row["value"] else None
                 if value is not None and not value.is_integer():
-                    problems.append(Problem(name, line, "value", f"{row['value']} is not a whole number, but '{measure}' is a count"))
+                    problems.append(
+                        Problem(
+                            name, line, "value", f"{row['value']} is not a whole number, but '{measure}' is a count"
+                        )
+                    )
         if not (row["value"] or row["stated_pct"] or row["stated_direction"] or row["stated_change_pct"]):
-            problems.append(Problem(name, line, "value", "the row states no figure: give a value, a stated percentage or a stated change"))
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "value",
+                    "the row states no figure: give a value, a stated percentage or a stated change",
+                )
+            )
         if (row["stated_change_pct"] or row["stated_change_abs"] or row["stated_direction"]) and not row["change_from"]:
             problems.append(Problem(name, line, "change_from", "a stated change needs the year it is compared with"))
-        if row["change_from"] and is_year(row["change_from"]) and is_year(row["year"]) and row["change_from"] >= row["year"]:
+        if (
+            row["change_from"]
+            and is_year(row["change_from"])
+            and is_year(row["year"])
+            and row["change_from"] >= row["year"]
+        ):
             problems.append(Problem(name, line, "change_from", f"{row['change_from']} is not before {row['year']}"))
         if row["council"] in defs.councils and row["source"] in defs.sources.index:
             source_council = defs.sources.at[row["source"], "council"]
             if source_council != row["council"]:
-                problems.append(Problem(name, line, "source", f"'{row['source']}' is a {source_council} document, not {row['council']}"))
+                problems.append(
+                    Problem(
+                        name, line, "source", f"'{row['source']}' is a {source_council} document, not {row['council']}"
+                    )
+                )
     return problems
 
 
@@ -84,7 +136,9 @@ def load_published(paths: Paths, defs: Definitions) -> pd.DataFrame:
     problems: list[Problem] = []
     frames = []
     if not files:
-        problems.append(Problem(display(paths.published, paths.data.parent), None, None, "no published-figures files (*.csv)"))
+        problems.append(
+            Problem(display(paths.published, paths.data.parent), None, None, "no published-figures files (*.csv)")
+        )
     for path in files:
         name = display(path, paths.data.parent)
         frame, file_problems = read_csv_text(path, COLUMNS, paths.data.parent)
@@ -119,7 +173,12 @@ def load_learning(paths: Paths, defs: Definitions) -> pd.DataFrame:
             file_problems += check_column(frame, name, "council", choice_cell(defs.councils, "council"))
             file_problems += check_column(frame, name, "year", year_cell())
             file_problems += check_column(frame, name, "action", required_text)
-            file_problems += check_column(frame, name, "source", choice_cell(defs.sources.index, "source document (see data/published/sources.csv)"))
+            file_problems += check_column(
+                frame,
+                name,
+                "source",
+                choice_cell(defs.sources.index, "source document (see data/published/sources.csv)"),
+            )
         problems += file_problems
         if not file_problems:
             frames.append(frame[LEARNING_COLUMNS])

@@ -48,6 +48,7 @@ silently: blank lines (every cell empty) are not records, and are counted in `Re
 Everything is vectorised: values are checked and converted once per distinct value (categorical
 columns), so a million complaints are read, checked and aggregated in a few seconds.
 """
+
 from __future__ import annotations
 
 import re
@@ -69,11 +70,23 @@ KINDS = ("complaints", "feedback", "contacts")
 # canonical column -> type. Types: text, date, month, count, bool, or a choice list name (CHOICES)
 SCHEMA: dict[str, dict[str, str]] = {
     "complaints": {
-        "reference": "text", "received": "date", "procedure": "procedure", "stage": "stage",
-        "team": "text", "issues": "text", "complainant_type": "text", "channel": "text",
-        "child_or_young_person": "bool", "send": "bool", "outcome": "outcome", "responded": "date",
-        "extension_agreed": "bool", "delay_reason": "text", "ombudsman_referral": "bool",
-        "ombudsman_outcome": "ombudsman_outcome", "remedy": "text",
+        "reference": "text",
+        "received": "date",
+        "procedure": "procedure",
+        "stage": "stage",
+        "team": "text",
+        "issues": "text",
+        "complainant_type": "text",
+        "channel": "text",
+        "child_or_young_person": "bool",
+        "send": "bool",
+        "outcome": "outcome",
+        "responded": "date",
+        "extension_agreed": "bool",
+        "delay_reason": "text",
+        "ombudsman_referral": "bool",
+        "ombudsman_outcome": "ombudsman_outcome",
+        "remedy": "text",
     },
     "feedback": {"date": "date", "kind": "feedback_kind", "team": "text", "send": "bool"},
     "contacts": {"month": "month", "contacts": "count"},
@@ -93,13 +106,46 @@ CHOICES = {
 # the column whose date places a row in a financial year
 DATE_COLUMN = {"complaints": "received", "feedback": "date", "contacts": "month"}
 LIST_COLUMNS = ("team", "issues", "remedy")
-CATEGORICAL = ("text", "procedure", "outcome", "ombudsman_outcome", "feedback_kind", "stage")  # several values separated by `separator`
+CATEGORICAL = (
+    "text",
+    "procedure",
+    "outcome",
+    "ombudsman_outcome",
+    "feedback_kind",
+    "stage",
+)  # several values separated by `separator`
 DECIDED = ("upheld", "partially_upheld", "not_upheld")
-DEFAULT_BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "y": True, "n": False,
-                    "1": True, "0": False}
-FILE_NAME = re.compile(r"^(?P<year>\d{4}-\d{2})(?:_(?P<what>.+?))?_(?P<kind>complaints|feedback|contacts)\.(?P<ext>csv|xlsx)$")
-FIGURE_COLUMNS = ["council", "year", "measure", "category", "value", "basis", "pct", "pct_of", "contested",
-                  "values_stated", "statements", "source", "file", "line", "quote", "note"]
+DEFAULT_BOOLEANS = {
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "y": True,
+    "n": False,
+    "1": True,
+    "0": False,
+}
+FILE_NAME = re.compile(
+    r"^(?P<year>\d{4}-\d{2})(?:_(?P<what>.+?))?_(?P<kind>complaints|feedback|contacts)\.(?P<ext>csv|xlsx)$"
+)
+FIGURE_COLUMNS = [
+    "council",
+    "year",
+    "measure",
+    "category",
+    "value",
+    "basis",
+    "pct",
+    "pct_of",
+    "contested",
+    "values_stated",
+    "statements",
+    "source",
+    "file",
+    "line",
+    "quote",
+    "note",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,6 +155,7 @@ FIGURE_COLUMNS = ["council", "year", "measure", "category", "value", "basis", "p
 @dataclass(frozen=True)
 class KindConfig:
     """How one kind of export (complaints, feedback, contacts) maps onto the canonical schema."""
+
     kind: str
     columns: dict  # canonical column -> export column name
     codes: dict = field(default_factory=dict)  # canonical column -> {export code: canonical value}
@@ -141,8 +188,15 @@ class RecordsConfig:
         return getattr(self, kind)
 
 
-RECORDS_KEYS = ("complaints", "feedback", "contacts", "partially_upheld", "digital_channels",
-                "children_in_care_types", "measures")
+RECORDS_KEYS = (
+    "complaints",
+    "feedback",
+    "contacts",
+    "partially_upheld",
+    "digital_channels",
+    "children_in_care_types",
+    "measures",
+)
 KIND_KEYS = ("columns", "codes", "booleans", "date_format", "separator", "sheet")
 
 
@@ -163,32 +217,51 @@ def _kind_config(kind: str, raw, name: str, prefix: str) -> tuple[KindConfig, li
         return KindConfig(kind, {c: c for c in schema}), [Problem(name, None, prefix, "must be a table")]
     for key in raw:
         if key not in KIND_KEYS:
-            problems.append(Problem(name, None, f"{prefix}.{key}", f"is not a setting of [{prefix}] ({', '.join(KIND_KEYS)})"))
+            problems.append(
+                Problem(name, None, f"{prefix}.{key}", f"is not a setting of [{prefix}] ({', '.join(KIND_KEYS)})")
+            )
     columns_raw = raw.get("columns")
     if columns_raw is None:
         columns = {c: c for c in schema}
     else:
         columns = {}
         if not isinstance(columns_raw, dict):
-            problems.append(Problem(name, None, f"{prefix}.columns", "must be a table of canonical column = export column name"))
+            problems.append(
+                Problem(name, None, f"{prefix}.columns", "must be a table of canonical column = export column name")
+            )
             columns_raw = {}
         seen: dict[str, str] = {}
         for canonical, export in columns_raw.items():
             where = f"{prefix}.columns.{canonical}"
             if canonical not in schema:
-                problems.append(Problem(name, None, where, f"'{canonical}' is not a canonical column of {kind} ({', '.join(schema)})"))
+                problems.append(
+                    Problem(
+                        name, None, where, f"'{canonical}' is not a canonical column of {kind} ({', '.join(schema)})"
+                    )
+                )
                 continue
             if not isinstance(export, str) or not export.strip():
                 problems.append(Problem(name, None, where, "must name a column of the export (a non-empty text)"))
                 continue
             if export.strip() in seen:
-                problems.append(Problem(name, None, where, f"export column '{export}' is already mapped to '{seen[export.strip()]}'"))
+                problems.append(
+                    Problem(
+                        name, None, where, f"export column '{export}' is already mapped to '{seen[export.strip()]}'"
+                    )
+                )
                 continue
             seen[export.strip()] = canonical
             columns[canonical] = export.strip()
         for canonical in REQUIRED[kind]:
-            if canonical not in columns and canonical in schema and isinstance(columns_raw, dict) and canonical not in columns_raw:
-                problems.append(Problem(name, None, f"{prefix}.columns", f"no mapping for required column '{canonical}'"))
+            if (
+                canonical not in columns
+                and canonical in schema
+                and isinstance(columns_raw, dict)
+                and canonical not in columns_raw
+            ):
+                problems.append(
+                    Problem(name, None, f"{prefix}.columns", f"no mapping for required column '{canonical}'")
+                )
     codes: dict[str, dict] = {}
     codes_raw = raw.get("codes", {})
     if not isinstance(codes_raw, dict):
@@ -197,7 +270,9 @@ def _kind_config(kind: str, raw, name: str, prefix: str) -> tuple[KindConfig, li
     for canonical, table in codes_raw.items():
         where = f"{prefix}.codes.{canonical}"
         if canonical not in schema:
-            problems.append(Problem(name, None, where, f"'{canonical}' is not a canonical column of {kind} ({', '.join(schema)})"))
+            problems.append(
+                Problem(name, None, where, f"'{canonical}' is not a canonical column of {kind} ({', '.join(schema)})")
+            )
             continue
         kind_type = schema[canonical]
         if kind_type in ("date", "month", "count"):
@@ -215,7 +290,14 @@ def _kind_config(kind: str, raw, name: str, prefix: str) -> tuple[KindConfig, li
             elif kind_type in CHOICES:
                 value = str(value)
                 if value not in CHOICES[kind_type]:
-                    problems.append(Problem(name, None, f"{where}.{code}", f"'{value}' is not a canonical {canonical} ({', '.join(CHOICES[kind_type])})"))
+                    problems.append(
+                        Problem(
+                            name,
+                            None,
+                            f"{where}.{code}",
+                            f"'{value}' is not a canonical {canonical} ({', '.join(CHOICES[kind_type])})",
+                        )
+                    )
                     continue
             elif not isinstance(value, str):
                 problems.append(Problem(name, None, f"{where}.{code}", f"{value!r} is not a text"))
@@ -231,7 +313,9 @@ def _kind_config(kind: str, raw, name: str, prefix: str) -> tuple[KindConfig, li
             booleans = {str(k).strip(): v for k, v in booleans.items()}
     date_format = raw.get("date_format")
     if date_format is not None and (not isinstance(date_format, str) or not _date_format_ok(date_format)):
-        problems.append(Problem(name, None, f"{prefix}.date_format", f"{date_format!r} is not a date format such as \"%d/%m/%Y\""))
+        problems.append(
+            Problem(name, None, f"{prefix}.date_format", f'{date_format!r} is not a date format such as "%d/%m/%Y"')
+        )
         date_format = None
     separator = raw.get("separator", ";")
     if not isinstance(separator, str) or not separator:
@@ -241,7 +325,9 @@ def _kind_config(kind: str, raw, name: str, prefix: str) -> tuple[KindConfig, li
     return KindConfig(kind, columns, codes, booleans, date_format, separator, sheet), problems
 
 
-def parse_records_config(raw: dict, council_id: str, name: str, defs: Definitions | None = None) -> tuple[RecordsConfig, list[Problem]]:
+def parse_records_config(
+    raw: dict, council_id: str, name: str, defs: Definitions | None = None
+) -> tuple[RecordsConfig, list[Problem]]:
     """The [records] section of one council's configuration (raw: the whole parsed TOML file)."""
     section = raw.get("records", {})
     problems: list[Problem] = []
@@ -250,7 +336,9 @@ def parse_records_config(raw: dict, council_id: str, name: str, defs: Definition
         problems.append(Problem(name, None, "records", "must be a table"))
     for key in section:
         if key not in RECORDS_KEYS:
-            problems.append(Problem(name, None, f"records.{key}", f"is not a setting of [records] ({', '.join(RECORDS_KEYS)})"))
+            problems.append(
+                Problem(name, None, f"records.{key}", f"is not a setting of [records] ({', '.join(RECORDS_KEYS)})")
+            )
     kinds = {}
     for kind in KINDS:
         kinds[kind], kind_problems = _kind_config(kind, section.get(kind), name, f"records.{kind}")
@@ -268,22 +356,39 @@ def parse_records_config(raw: dict, council_id: str, name: str, defs: Definition
         lists[key] = tuple(value)
     measures = section.get("measures", {})
     if not isinstance(measures, dict):
-        problems.append(Problem(name, None, "records.measures", "must be a table of published measure = records measure"))
+        problems.append(
+            Problem(name, None, "records.measures", "must be a table of published measure = records measure")
+        )
         measures = {}
     for published, recorded in measures.items():
         where = f"records.measures.{published}"
         if defs is not None and published not in defs.measures.index:
-            problems.append(Problem(name, None, where, f"'{published}' is not a measure in data/definitions/measures.csv"))
+            problems.append(
+                Problem(name, None, where, f"'{published}' is not a measure in data/definitions/measures.csv")
+            )
         if recorded not in RECORD_MEASURES:
-            problems.append(Problem(name, None, where, f"'{recorded}' is not a measure records give ({', '.join(sorted(RECORD_MEASURES))})"))
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    where,
+                    f"'{recorded}' is not a measure records give ({', '.join(sorted(RECORD_MEASURES))})",
+                )
+            )
     timescales = raw.get("timescales", {}) if isinstance(raw.get("timescales", {}), dict) else {}
     config = RecordsConfig(
-        council=council_id, source=name, partially_upheld=partially, measures=dict(measures),
-        digital_channels=lists["digital_channels"], children_in_care_types=lists["children_in_care_types"],
+        council=council_id,
+        source=name,
+        partially_upheld=partially,
+        measures=dict(measures),
+        digital_channels=lists["digital_channels"],
+        children_in_care_types=lists["children_in_care_types"],
         procedures=tuple(raw.get("procedures", ("statutory", "corporate"))),
         statutory_timescale=int(timescales.get("statutory_stage1", 10)),
         statutory_extended=int(timescales.get("statutory_stage1_extended", 20)),
-        corporate_timescale=int(timescales.get("corporate", 20)), **kinds)
+        corporate_timescale=int(timescales.get("corporate", 20)),
+        **kinds,
+    )
     return config, problems
 
 
@@ -307,8 +412,17 @@ def load_records_configs(paths: Paths, defs: Definitions) -> dict[str, RecordsCo
 def _human_format(fmt: str | None) -> str:
     if not fmt:
         return "yyyy-mm-dd"
-    return (fmt.replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy").replace("%y", "yy")
-            .replace("%b", "Mon").replace("%B", "Month").replace("%H", "HH").replace("%M", "MM").replace("%S", "SS"))
+    return (
+        fmt.replace("%d", "dd")
+        .replace("%m", "mm")
+        .replace("%Y", "yyyy")
+        .replace("%y", "yy")
+        .replace("%b", "Mon")
+        .replace("%B", "Month")
+        .replace("%H", "HH")
+        .replace("%M", "MM")
+        .replace("%S", "SS")
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,10 +460,7 @@ def _factor(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _parse_dates(values: np.ndarray, fmt: str | None) -> pd.DatetimeIndex:
     """Dates from text; NaT where a value is not a date. ISO dates (as Excel cells give) are also accepted."""
     values = pd.Index(values, dtype=object)
-    if fmt:
-        out = pd.to_datetime(values, format=fmt, errors="coerce")
-    else:
-        out = pd.DatetimeIndex([pd.NaT] * len(values))
+    out = pd.to_datetime(values, format=fmt, errors="coerce") if fmt else pd.DatetimeIndex([pd.NaT] * len(values))
     missing = out.isna() & (values != "")
     if missing.any():
         for iso in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S"):
@@ -370,7 +481,6 @@ def _convert(kind: str, canonical: str, uniques: np.ndarray, config: KindConfig)
     n = len(uniques)
     errors = np.full(n, "", dtype=object)
     blank = uniques == ""
-    export = config.export_name(canonical)
     if kind_type in ("date", "month"):
         fmt = config.date_format or ("%Y-%m" if kind_type == "month" else None)
         parsed = _parse_dates(uniques, fmt)
@@ -378,12 +488,18 @@ def _convert(kind: str, canonical: str, uniques: np.ndarray, config: KindConfig)
             parsed = parsed.to_period("M").to_timestamp()
         bad = np.asarray(parsed.isna()) & ~blank
         for i in np.flatnonzero(bad):
-            errors[i] = f"'{uniques[i]}' is not a {'month' if kind_type == 'month' else 'date'} written {_human_format(fmt)}"
+            errors[i] = (
+                f"'{uniques[i]}' is not a {'month' if kind_type == 'month' else 'date'} written {_human_format(fmt)}"
+            )
         if required:
-            errors[blank] = f"is empty; expected a {'month' if kind_type == 'month' else 'date'} written {_human_format(fmt)}"
+            errors[blank] = (
+                f"is empty; expected a {'month' if kind_type == 'month' else 'date'} written {_human_format(fmt)}"
+            )
         return parsed.to_numpy(dtype="datetime64[ns]"), errors
     if kind_type == "count":
-        numbers = pd.to_numeric(pd.Series(uniques, dtype=object).str.replace(",", "", regex=False), errors="coerce").to_numpy(dtype=float)
+        numbers = pd.to_numeric(
+            pd.Series(uniques, dtype=object).str.replace(",", "", regex=False), errors="coerce"
+        ).to_numpy(dtype=float)
         for i in range(n):
             if blank[i]:
                 errors[i] = "is empty; expected a whole number"
@@ -421,7 +537,9 @@ def _convert(kind: str, canonical: str, uniques: np.ndarray, config: KindConfig)
                 values[i] = str(table[u])
             else:
                 values[i] = ""
-                known = ", ".join(table) if len(table) <= 12 else f"{len(table)} codes in {config.kind} codes.{canonical}"
+                known = (
+                    ", ".join(table) if len(table) <= 12 else f"{len(table)} codes in {config.kind} codes.{canonical}"
+                )
                 errors[i] = f"'{u}' is not a code the mapping knows for '{canonical}' (known: {known})"
         elif kind_type in CHOICES:
             if u in CHOICES[kind_type]:
@@ -446,7 +564,14 @@ def _read_raw(path: Path, config: KindConfig, name: str) -> tuple[pd.DataFrame |
             try:
                 import openpyxl  # noqa: F401
             except ImportError:
-                return None, [Problem(name, None, None, "reading Excel files needs the openpyxl package; save the sheet as CSV or install openpyxl")]
+                return None, [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        "reading Excel files needs the openpyxl package; save the sheet as CSV or install openpyxl",
+                    )
+                ]
             frame = pd.read_excel(path, sheet_name=config.sheet, dtype=str, keep_default_na=False, na_filter=False)
             frame.columns = [str(c).strip() for c in frame.columns]
             frame = frame[[c for c in frame.columns if c in wanted]]
@@ -457,16 +582,25 @@ def _read_raw(path: Path, config: KindConfig, name: str) -> tuple[pd.DataFrame |
             raw_names = list(header.columns)
             stripped = {c: str(c).strip() for c in raw_names}
             use = [c for c in raw_names if stripped[c] in wanted]
-            frame = pd.read_csv(path, usecols=use, dtype=str, keep_default_na=False, na_filter=False,
-                                skip_blank_lines=False, encoding="utf-8-sig")
+            frame = pd.read_csv(
+                path,
+                usecols=use,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                encoding="utf-8-sig",
+            )
             frame.columns = [stripped[c] for c in frame.columns]
     except pd.errors.EmptyDataError:
         return None, [Problem(name, None, None, "the file is empty")]
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
         return None, [Problem(name, None, None, f"cannot be read: {exc}")]
     missing = [c for c in REQUIRED[config.kind] if config.export_name(c) not in frame.columns]
-    problems = [Problem(name, 1, config.export_name(c), f"required column is missing (it holds the canonical '{c}')")
-                for c in missing]
+    problems = [
+        Problem(name, 1, config.export_name(c), f"required column is missing (it holds the canonical '{c}')")
+        for c in missing
+    ]
     if not problems and frame.empty:
         problems.append(Problem(name, None, None, "the file has a header but no rows"))
     return frame, problems
@@ -475,6 +609,7 @@ def _read_raw(path: Path, config: KindConfig, name: str) -> tuple[pd.DataFrame |
 @dataclass
 class _Read:
     """One file read and converted: canonical columns, and per-row error messages."""
+
     file: ExtractFile
     config: KindConfig
     frame: pd.DataFrame  # canonical columns, plus line
@@ -507,14 +642,23 @@ def _convert_file(file: ExtractFile, config: KindConfig, partially_upheld: bool)
             blank_all &= empty
             columns[canonical] = values
             if empty.any():
-                errors.append((np.flatnonzero(empty), export, np.full(int(empty.sum()), "is empty; expected a reference", dtype=object)))
+                errors.append(
+                    (
+                        np.flatnonzero(empty),
+                        export,
+                        np.full(int(empty.sum()), "is empty; expected a reference", dtype=object),
+                    )
+                )
             continue
         codes, uniques = _factor(series)
         blank_all &= codes == int(np.flatnonzero(uniques == "")[0])
         values, messages = _convert(kind, canonical, uniques, config)
         if canonical == "outcome" and not partially_upheld:
             for i in np.flatnonzero(values == "partially_upheld"):
-                messages[i] = f"'{uniques[i]}' means partially upheld, but the configuration says this council's system has no 'partially upheld' outcome"
+                messages[i] = (
+                    f"'{uniques[i]}' means partially upheld, but the configuration says this council's system has no "
+                    "'partially upheld' outcome"
+                )
         bad_unique = messages != ""
         if bad_unique.any():
             rows = np.flatnonzero(bad_unique[codes])
@@ -527,7 +671,7 @@ def _convert_file(file: ExtractFile, config: KindConfig, partially_upheld: bool)
             columns[canonical] = values[codes]
     blank_rows = int(blank_all.sum())
     keep = ~blank_all
-    frame = pd.DataFrame({c: v for c, v in columns.items()})
+    frame = pd.DataFrame(dict(columns.items()))
     frame["line"] = lines
     if blank_rows:
         keep_positions = np.flatnonzero(keep)
@@ -565,8 +709,14 @@ def _row_checks(read: _Read, config: KindConfig) -> None:
         rows = np.flatnonzero(outside)
         shown = pd.DatetimeIndex(dates[rows]).strftime("%d/%m/%Y" if kind != "contacts" else "%m/%Y")
         what = {"complaints": "received", "feedback": "dated", "contacts": "month"}[kind]
-        messages = np.array([f"{what} {d} is outside {file.year} (1 April {first.year} to 31 March {last.year}), the year in the file name"
-                             for d in shown], dtype=object)
+        messages = np.array(
+            [
+                f"{what} {d} is outside {file.year} (1 April {first.year} to 31 March {last.year}), "
+                "the year in the file name"
+                for d in shown
+            ],
+            dtype=object,
+        )
         read.errors.append((rows, config.export_name(date_col), messages))
     if kind == "complaints":
         responded = frame["responded"].to_numpy(dtype="datetime64[ns]")
@@ -575,27 +725,48 @@ def _row_checks(read: _Read, config: KindConfig) -> None:
             rows = np.flatnonzero(before)
             got = pd.DatetimeIndex(responded[rows]).strftime("%d/%m/%Y")
             rec = pd.DatetimeIndex(dates[rows]).strftime("%d/%m/%Y")
-            read.errors.append((rows, config.export_name("responded"), np.array(
-                [f"response {a} is before the complaint was received ({b})" for a, b in zip(got, rec)], dtype=object)))
+            read.errors.append(
+                (
+                    rows,
+                    config.export_name("responded"),
+                    np.array(
+                        [f"response {a} is before the complaint was received ({b})" for a, b in zip(got, rec)],
+                        dtype=object,
+                    ),
+                )
+            )
         outcome = np.asarray(frame["outcome"].astype(str))
         if "responded" in read.present:
             has_response = ~np.isnat(responded)
-            responded_bad = np.asarray([m != "" for m in _messages_at(read, config.export_name("responded"), len(frame))])
+            responded_bad = np.asarray(
+                [m != "" for m in _messages_at(read, config.export_name("responded"), len(frame))]
+            )
             ongoing_dated = (outcome == "ongoing") & has_response
             decided_undated = np.isin(outcome, DECIDED) & ~has_response & ~responded_bad
-            for mask, message in ((ongoing_dated, "has a response date but the outcome is ongoing"),
-                                  (decided_undated, "is empty, but a complaint with an outcome needs the date it was answered")):
+            for mask, message in (
+                (ongoing_dated, "has a response date but the outcome is ongoing"),
+                (decided_undated, "is empty, but a complaint with an outcome needs the date it was answered"),
+            ):
                 if mask.any():
                     rows = np.flatnonzero(mask)
-                    read.errors.append((rows, config.export_name("responded"), np.full(len(rows), message, dtype=object)))
+                    read.errors.append(
+                        (rows, config.export_name("responded"), np.full(len(rows), message, dtype=object))
+                    )
     if kind == "contacts":
         months = frame["month"]
         dup = months.notna() & months.duplicated(keep=False)
         if dup.any():
             rows = np.flatnonzero(dup.to_numpy())
             first_line = frame.loc[dup].groupby("month")["line"].transform("min").to_numpy()
-            read.errors.append((rows, config.export_name("month"), np.array(
-                [f"the month appears more than once (first on line {f})" for f in first_line], dtype=object)))
+            read.errors.append(
+                (
+                    rows,
+                    config.export_name("month"),
+                    np.array(
+                        [f"the month appears more than once (first on line {f})" for f in first_line], dtype=object
+                    ),
+                )
+            )
 
 
 def _messages_at(read: _Read, column: str, n: int) -> np.ndarray:
@@ -613,18 +784,23 @@ def _messages_at(read: _Read, column: str, n: int) -> np.ndarray:
 @dataclass
 class Records:
     """Canonical record-level data for every council and year found."""
+
     complaints: pd.DataFrame  # SCHEMA['complaints'] + council, year, file, line
     feedback: pd.DataFrame
     contacts: pd.DataFrame
     configs: dict[str, RecordsConfig]
-    files: pd.DataFrame  # one row per file found: file, council, year, kind, private, used, rows, kept, set_aside, set_aside_file, blank_rows, superseded_by
+    # one row per file found: file, council, year, kind, private, used, rows, kept, set_aside, set_aside_file,
+    # blank_rows, superseded_by
+    files: pd.DataFrame
     present: dict = field(default_factory=dict)  # (council, year, kind) -> canonical columns the export had
     set_aside_rows: dict = field(default_factory=dict)  # (council, year, kind) -> invalid rows with their reasons
 
     def set_aside_counts(self) -> pd.DataFrame:
         """How many rows of each file were set aside (only files read)."""
         used = self.files[self.files["used"]]
-        return used[["file", "council", "year", "kind", "rows", "kept", "set_aside", "set_aside_file"]].reset_index(drop=True)
+        return used[["file", "council", "year", "kind", "rows", "kept", "set_aside", "set_aside_file"]].reset_index(
+            drop=True
+        )
 
     @property
     def set_aside_total(self) -> int:
@@ -643,21 +819,41 @@ def extract_files(paths: Paths, councils) -> tuple[list[ExtractFile], list[Probl
             continue
         for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
             if folder.name not in councils:
-                problems.append(Problem(display(folder, paths.data.parent), None, None,
-                                        f"'{folder.name}' is not a council with a configuration in data/councils/"))
+                problems.append(
+                    Problem(
+                        display(folder, paths.data.parent),
+                        None,
+                        None,
+                        f"'{folder.name}' is not a council with a configuration in data/councils/",
+                    )
+                )
                 continue
             for path in sorted(folder.iterdir()):
                 if path.name.startswith((".", "~$")) or path.is_dir() or path.suffix.lower() in (".md", ".txt"):
                     continue
                 name = display(path, paths.data.parent)
                 if path.suffix.lower() not in (".csv", ".xlsx"):
-                    problems.append(Problem(name, None, None, "is not a CSV or Excel (.xlsx) file, so it cannot be read; "
-                                            "save it as CSV (or .xlsx) or move it out of the folder"))
+                    problems.append(
+                        Problem(
+                            name,
+                            None,
+                            None,
+                            "is not a CSV or Excel (.xlsx) file, so it cannot be read; "
+                            "save it as CSV (or .xlsx) or move it out of the folder",
+                        )
+                    )
                     continue
                 match = FILE_NAME.match(path.name)
                 if not match or not is_year(match.group("year")):
-                    problems.append(Problem(name, None, None, "the file name should be <year>_<anything>_<complaints|feedback|contacts>.csv "
-                                            "(or .xlsx), with the financial year written like 2024-25"))
+                    problems.append(
+                        Problem(
+                            name,
+                            None,
+                            None,
+                            "the file name should be <year>_<anything>_<complaints|feedback|contacts>.csv "
+                            "(or .xlsx), with the financial year written like 2024-25",
+                        )
+                    )
                     continue
                 files.append(ExtractFile(path, name, folder.name, match.group("year"), match.group("kind"), private))
     return files, problems
@@ -669,7 +865,8 @@ def _empty(kind: str) -> pd.DataFrame:
 
 
 def _duplicates(reads: list[_Read]) -> None:
-    """(reference, stage) must be unique within a council, across its files: every row of a repeated pair is a problem."""
+    """(reference, stage) must be unique within a council, across its files: every row of a repeated pair is a
+    problem."""
     if not reads:
         return
     refs = np.concatenate([r.frame["reference"].to_numpy(dtype=object) for r in reads])
@@ -687,10 +884,22 @@ def _duplicates(reads: list[_Read]) -> None:
     for ref, stage, w, p, line in zip(refs[dup], stages[dup], which, pos, lines):
         groups.setdefault((ref, stage), []).append((int(w), int(p), line))
     for (ref, stage), members in groups.items():
-        for w, p, line in members:
-            others = [(f"line {l}" if ow == w else f"{reads[ow].file.name} line {l}") for ow, op, l in members if (ow, op) != (w, p)]
-            reads[w].errors.append((np.array([p]), reads[w].config.export_name("reference"),
-                                    np.array([f"reference '{ref}' at stage {stage} appears more than once (also on {', '.join(others)})"], dtype=object)))
+        for w, p, _line in members:
+            others = [
+                (f"line {other_line}" if ow == w else f"{reads[ow].file.name} line {other_line}")
+                for ow, op, other_line in members
+                if (ow, op) != (w, p)
+            ]
+            reads[w].errors.append(
+                (
+                    np.array([p]),
+                    reads[w].config.export_name("reference"),
+                    np.array(
+                        [f"reference '{ref}' at stage {stage} appears more than once (also on {', '.join(others)})"],
+                        dtype=object,
+                    ),
+                )
+            )
 
 
 def _problems_of(read: _Read) -> tuple[list[Problem], dict[int, list[str]]]:
@@ -730,7 +939,9 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False) -> Re
     superseded = {}
     for f in files:
         if not f.private and (f.council, f.year, f.kind) in private_keys:
-            superseded[f.name] = ", ".join(g.name for g in files if g.private and (g.council, g.year, g.kind) == (f.council, f.year, f.kind))
+            superseded[f.name] = ", ".join(
+                g.name for g in files if g.private and (g.council, g.year, g.kind) == (f.council, f.year, f.kind)
+            )
     used = [f for f in files if f.name not in superseded]
     reads: list[_Read] = []
     for f in used:
@@ -751,9 +962,23 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False) -> Re
     if problems or (row_problems and not set_aside):
         raise InputError(problems + row_problems)
     # build the canonical frames, setting invalid rows aside
-    summary = {f.name: dict(file=f.name, council=f.council, year=f.year, kind=f.kind, private=f.private,
-                            used=f.name not in superseded, rows=0, kept=0, set_aside=0, set_aside_file="",
-                            blank_rows=0, superseded_by=superseded.get(f.name, "")) for f in files}
+    summary = {
+        f.name: {
+            "file": f.name,
+            "council": f.council,
+            "year": f.year,
+            "kind": f.kind,
+            "private": f.private,
+            "used": f.name not in superseded,
+            "rows": 0,
+            "kept": 0,
+            "set_aside": 0,
+            "set_aside_file": "",
+            "blank_rows": 0,
+            "superseded_by": superseded.get(f.name, ""),
+        }
+        for f in files
+    }
     frames = {k: [] for k in KINDS}
     aside: dict[tuple, list[pd.DataFrame]] = {}
     present: dict[tuple, frozenset] = {}
@@ -764,13 +989,17 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False) -> Re
             bad[list(reasons)] = True
         keep = read.frame.loc[~bad] if bad.any() else read.frame
         constant = np.zeros(len(keep), dtype=np.int8)
-        keep = keep.assign(council=pd.Categorical.from_codes(constant, [f.council]),
-                           year=pd.Categorical.from_codes(constant, [f.year]),
-                           file=pd.Categorical.from_codes(constant, [f.name]))
+        keep = keep.assign(
+            council=pd.Categorical.from_codes(constant, [f.council]),
+            year=pd.Categorical.from_codes(constant, [f.year]),
+            file=pd.Categorical.from_codes(constant, [f.name]),
+        )
         frames[f.kind].append(keep)
         key = (f.council, f.year, f.kind)
         present[key] = present.get(key, frozenset()) | read.present
-        summary[f.name].update(rows=len(read.frame), kept=int((~bad).sum()), set_aside=int(bad.sum()), blank_rows=read.blank_rows)
+        summary[f.name].update(
+            rows=len(read.frame), kept=int((~bad).sum()), set_aside=int(bad.sum()), blank_rows=read.blank_rows
+        )
         if bad.any():
             positions = np.flatnonzero(bad)
             rows = read.raw.iloc[positions].astype(str).reset_index(drop=True)
@@ -792,8 +1021,13 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False) -> Re
                     frame[col] = frame[col].astype(str).astype("category")
             if kind == "complaints":
                 stage = frame["stage"]
-                frame["stage"] = pd.to_numeric(pd.Series(stage.cat.categories), errors="coerce").fillna(0).to_numpy(dtype=np.int8)[stage.cat.codes.to_numpy()] \
-                    if len(frame) else np.array([], dtype=np.int8)
+                frame["stage"] = (
+                    pd.to_numeric(pd.Series(stage.cat.categories), errors="coerce")
+                    .fillna(0)
+                    .to_numpy(dtype=np.int8)[stage.cat.codes.to_numpy()]
+                    if len(frame)
+                    else np.array([], dtype=np.int8)
+                )
             frame = frame[["council", "year", "file", "line", *SCHEMA[kind]]]
             for col in ("council", "year", "file"):
                 if not isinstance(frame[col].dtype, pd.CategoricalDtype):
@@ -801,8 +1035,23 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False) -> Re
             out[kind] = frame.reset_index(drop=True)
         else:
             out[kind] = _empty(kind)
-    files_frame = pd.DataFrame(list(summary.values()), columns=["file", "council", "year", "kind", "private", "used", "rows", "kept",
-                                                                "set_aside", "set_aside_file", "blank_rows", "superseded_by"])
+    files_frame = pd.DataFrame(
+        list(summary.values()),
+        columns=[
+            "file",
+            "council",
+            "year",
+            "kind",
+            "private",
+            "used",
+            "rows",
+            "kept",
+            "set_aside",
+            "set_aside_file",
+            "blank_rows",
+            "superseded_by",
+        ],
+    )
     return Records(out["complaints"], out["feedback"], out["contacts"], configs, files_frame, present, set_aside_rows)
 
 
@@ -812,31 +1061,84 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False) -> Re
 
 RECORD_MEASURES = {
     # stage 1 counts and outcomes, by procedure
-    "statutory_received", "corporate_received", "complaints_received", "statutory_stage1_responded",
-    "statutory_stage2_received", "statutory_stage3_received", "corporate_stage2_received",
-    "statutory_upheld", "statutory_partially_upheld", "statutory_upheld_any", "statutory_upheld_unsplit",
-    "statutory_not_upheld", "statutory_withdrawn",
-    "corporate_upheld", "corporate_partially_upheld", "corporate_upheld_any", "corporate_not_upheld",
-    "corporate_withdrawn", "complaints_upheld_any",
-    "statutory_stage2_resolved", "statutory_stage2_ongoing", "statutory_stage3_upheld", "statutory_stage3_not_upheld",
-    "corporate_stage2_upheld", "corporate_stage2_by_team",
+    "statutory_received",
+    "corporate_received",
+    "complaints_received",
+    "statutory_stage1_responded",
+    "statutory_stage2_received",
+    "statutory_stage3_received",
+    "corporate_stage2_received",
+    "statutory_upheld",
+    "statutory_partially_upheld",
+    "statutory_upheld_any",
+    "statutory_upheld_unsplit",
+    "statutory_not_upheld",
+    "statutory_withdrawn",
+    "corporate_upheld",
+    "corporate_partially_upheld",
+    "corporate_upheld_any",
+    "corporate_not_upheld",
+    "corporate_withdrawn",
+    "complaints_upheld_any",
+    "statutory_stage2_resolved",
+    "statutory_stage2_ongoing",
+    "statutory_stage3_upheld",
+    "statutory_stage3_not_upheld",
+    "corporate_stage2_upheld",
+    "corporate_stage2_by_team",
     # timeliness
-    "statutory_within_10wd", "statutory_within_11_20wd", "statutory_over_20wd", "statutory_within_20wd",
-    "corporate_within_20wd", "complaints_within_20wd", "complaints_overdue", "overdue_reason",
-    "statutory_average_response_days", "statutory_stage2_average_days",
+    "statutory_within_10wd",
+    "statutory_within_11_20wd",
+    "statutory_over_20wd",
+    "statutory_within_20wd",
+    "corporate_within_20wd",
+    "complaints_within_20wd",
+    "complaints_overdue",
+    "overdue_reason",
+    "statutory_average_response_days",
+    "statutory_stage2_average_days",
     # who, how, what, where
-    "complaints_from_children", "complaints_from_children_in_care", "statutory_complainant_type",
-    "statutory_channel", "statutory_digital_channel",
-    "statutory_issues", "statutory_issues_total", "statutory_issue_areas",
-    "corporate_issues", "corporate_issues_total", "corporate_issue_areas", "corporate_service_areas",
-    "statutory_received_by_team", "statutory_upheld_by_team", "statutory_upheld_theme", "statutory_remedy",
+    "complaints_from_children",
+    "complaints_from_children_in_care",
+    "statutory_complainant_type",
+    "statutory_channel",
+    "statutory_digital_channel",
+    "statutory_issues",
+    "statutory_issues_total",
+    "statutory_issue_areas",
+    "corporate_issues",
+    "corporate_issues_total",
+    "corporate_issue_areas",
+    "corporate_service_areas",
+    "statutory_received_by_team",
+    "statutory_upheld_by_team",
+    "statutory_upheld_theme",
+    "statutory_remedy",
     # SEND
-    "send_received", "send_upheld", "send_partially_upheld", "send_upheld_any", "send_within_20wd",
-    "send_issues", "send_issues_total", "send_issue_areas", "send_issues_upheld",
-    "send_ombudsman_cases", "send_ombudsman_upheld", "send_compliments_received", "send_comments_received",
+    "send_received",
+    "send_upheld",
+    "send_partially_upheld",
+    "send_upheld_any",
+    "send_within_20wd",
+    "send_issues",
+    "send_issues_total",
+    "send_issue_areas",
+    "send_issues_upheld",
+    "send_ombudsman_cases",
+    "send_ombudsman_upheld",
+    "send_compliments_received",
+    "send_comments_received",
     # Ombudsman
-    "ombudsman_cases", "ombudsman_upheld", "ombudsman_not_upheld", "ombudsman_not_investigated",
-    "ombudsman_ongoing", "ombudsman_by_team",
+    "ombudsman_cases",
+    "ombudsman_upheld",
+    "ombudsman_not_upheld",
+    "ombudsman_not_investigated",
+    "ombudsman_ongoing",
+    "ombudsman_by_team",
     # feedback and contacts
-    "compliments_received", "comments_received", "compliments_by_team", "compliment_teams", "contacts",
+    "compliments_received",
+    "comments_received",
+    "compliments_by_team",
+    "compliment_teams",
+    "contacts",
 }

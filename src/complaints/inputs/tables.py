@@ -3,15 +3,17 @@
 Each check takes the column as strings (empty string for a blank cell) and returns the
 problems it found; nothing stops at the first problem.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pandas as pd
 
 from .problems import Problem, display
 from .years import is_year
+
 
 # line in the file of the row with index i: the header is line 1
 def line_of(index: int) -> int:
@@ -68,6 +70,7 @@ def year_cell(optional: bool = False) -> Check:
         if cell == "":
             return None if optional else "is empty; expected a financial year like 2024-25"
         return None if is_year(cell) else f"'{cell}' is not a financial year written like 2024-25"
+
     return check
 
 
@@ -85,11 +88,13 @@ def number_cell(minimum: float | None = 0, maximum: float | None = None, whole: 
         if whole and not float(value).is_integer():
             return f"{cell} is not a whole number"
         return None
+
     return check
 
 
 def choice_cell(choices: Iterable[str], what: str, optional: bool = False) -> Check:
     allowed = set(choices)
+
     def check(cell: str) -> str | None:
         if cell == "":
             return None if optional else f"is empty; expected a {what}"
@@ -97,4 +102,5 @@ def choice_cell(choices: Iterable[str], what: str, optional: bool = False) -> Ch
             return None
         shown = ", ".join(sorted(allowed)) if len(allowed) <= 8 else f"see the list of {what}s"
         return f"'{cell}' is not a known {what} ({shown})"
+
     return check

@@ -1,11 +1,12 @@
-"""Financial years, 1 April to 31 March, written like 2024-25."""
+"""Financial years, 1 April to 31 March, written like 2024-25.
+
+pandas and numpy are imported only by the functions over dates, so that the command line can
+check a --year without them.
+"""
 
 from __future__ import annotations
 
 import re
-
-import numpy as np
-import pandas as pd
 
 YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -21,14 +22,19 @@ def previous_year(year: str) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
-def year_bounds(year: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last day of a financial year written 2024-25."""
+def year_bounds(year: str):
+    """First and last day of a financial year written 2024-25 (pandas Timestamps)."""
+    import pandas as pd
+
     start = int(year[:4])
     return pd.Timestamp(start, 4, 1), pd.Timestamp(start + 1, 3, 31)
 
 
-def financial_year(dates) -> np.ndarray:
-    """The financial year (1 April to 31 March) of each date, written 2024-25; '' where missing."""
+def financial_year(dates):
+    """The financial year (1 April to 31 March) of each date, written 2024-25; '' where missing (a numpy array)."""
+    import numpy as np
+    import pandas as pd
+
     dates = pd.DatetimeIndex(pd.to_datetime(dates))
     start = np.where(dates.month < 4, dates.year - 1, dates.year)
     start = np.where(dates.isna(), -1, start).astype(int)

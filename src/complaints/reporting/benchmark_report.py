@@ -3,6 +3,7 @@
 Councils side by side for one year, from published figures only (synthetic records are never
 benchmarked). complaints.analysis.comparability decides what can be compared; this module presents it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,17 +55,22 @@ class BenchmarkReport(HtmlSections):
             f"<h1>Complaints to children's services: councils side by side, {esc(self.year)}</h1>"
             f"<p>Figures published by {esc(names)}, set side by side only where they follow the same definition. "
             "Councils define and count complaints, contacts and timeliness differently; a figure that means something "
-            "different in two councils is shown in a table with its definition, never on one axis.</p>")
+            "different in two councils is shown in a table with its definition, never on one axis.</p>"
+        )
 
     def s_compared(self) -> str:
         body = ["<h2>What can be compared</h2>"]
         body += [f"<p>{s}</p>" for s in comparisons.sentences(self.metrics, self.year, self.defs)]  # already escaped
         table = self.comparisons()
         if len(table):
-            shown = pd.DataFrame({"Measure": [self.label(m) for m in table["metric"]],
-                                  "Councils": [", ".join(self.name(c) for c in ids) for ids in table["councils"]],
-                                  "Comparable": ["yes" if c else "no" for c in table["comparable"]],
-                                  "Why": [comparisons.reason(j, self.defs) for j in table["judgement"]]})
+            shown = pd.DataFrame(
+                {
+                    "Measure": [self.label(m) for m in table["metric"]],
+                    "Councils": [", ".join(self.name(c) for c in ids) for ids in table["councils"]],
+                    "Comparable": ["yes" if c else "no" for c in table["comparable"]],
+                    "Why": [comparisons.reason(j, self.defs) for j in table["judgement"]],
+                }
+            )
             body.append(table_html(shown, f"Measures published by more than one council in {self.year}"))
         matrix = comparisons.publication_matrix_year(self.metrics, self.councils, self.year, self.defs)
         if len(matrix):
@@ -82,12 +88,14 @@ class BenchmarkReport(HtmlSections):
             body.append(none_html(f"No measure is published with the same definition by two councils for {self.year}."))
         for metric in metrics:
             rows = benchmark.side_by_side(self.metrics, self.year, metric, self.defs)
-            table = pd.DataFrame({
-                "Council": rows["short_name"],
-                str(self.year): [narrative.format_value(v, k) for v, k in zip(rows["value"], rows["kind"])],
-                "95% confidence interval": [narrative.format_interval(r) for _, r in rows.iterrows()],
-                "Small numbers": ["yes: wide interval" if s else "" for s in rows["small_numbers"]],
-            })
+            table = pd.DataFrame(
+                {
+                    "Council": rows["short_name"],
+                    str(self.year): [narrative.format_value(v, k) for v, k in zip(rows["value"], rows["kind"])],
+                    "95% confidence interval": [narrative.format_interval(r) for _, r in rows.iterrows()],
+                    "Small numbers": ["yes: wide interval" if s else "" for s in rows["small_numbers"]],
+                }
+            )
             body.append(f"<h3>{esc(self.label(metric))}</h3>")
             body.append(table_html(table, f"{self.label(metric)}, {self.year}", numeric=(str(self.year),)))
             band = benchmark.reference_band_from_figures(self.figures) if metric in TIMELINESS_20 else None
@@ -98,8 +106,11 @@ class BenchmarkReport(HtmlSections):
 
     def s_funnel(self) -> str:
         body = ["<h2>Funnel plots</h2>"]
-        proportions = [m for m in self.comparable_metrics()
-                       if m in self.defs.metrics.index and self.defs.metrics.at[m, "kind"] == "proportion"]
+        proportions = [
+            m
+            for m in self.comparable_metrics()
+            if m in self.defs.metrics.index and self.defs.metrics.at[m, "kind"] == "proportion"
+        ]
         drawn = False
         for metric in proportions:
             band = benchmark.reference_band_from_figures(self.figures) if metric in TIMELINESS_20 else None
@@ -108,21 +119,32 @@ class BenchmarkReport(HtmlSections):
                 drawn = True
                 body.append(f"<h3>{esc(self.label(metric))}</h3>" + charts.chart_html(chart))
         if not drawn:
-            body.append(none_html(f"No proportion (such as timeliness or the upheld share) is published with the same definition "
-                              f"by two councils for {self.year}, so no funnel plot can be drawn."))
+            body.append(
+                none_html(
+                    f"No proportion (such as timeliness or the upheld share) is published with the same definition "
+                    f"by two councils for {self.year}, so no funnel plot can be drawn."
+                )
+            )
         return section_html("".join(body))
 
     def s_contacts(self) -> str:
-        body = ["<h2>Complaints per contact</h2>",
-                "<p>Each council counts its contacts its own way, so these rates are shown with each definition and "
-                "are not put on one axis.</p>"]
+        body = [
+            "<h2>Complaints per contact</h2>",
+            "<p>Each council counts its contacts its own way, so these rates are shown with each definition and "
+            "are not put on one axis.</p>",
+        ]
         rows = []
         for metric in ("complaints_per_contact_rate", "statutory_per_contact_rate"):
             for _, r in benchmark.side_by_side(self.metrics, self.year, metric, self.defs).iterrows():
                 council = self.defs.councils.get(r["council"])
-                rows.append({"Council": r["short_name"], "Measure": self.label(metric),
-                             str(self.year): narrative.format_value(r["value"], r["kind"]),
-                             "What counts as a contact": council.contacts_definition if council else ""})
+                rows.append(
+                    {
+                        "Council": r["short_name"],
+                        "Measure": self.label(metric),
+                        str(self.year): narrative.format_value(r["value"], r["kind"]),
+                        "What counts as a contact": council.contacts_definition if council else "",
+                    }
+                )
         if rows:
             body.append(table_html(pd.DataFrame(rows), f"Complaints per contact, {self.year}"))
         else:
@@ -137,9 +159,10 @@ class BenchmarkReport(HtmlSections):
             table = benchmark.trend_table(self.metrics, metric, self.councils, self.defs)
             if len(table):
                 shown = True
-                body.append(f"<h3>{esc(self.label(metric))}</h3>"
-                            + table_html(table.astype(str).replace({"nan": "", "None": ""}),
-                                     f"{self.label(metric)} by year"))
+                body.append(
+                    f"<h3>{esc(self.label(metric))}</h3>"
+                    + table_html(table.astype(str).replace({"nan": "", "None": ""}), f"{self.label(metric)} by year")
+                )
         if not shown:
             body.append(none_html("No measure is published by two councils in any year."))
         return section_html("".join(body))
@@ -150,8 +173,11 @@ class BenchmarkReport(HtmlSections):
         if band is None:
             body.append(none_html("No regional reference figures are published."))
         else:
-            body.append(f"<p>{esc(comparisons.band_label(band))}. It is drawn as a shaded band only on charts of responses within 20 working "
-                        "days, and only as context: the councils, years and definitions behind it are not stated.</p>")
+            body.append(
+                f"<p>{esc(comparisons.band_label(band))}. It is drawn as a shaded band only on charts of responses "
+                "within 20 working days, and only as context: the councils, years and definitions behind it are not "
+                "stated.</p>"
+            )
         return section_html("".join(body))
 
     def s_methods(self) -> str:
@@ -160,21 +186,23 @@ class BenchmarkReport(HtmlSections):
             "<p>Only figures councils published are compared; figures from complaint records (including the synthetic "
             "extracts this project ships) are not. Two councils' figures are compared only when they have the same "
             "metric, computed from the same numerator and denominator measures, and, for rates per contact, the same "
-            "definition of a contact. Intervals are 95%: exact Poisson for counts, Wilson for proportions. Funnel plots "
-            "show each council's proportion against its denominator with exact binomial 95% and 99.8% limits around the "
-            "pooled proportion (Spiegelhalter 2005; upper limits from the same formula applied to the other outcome, "
-            "so that a small council answering every complaint on time is not drawn as an outlier). A council outside "
-            "the 99.8% limits differs from the pooled figure by more than chance would explain. Proportions with "
-            f"denominators under {benchmark.SMALL_DENOMINATOR} and counts under {benchmark.SMALL_COUNT} are flagged as "
-            "small numbers.</p>")
+            "definition of a contact. Intervals are 95%: exact Poisson for counts, Wilson for proportions. Funnel "
+            "plots show each council's proportion against its denominator with exact binomial 95% and 99.8% limits "
+            "around the pooled proportion (Spiegelhalter 2005; upper limits from the same formula applied to the other "
+            "outcome, so that a small council answering every complaint on time is not drawn as an outlier). A council "
+            "outside the 99.8% limits differs from the pooled figure by more than chance would explain. Proportions "
+            f"with denominators under {benchmark.SMALL_DENOMINATOR} and counts under {benchmark.SMALL_COUNT} are "
+            "flagged as small numbers.</p>"
+        )
 
     def s_provenance(self) -> str:
         files = [self.paths.metrics_definitions_file, self.paths.measures_file]
         files += [self.paths.councils / f"{c}.toml" for c in self.councils]
         return section_html(
             "<h2>Provenance</h2>"
-            f"<p>{run_line()}, for {esc(self.year)}, from <code>metrics.csv</code> rows with source &lsquo;published&rsquo;.</p>"
-            + hashes_table(files, self.paths))
+            f"<p>{run_line()}, for {esc(self.year)}, from <code>metrics.csv</code> rows with source "
+            "&lsquo;published&rsquo;.</p>" + hashes_table(files, self.paths)
+        )
 
 
 def load_benchmark(year: str, councils: str = "", data_dir: str = "", outputs_dir: str = "") -> BenchmarkReport:
@@ -190,4 +218,6 @@ def load_benchmark(year: str, councils: str = "", data_dir: str = "", outputs_di
     if chosen:
         metrics = metrics[metrics["council"].isin(chosen)]
     figures = pd.read_csv(paths.figures_csv, dtype={"year": str, "category": str})
-    return BenchmarkReport(year=str(year), defs=defs, paths=paths, metrics=metrics.reset_index(drop=True), figures=figures)
+    return BenchmarkReport(
+        year=str(year), defs=defs, paths=paths, metrics=metrics.reset_index(drop=True), figures=figures
+    )

@@ -19,6 +19,7 @@ A Chart's table holds numbers, not text: proportions stay fractions (0.49) as in
 rates are per 1,000 of their exposure, as the column name says. `Chart.formats` says how
 `chart_html` writes each column ("percent" -> "49%", "number" -> "1,838", "money" -> "£42,300").
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,21 +30,29 @@ import math
 import re
 import struct
 import textwrap
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")  # non-interactive: reports are built on machines without a display
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-__all__ = ["Chart", "trend_chart", "shares_chart", "timeliness_chart", "chart_html", "format_cell",
-           "timeliness_label", "palette"]
+__all__ = [
+    "Chart",
+    "chart_html",
+    "format_cell",
+    "palette",
+    "shares_chart",
+    "timeliness_chart",
+    "timeliness_label",
+    "trend_chart",
+]
 
 MARKERS = ["o", "s", "^", "D", "v", "P"]
 LINESTYLES = ["-", "--", ":", "-.", (0, (7, 2, 1, 2, 1, 2)), (0, (1, 1))]
@@ -113,7 +122,7 @@ def _fmt_number(value) -> str:
     if not math.isfinite(v):
         return MISSING
     if v == round(v):
-        return f"{int(round(v)):,}"
+        return f"{round(v):,}"
     if abs(v) >= 100:
         return f"{v:,.0f}"
     if abs(v) >= 1:
@@ -228,8 +237,15 @@ def _new_figure(width: float, height: float) -> Figure:
 
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.15,
-                facecolor="white", metadata={"Software": None})
+    fig.savefig(
+        buffer,
+        format="png",
+        dpi=DPI,
+        bbox_inches="tight",
+        pad_inches=0.15,
+        facecolor="white",
+        metadata={"Software": None},
+    )
     fig.clear()
     return buffer.getvalue()
 
@@ -294,11 +310,20 @@ def _footnote(fig: Figure, ax, lines: list[str], below=None) -> None:
     """Notes in small grey type under everything else (the axes, or `below`, such as a legend)."""
     if not lines:
         return
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     bottom = _bottom_in_axes(fig, below if below is not None else ax)
-    ax.annotate("\n".join(lines), xy=(0, bottom), xycoords="axes fraction", xytext=(0, -8),
-                textcoords="offset points", ha="left", va="top", fontsize=9.5, color=FOOTNOTE_COLOUR,
-                annotation_clip=False)
+    ax.annotate(
+        "\n".join(lines),
+        xy=(0, bottom),
+        xycoords="axes fraction",
+        xytext=(0, -8),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=9.5,
+        color=FOOTNOTE_COLOUR,
+        annotation_clip=False,
+    )
 
 
 def _x_axis(ax, axis_years: list[str]) -> None:
@@ -312,8 +337,17 @@ def _x_axis(ax, axis_years: list[str]) -> None:
 def _mark_gaps(ax, axis_years: list[str], present: set[str]) -> list[str]:
     missing = [y for y in axis_years if y not in present]
     for year in missing:
-        ax.text(axis_years.index(year), 0.03, "no\nfigure", transform=ax.get_xaxis_transform(),
-                ha="center", va="bottom", fontsize=9.5, color=FOOTNOTE_COLOUR, style="italic")
+        ax.text(
+            axis_years.index(year),
+            0.03,
+            "no\nfigure",
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=9.5,
+            color=FOOTNOTE_COLOUR,
+            style="italic",
+        )
     return missing
 
 
@@ -321,8 +355,7 @@ def _mark_gaps(ax, axis_years: list[str], present: set[str]) -> list[str]:
 # Trend of one metric
 
 
-_KIND_FORMAT = {"proportion": "percent", "rate": "number", "count": "number", "mean": "number",
-                "money": "money"}
+_KIND_FORMAT = {"proportion": "percent", "rate": "number", "count": "number", "mean": "number", "money": "money"}
 
 
 def _exposure_name(rows: pd.DataFrame) -> str:
@@ -358,12 +391,11 @@ def trend_chart(rows: pd.DataFrame, title: str, label: str) -> Chart | None:
     table_scale = 1000.0 if kind == "rate" else 1.0
     table = pd.DataFrame({"Year": data["year"], value_name: data["value"] * table_scale})
     formats = {"Year": "text", value_name: fmt}
-    if kind in ("proportion", "rate"):
-        if data["numerator"].notna().any() or data["denominator"].notna().any():
-            out_of = exposure.capitalize() if kind == "rate" else "Out of"
-            table["Number"] = data["numerator"]
-            table[out_of] = data["denominator"]
-            formats.update({"Number": "number", out_of: "number"})
+    if kind in ("proportion", "rate") and (data["numerator"].notna().any() or data["denominator"].notna().any()):
+        out_of = exposure.capitalize() if kind == "rate" else "Out of"
+        table["Number"] = data["numerator"]
+        table[out_of] = data["denominator"]
+        formats.update({"Number": "number", out_of: "number"})
     has_ci = data["ci_low"].notna().to_numpy()
     if has_ci.any():
         table[CI_LOW] = data["ci_low"] * table_scale
@@ -390,13 +422,31 @@ def trend_chart(rows: pd.DataFrame, title: str, label: str) -> Chart | None:
             if len(run) > 1:
                 ax.plot(x[run], y[run], color=colour, linewidth=1.6, alpha=0.7, zorder=2)
         if has_ci.any():
-            ax.errorbar(x[has_ci], y[has_ci], yerr=_error(y[has_ci], lo[has_ci], hi[has_ci]), fmt="o",
-                        color=colour, ecolor=colour, elinewidth=1.6, capsize=5, markersize=8, zorder=3)
+            ax.errorbar(
+                x[has_ci],
+                y[has_ci],
+                yerr=_error(y[has_ci], lo[has_ci], hi[has_ci]),
+                fmt="o",
+                color=colour,
+                ecolor=colour,
+                elinewidth=1.6,
+                capsize=5,
+                markersize=8,
+                zorder=3,
+            )
         hollow = ~has_ci
         can_have_ci = kind in ("count", "proportion", "rate")
         if hollow.any():
-            ax.plot(x[hollow], y[hollow], "o", markersize=8, zorder=3, color=colour,
-                    markerfacecolor="white" if can_have_ci else colour, markeredgewidth=2)
+            ax.plot(
+                x[hollow],
+                y[hollow],
+                "o",
+                markersize=8,
+                zorder=3,
+                color=colour,
+                markerfacecolor="white" if can_have_ci else colour,
+                markeredgewidth=2,
+            )
 
         top_of = np.where(has_ci, np.fmax(hi, y), y)
         if kind == "proportion":
@@ -419,9 +469,17 @@ def trend_chart(rows: pd.DataFrame, title: str, label: str) -> Chart | None:
         for xi, yi, top, bottom, near, v in zip(x, y, top_of, bottom_of, neighbours, data["value"]):
             room_above, room_below = top + 0.09 * ymax < ymax, bottom - 0.09 * ymax > 0
             above = room_above and (yi >= near or not room_below)
-            ax.annotate(say(v).replace(f" per 1,000 {exposure}", ""), (xi, top if above else bottom),
-                        xytext=(0, 6 if above else -6), textcoords="offset points", ha="center",
-                        va="bottom" if above else "top", fontsize=10.5, fontweight="bold", color="#222222")
+            ax.annotate(
+                say(v).replace(f" per 1,000 {exposure}", ""),
+                (xi, top if above else bottom),
+                xytext=(0, 6 if above else -6),
+                textcoords="offset points",
+                ha="center",
+                va="bottom" if above else "top",
+                fontsize=10.5,
+                fontweight="bold",
+                color="#222222",
+            )
         _x_axis(ax, axis_years)
         missing = _mark_gaps(ax, axis_years, set(data["year"]))
         ax.set_ylabel(_wrap(axis_label, 40))
@@ -440,9 +498,11 @@ def trend_chart(rows: pd.DataFrame, title: str, label: str) -> Chart | None:
         summary = f"{values}"
     else:
         low_i, high_i = int(np.argmin(data["value"])), int(np.argmax(data["value"]))
-        summary = (f"{say(first['value'])} in {first['year']} and {say(last['value'])} in {last['year']}; "
-                   f"lowest {say(data['value'].iloc[low_i])} in {data['year'].iloc[low_i]}, "
-                   f"highest {say(data['value'].iloc[high_i])} in {data['year'].iloc[high_i]}")
+        summary = (
+            f"{say(first['value'])} in {first['year']} and {say(last['value'])} in {last['year']}; "
+            f"lowest {say(data['value'].iloc[low_i])} in {data['year'].iloc[low_i]}, "
+            f"highest {say(data['value'].iloc[high_i])} in {data['year'].iloc[high_i]}"
+        )
     parts = [f"Chart: {label}, by financial year, {first['year']} to {last['year']}: {summary}."]
     if missing:
         parts.append(f"No figure for {_join(missing)}.")
@@ -450,8 +510,10 @@ def trend_chart(rows: pd.DataFrame, title: str, label: str) -> Chart | None:
         parts.append("Vertical bars show 95% confidence intervals.")
     if hollow.any() and can_have_ci:
         years_without = list(data["year"][hollow])
-        parts.append(f"No interval for {_join(years_without)}: the counts behind "
-                     f"{'it were' if len(years_without) == 1 else 'them were'} not published.")
+        parts.append(
+            f"No interval for {_join(years_without)}: the counts behind "
+            f"{'it were' if len(years_without) == 1 else 'them were'} not published."
+        )
     return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats)
 
 
@@ -513,8 +575,16 @@ def shares_chart(shares: pd.DataFrame, title: str, label: str) -> Chart | None:
         top = float(np.nanmax(sizes)) if np.nanmax(sizes) > 0 else 1.0
         ax.set_xlim(0, top * (1.12 + 0.018 * longest))
         for p, size, text in zip(positions, sizes, texts):
-            ax.annotate(_plain(text), (size, p), xytext=(5, 0), textcoords="offset points", ha="left",
-                        va="center", fontsize=10.5, color="#222222")
+            ax.annotate(
+                _plain(text),
+                (size, p),
+                xytext=(5, 0),
+                textcoords="offset points",
+                ha="left",
+                va="center",
+                fontsize=10.5,
+                color="#222222",
+            )
         ax.grid(False)
         ax.set_xticks([])
         ax.spines["bottom"].set_visible(False)
@@ -525,7 +595,7 @@ def shares_chart(shares: pd.DataFrame, title: str, label: str) -> Chart | None:
 
     listed = [f"{c} {t}" for c, t in zip(d["category"], texts)]
     if len(listed) > 8:
-        listed = listed[:6] + [f"{len(listed) - 6} other categories, the largest {texts[6]}"]
+        listed = [*listed[:6], f"{len(listed) - 6} other categories, the largest {texts[6]}"]
     parts = [f"Bar chart: {label}, by category, largest first: {_join(listed)}."]
     if left_out:
         parts.append(f"Not shown, as no figure was published: {_join(left_out)}.")
@@ -537,8 +607,12 @@ def shares_chart(shares: pd.DataFrame, title: str, label: str) -> Chart | None:
 
 
 _TIMELY = re.compile(r"^(?P<group>[a-z0-9_]+?)_within_(?P<days>\d+)wd_rate$")
-_GROUP_NAMES = {"statutory": "Statutory stage 1", "corporate": "Corporate",
-                "complaints": "All complaints (statutory and corporate)", "send": "SEND"}
+_GROUP_NAMES = {
+    "statutory": "Statutory stage 1",
+    "corporate": "Corporate",
+    "complaints": "All complaints (statutory and corporate)",
+    "send": "SEND",
+}
 _GROUP_ORDER = ["statutory", "corporate", "complaints", "send"]
 
 
@@ -588,18 +662,35 @@ def timeliness_chart(rows: pd.DataFrame, title: str, targets: dict[str, int]) ->
     step = min(0.15, 0.6 / max(k, 1))
 
     frames = []
-    for metric, name, data in series:
-        frames.append(pd.DataFrame({"Year": data["year"], "Measure": name, "Within timescale": data["value"],
-                                    "Number": data["numerator"], "Out of": data["denominator"],
-                                    CI_LOW: data["ci_low"], CI_HIGH: data["ci_high"]}))
+    for _metric, name, data in series:
+        frames.append(
+            pd.DataFrame(
+                {
+                    "Year": data["year"],
+                    "Measure": name,
+                    "Within timescale": data["value"],
+                    "Number": data["numerator"],
+                    "Out of": data["denominator"],
+                    CI_LOW: data["ci_low"],
+                    CI_HIGH: data["ci_high"],
+                }
+            )
+        )
     table = pd.concat(frames, ignore_index=True)
-    formats = {"Year": "text", "Measure": "text", "Within timescale": "percent", "Number": "number",
-               "Out of": "number", CI_LOW: "percent", CI_HIGH: "percent"}
+    formats = {
+        "Year": "text",
+        "Measure": "text",
+        "Within timescale": "percent",
+        "Number": "number",
+        "Out of": "number",
+        CI_LOW: "percent",
+        CI_HIGH: "percent",
+    }
     any_hollow = False
     with matplotlib.rc_context(_RC):
         fig = _new_figure(7.2, 4.6)
         ax = fig.add_subplot()
-        for i, (metric, name, data) in enumerate(series):
+        for i, (_metric, name, data) in enumerate(series):
             colour, marker = palette()[i % len(palette())], MARKERS[i % len(MARKERS)]
             style = LINESTYLES[i % len(LINESTYLES)]
             base = data["year"].map(pos).to_numpy(dtype=float)
@@ -612,16 +703,34 @@ def timeliness_chart(rows: pd.DataFrame, title: str, targets: dict[str, int]) ->
                 if len(run) > 1:
                     ax.plot(x[run], y[run], color=colour, linestyle=style, linewidth=1.8, zorder=2)
             if has_ci.any():
-                ax.errorbar(x[has_ci], y[has_ci], yerr=_error(y[has_ci], lo[has_ci], hi[has_ci]), fmt="none",
-                            ecolor=colour, elinewidth=1.4, capsize=4, zorder=2.5)
+                ax.errorbar(
+                    x[has_ci],
+                    y[has_ci],
+                    yerr=_error(y[has_ci], lo[has_ci], hi[has_ci]),
+                    fmt="none",
+                    ecolor=colour,
+                    elinewidth=1.4,
+                    capsize=4,
+                    zorder=2.5,
+                )
             ax.plot(x[has_ci], y[has_ci], linestyle="none", marker=marker, markersize=8, color=colour, zorder=3)
             if (~has_ci).any():
                 any_hollow = True
-                ax.plot(x[~has_ci], y[~has_ci], linestyle="none", marker=marker, markersize=8, color=colour,
-                        markerfacecolor="white", markeredgewidth=2, zorder=3)
+                ax.plot(
+                    x[~has_ci],
+                    y[~has_ci],
+                    linestyle="none",
+                    marker=marker,
+                    markersize=8,
+                    color=colour,
+                    markerfacecolor="white",
+                    markeredgewidth=2,
+                    zorder=3,
+                )
             # legend entry: marker and line style together, whatever the data happen to contain
-            ax.plot([], [], color=colour, linestyle=style, marker=marker, markersize=8, linewidth=1.8,
-                    label=_plain(name))
+            ax.plot(
+                [], [], color=colour, linestyle=style, marker=marker, markersize=8, linewidth=1.8, label=_plain(name)
+            )
         ax.set_ylim(0, 100)
         ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
         ax.set_ylabel("Answered within the timescale (%)")
@@ -629,9 +738,15 @@ def timeliness_chart(rows: pd.DataFrame, title: str, targets: dict[str, int]) ->
         present = set(table["Year"])
         missing = _mark_gaps(ax, axis_years, present)
         ax.set_title(_wrap(title, 60), loc="left")
-        fig.canvas.draw()  # the legend goes under the tick labels, however tall they turn out
-        legend = ax.legend(loc="upper left", bbox_to_anchor=(0, _bottom_in_axes(fig, ax) - 0.03),
-                           frameon=False, ncol=1, handlelength=3.2, borderaxespad=0)
+        fig.draw_without_rendering()  # the legend goes under the tick labels, however tall they turn out
+        legend = ax.legend(
+            loc="upper left",
+            bbox_to_anchor=(0, _bottom_in_axes(fig, ax) - 0.03),
+            frameon=False,
+            ncol=1,
+            handlelength=3.2,
+            borderaxespad=0,
+        )
         any_ci = bool(table[CI_LOW].notna().any())
         notes = ["Vertical bars: 95% confidence intervals."] if any_ci else []
         if any_hollow:
@@ -642,9 +757,10 @@ def timeliness_chart(rows: pd.DataFrame, title: str, targets: dict[str, int]) ->
     years = list(table["Year"])
     first_year = min(years, key=_year_key)
     last_year = max(years, key=_year_key)
-    parts = ["Chart: Share of complaints answered within their timescales, by financial year, "
-             f"{first_year} to {last_year}."]
-    for metric, name, data in series:
+    parts = [
+        f"Chart: Share of complaints answered within their timescales, by financial year, {first_year} to {last_year}."
+    ]
+    for _metric, name, data in series:
         values = _join([f"{_fmt_percent(v)} in {yr}" for yr, v in zip(data["year"], data["value"])])
         parts.append(f"{name}: {values}.")
     if missing:
@@ -653,8 +769,7 @@ def timeliness_chart(rows: pd.DataFrame, title: str, targets: dict[str, int]) ->
         parts.append("Vertical bars show 95% confidence intervals.")
     no_ci = table[table[CI_LOW].isna()]
     if len(no_ci):
-        which = [f"{_lower_first(m)} in {_join(list(g['Year']))}"
-                 for m, g in no_ci.groupby("Measure", sort=False)]
+        which = [f"{_lower_first(m)} in {_join(list(g['Year']))}" for m, g in no_ci.groupby("Measure", sort=False)]
         parts.append(f"No interval for {'; '.join(which)}: the counts behind these were not published.")
     return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats)
 
@@ -692,8 +807,9 @@ def chart_html(chart: Chart) -> str:
     head = "".join(f'<th scope="col" style="{cell}text-align:{a}">{esc(c)}</th>' for c, a in zip(columns, align))
     body = []
     for row in chart.table.itertuples(index=False, name=None):
-        cells = "".join(f'<td style="{cell}text-align:{a}">{esc(format_cell(v, f))}</td>'
-                        for v, f, a in zip(row, formats, align))
+        cells = "".join(
+            f'<td style="{cell}text-align:{a}">{esc(format_cell(v, f))}</td>' for v, f, a in zip(row, formats, align)
+        )
         body.append(f"<tr>{cells}</tr>")
     return (
         '<figure class="chart" style="margin:1.5em 0">\n'

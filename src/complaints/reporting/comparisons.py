@@ -60,8 +60,13 @@ __all__ = [
 
 SMALL_NOTE = "small numbers: wide interval"
 TICK = "✓"
-POSITION_WORDS = dict(zip(cmp.FUNNEL_POSITIONS, ("within the 95% limits", "between the 95% and 99.8% limits",
-                                                  "outside the 99.8% limits"), strict=True))
+POSITION_WORDS = dict(
+    zip(
+        cmp.FUNNEL_POSITIONS,
+        ("within the 95% limits", "between the 95% and 99.8% limits", "outside the 99.8% limits"),
+        strict=True,
+    )
+)
 _ESC = lambda s: html.escape(str(s), quote=True)  # noqa: E731
 
 
@@ -90,9 +95,11 @@ def definition_words(definition: cmp.CouncilDefinition | pd.Series, defs) -> str
     CouncilDefinition or a row of comparability.side_by_side."""
     if isinstance(definition, pd.Series):
         contacts = definition.get("contacts_definition")
-        definition = cmp.CouncilDefinition(str(definition.get("numerator_measure") or ""),
-                                           str(definition.get("denominator_measure") or ""),
-                                           contacts if isinstance(contacts, str) else None)
+        definition = cmp.CouncilDefinition(
+            str(definition.get("numerator_measure") or ""),
+            str(definition.get("denominator_measure") or ""),
+            contacts if isinstance(contacts, str) else None,
+        )
     bits = []
     if definition.contacts is not None:
         bits.append(f"{measure_words(definition.numerator, defs)} per contact")
@@ -120,7 +127,9 @@ def reason(judgement: Judgement, defs) -> str:
         text = f"{_possessive(_join([names[c] for c in items[0][1]]))} {verb} {words(items[0][0])}"
         for value, ids in items[1:]:
             council_names = _possessive(_join([names[c] for c in ids]))
-            text += f", {council_names} of {words(value)}" if verb.endswith(" of") else f", {council_names} {words(value)}"
+            text += (
+                f", {council_names} of {words(value)}" if verb.endswith(" of") else f", {council_names} {words(value)}"
+            )
         return text
     if judgement.differs == "contacts":
         listed = "; ".join(f"{names[c]}: {d.contacts}" for c, d in judgement.definitions.items())
@@ -132,8 +141,10 @@ def band_label(band: dict) -> str:
     """The regional reference band, described where it is drawn and in the alt text."""
     if band.get("label"):
         return str(band["label"])
-    return (f"West Midlands Complaints Officer Group range, {band['low']:.0%} to {band['high']:.0%}, quoted in "
-            f"Dudley's {band['year']} report (2021); the councils' years and definitions are unknown")
+    return (
+        f"West Midlands Complaints Officer Group range, {band['low']:.0%} to {band['high']:.0%}, quoted in "
+        f"Dudley's {band['year']} report (2021); the councils' years and definitions are unknown"
+    )
 
 
 def publication_matrix(metrics: pd.DataFrame, councils: Mapping, defs=None) -> pd.DataFrame:
@@ -172,12 +183,27 @@ def publication_matrix_year(metrics: pd.DataFrame, councils: Mapping, year: str,
 
 
 def _draw_band(ax, band: dict, scale: float) -> None:
-    ax.axhspan(band["low"] * scale, band["high"] * scale, facecolor="#bbbbbb", alpha=0.35, zorder=0, linewidth=0,
-               hatch="//", edgecolor="#999999", label=_plain(_wrap(band_label(band), 70)))
+    ax.axhspan(
+        band["low"] * scale,
+        band["high"] * scale,
+        facecolor="#bbbbbb",
+        alpha=0.35,
+        zorder=0,
+        linewidth=0,
+        hatch="//",
+        edgecolor="#999999",
+        label=_plain(_wrap(band_label(band), 70)),
+    )
 
 
-def side_by_side_chart(metrics: pd.DataFrame, year: str, metric: str, defs=None, title: str | None = None,
-                       reference_band: dict | None = None) -> Chart | None:
+def side_by_side_chart(
+    metrics: pd.DataFrame,
+    year: str,
+    metric: str,
+    defs=None,
+    title: str | None = None,
+    reference_band: dict | None = None,
+) -> Chart | None:
     """One point per council with its 95% interval, on one axis. None with fewer than two councils;
     ValueError (the comparability rule) when their definitions differ."""
     band = check_band(metric, reference_band)
@@ -193,12 +219,26 @@ def side_by_side_chart(metrics: pd.DataFrame, year: str, metric: str, defs=None,
     scale = 100.0 if kind == "proportion" else 1000.0 if kind == "rate" else 1.0
     tscale = 1000.0 if kind == "rate" else 1.0
     value_name = f"{label} per 1,000" if kind == "rate" else label
-    table = pd.DataFrame({"Council": data["short_name"], value_name: data["value"] * tscale,
-                          "Number": data["numerator"], "Out of": data["denominator"],
-                          CI_LOW: data["ci_low"] * tscale, CI_HIGH: data["ci_high"] * tscale,
-                          "Small numbers": [SMALL_NOTE if s else "" for s in data["small_numbers"]]})
-    formats = {"Council": "text", value_name: fmt, "Number": "number", "Out of": "number",
-               CI_LOW: fmt, CI_HIGH: fmt, "Small numbers": "text"}
+    table = pd.DataFrame(
+        {
+            "Council": data["short_name"],
+            value_name: data["value"] * tscale,
+            "Number": data["numerator"],
+            "Out of": data["denominator"],
+            CI_LOW: data["ci_low"] * tscale,
+            CI_HIGH: data["ci_high"] * tscale,
+            "Small numbers": [SMALL_NOTE if s else "" for s in data["small_numbers"]],
+        }
+    )
+    formats = {
+        "Council": "text",
+        value_name: fmt,
+        "Number": "number",
+        "Out of": "number",
+        CI_LOW: fmt,
+        CI_HIGH: fmt,
+        "Small numbers": "text",
+    }
     if kind not in ("proportion", "rate"):
         table = table.drop(columns=["Out of"])
     n = len(data)
@@ -208,19 +248,51 @@ def side_by_side_chart(metrics: pd.DataFrame, year: str, metric: str, defs=None,
         ax.grid(axis="x", color="#dddddd")
         ax.grid(axis="y", visible=False)
         if band:
-            ax.axvspan(band["low"] * scale, band["high"] * scale, color="#bbbbbb", alpha=0.35, zorder=0,
-                       linewidth=0, label=_plain(_wrap(band_label(band), 70)))
+            ax.axvspan(
+                band["low"] * scale,
+                band["high"] * scale,
+                color="#bbbbbb",
+                alpha=0.35,
+                zorder=0,
+                linewidth=0,
+                label=_plain(_wrap(band_label(band), 70)),
+            )
         for i, row in data.iterrows():
             colour, marker = palette()[i % len(palette())], MARKERS[i % len(MARKERS)]
             v = row["value"] * scale
             has_ci = pd.notna(row["ci_low"]) and pd.notna(row["ci_high"])
             if has_ci:
-                ax.errorbar([v], [i], xerr=[[max(v - row["ci_low"] * scale, 0)], [max(row["ci_high"] * scale - v, 0)]],
-                            fmt="none", ecolor=colour, elinewidth=1.6, capsize=5, zorder=2)
-            ax.plot([v], [i], marker=marker, markersize=9, color=colour, linestyle="none", zorder=3,
-                    markerfacecolor=colour if has_ci else "white", markeredgewidth=2)
-            ax.annotate(format_cell(row["value"] * tscale, fmt), (v, i), xytext=(0, 9), textcoords="offset points",
-                        ha="center", va="bottom", fontsize=10.5, fontweight="bold")
+                ax.errorbar(
+                    [v],
+                    [i],
+                    xerr=[[max(v - row["ci_low"] * scale, 0)], [max(row["ci_high"] * scale - v, 0)]],
+                    fmt="none",
+                    ecolor=colour,
+                    elinewidth=1.6,
+                    capsize=5,
+                    zorder=2,
+                )
+            ax.plot(
+                [v],
+                [i],
+                marker=marker,
+                markersize=9,
+                color=colour,
+                linestyle="none",
+                zorder=3,
+                markerfacecolor=colour if has_ci else "white",
+                markeredgewidth=2,
+            )
+            ax.annotate(
+                format_cell(row["value"] * tscale, fmt),
+                (v, i),
+                xytext=(0, 9),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=10.5,
+                fontweight="bold",
+            )
         ax.set_yticks(range(n))
         ax.set_yticklabels([_plain(s) + (" *" if f else "") for s, f in zip(data["short_name"], data["small_numbers"])])
         ax.set_ylim(n - 0.4, -0.7)
@@ -238,9 +310,17 @@ def side_by_side_chart(metrics: pd.DataFrame, year: str, metric: str, defs=None,
         legend = ax.legend(loc="upper left", bbox_to_anchor=(0, -0.25), frameon=False) if band else None
         _footnote(fig, ax, notes, below=legend)
         png = _png(fig)
-    values = _join([f"{r['short_name']} {format_value(r['value'], kind)}"
-                    + (f" (95% interval {format_value(r['ci_low'], kind)} to {format_value(r['ci_high'], kind)})"
-                       if pd.notna(r["ci_low"]) else "") for _, r in data.iterrows()])
+    values = _join(
+        [
+            f"{r['short_name']} {format_value(r['value'], kind)}"
+            + (
+                f" (95% interval {format_value(r['ci_low'], kind)} to {format_value(r['ci_high'], kind)})"
+                if pd.notna(r["ci_low"])
+                else ""
+            )
+            for _, r in data.iterrows()
+        ]
+    )
     alt = [f"Chart: {label}, {year}, one point per council: {values}."]
     flagged = list(data.loc[data["small_numbers"], "short_name"])
     if flagged:
@@ -250,8 +330,14 @@ def side_by_side_chart(metrics: pd.DataFrame, year: str, metric: str, defs=None,
     return Chart(title=title, alt=" ".join(alt), table=table, png=png, formats=formats)
 
 
-def funnel_chart(metrics: pd.DataFrame, year: str, metric: str, defs=None, title: str | None = None,
-                 reference_band: dict | None = None) -> Chart | None:
+def funnel_chart(
+    metrics: pd.DataFrame,
+    year: str,
+    metric: str,
+    defs=None,
+    title: str | None = None,
+    reference_band: dict | None = None,
+) -> Chart | None:
     """Funnel plot: x = denominator, y = proportion, the pooled proportion with its 95% (dashed)
     and 99.8% (dotted) limits, one labelled point per council (colour and marker). None with fewer
     than two councils. `reference_band` ({low, high, label}, see reference_band_from_figures) is
@@ -279,29 +365,61 @@ def funnel_chart(metrics: pd.DataFrame, year: str, metric: str, defs=None, title
         for i, row in data.iterrows():
             colour, marker = palette()[i % len(palette())], MARKERS[i % len(MARKERS)]
             ax.plot([row["n"]], [row["p"] * 100], marker=marker, markersize=9, color=colour, linestyle="none", zorder=3)
-            ax.annotate(_plain(f"{row['short_name']} {format_cell(row['p'], 'percent')}"), (row["n"], row["p"] * 100),
-                        xytext=(7, 4), textcoords="offset points", fontsize=10.5, color="#222222")
+            ax.annotate(
+                _plain(f"{row['short_name']} {format_cell(row['p'], 'percent')}"),
+                (row["n"], row["p"] * 100),
+                xytext=(7, 4),
+                textcoords="offset points",
+                fontsize=10.5,
+                color="#222222",
+            )
         ax.set_ylim(0, 100)
         ax.set_xlim(0, grid.max())
         ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
         ax.set_xlabel("Denominator (number of complaints the share is of)")
         ax.set_ylabel(_wrap(f"{label} (%)", 40))
         ax.set_title(_wrap(title, 60), loc="left")
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         legend = ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), frameon=False, ncol=1)
         _footnote(fig, ax, ["Exact binomial limits around the pooled proportion (Spiegelhalter 2005)."], below=legend)
         png = _png(fig)
-    table = pd.DataFrame({"Council": data["short_name"], "Number": data["k"], "Out of": data["n"], "Share": data["p"],
-                          "Pooled": data["p0"], "95% lower": data["lower_95"], "95% upper": data["upper_95"],
-                          "99.8% lower": data["lower_99_8"], "99.8% upper": data["upper_99_8"],
-                          "Position": [POSITION_WORDS[p] for p in data["position"]]})
-    formats = {"Council": "text", "Number": "number", "Out of": "number", "Share": "percent", "Pooled": "percent",
-               "95% lower": "percent", "95% upper": "percent", "99.8% lower": "percent", "99.8% upper": "percent",
-               "Position": "text"}
-    points = _join([f"{r['short_name']} {format_cell(r['p'], 'percent')} ({r['k']:,} of {r['n']:,}), {POSITION_WORDS[r['position']]}"
-                    for _, r in data.iterrows()])
-    alt = [f"Funnel plot: {label}, {year}, against the number of complaints it is of. Pooled proportion "
-           f"{format_cell(p0, 'percent')}, with 95% and 99.8% limits that narrow as the number grows. {points}."]
+    table = pd.DataFrame(
+        {
+            "Council": data["short_name"],
+            "Number": data["k"],
+            "Out of": data["n"],
+            "Share": data["p"],
+            "Pooled": data["p0"],
+            "95% lower": data["lower_95"],
+            "95% upper": data["upper_95"],
+            "99.8% lower": data["lower_99_8"],
+            "99.8% upper": data["upper_99_8"],
+            "Position": [POSITION_WORDS[p] for p in data["position"]],
+        }
+    )
+    formats = {
+        "Council": "text",
+        "Number": "number",
+        "Out of": "number",
+        "Share": "percent",
+        "Pooled": "percent",
+        "95% lower": "percent",
+        "95% upper": "percent",
+        "99.8% lower": "percent",
+        "99.8% upper": "percent",
+        "Position": "text",
+    }
+    points = _join(
+        [
+            f"{r['short_name']} {format_cell(r['p'], 'percent')} ({r['k']:,} of {r['n']:,}), "
+            f"{POSITION_WORDS[r['position']]}"
+            for _, r in data.iterrows()
+        ]
+    )
+    alt = [
+        f"Funnel plot: {label}, {year}, against the number of complaints it is of. Pooled proportion "
+        f"{format_cell(p0, 'percent')}, with 95% and 99.8% limits that narrow as the number grows. {points}."
+    ]
     if band:
         alt.append(f"Shaded: {band_label(band)}.")
     return Chart(title=title, alt=" ".join(alt), table=table, png=png, formats=formats)
@@ -319,8 +437,12 @@ def sentences(metrics: pd.DataFrame, year: str, defs) -> list[str]:
     if len(present) == 0:
         return [_ESC(f"No council publishes figures for {year}, so there is nothing to compare.")]
     if len(present) == 1:
-        return [_ESC(f"Only one council, {names[0]}, publishes figures for {year}, so there is no other "
-                     "council to compare it with.")]
+        return [
+            _ESC(
+                f"Only one council, {names[0]}, publishes figures for {year}, so there is no other "
+                "council to compare it with."
+            )
+        ]
     out = [f"{_join(names)} publish figures for {year}."]
     table = cmp.comparability(rows, year, defs)
     if len(table) == 0:
@@ -329,14 +451,22 @@ def sentences(metrics: pd.DataFrame, year: str, defs) -> list[str]:
     same = table[table["comparable"]]
     differ = table[~table["comparable"]]
     if len(same):
-        out.append("Measures published on the same definition, so they can be set side by side: "
-                   + "; ".join(f"{_lower_first(describe(r['metric'], defs))} ({_join([short_name(c, councils) for c in r['councils']])})"
-                               for _, r in same.iterrows()) + ".")
+        out.append(
+            "Measures published on the same definition, so they can be set side by side: "
+            + "; ".join(
+                f"{_lower_first(describe(r['metric'], defs))} "
+                f"({_join([short_name(c, councils) for c in r['councils']])})"
+                for _, r in same.iterrows()
+            )
+            + "."
+        )
     else:
         out.append("No measure is published by two councils on the same definition.")
     for _, r in differ.iterrows():
-        out.append(f"{describe(r['metric'], defs)} cannot be compared: {reason(r['judgement'], defs)}. It is shown in a "
-                   "table, each council's figure with its definition, and not on one chart.")
+        out.append(
+            f"{describe(r['metric'], defs)} cannot be compared: {reason(r['judgement'], defs)}. It is shown in a "
+            "table, each council's figure with its definition, and not on one chart."
+        )
     flagged = []
     for metric in table["metric"]:
         sbs = cmp.side_by_side(rows, year, metric, defs)
@@ -350,9 +480,14 @@ def sentences(metrics: pd.DataFrame, year: str, defs) -> list[str]:
             continue
         p0 = format_cell(float(f["p0"].iloc[0]), "percent")
         for _, c in f.iterrows():
-            where = ("differs from the pooled figure by more than chance would explain"
-                     if not c["within_99_8"] else "is within what chance would produce")
-            out.append(f"{_lower_first(describe(r['metric'], defs)).capitalize()}: {c['short_name']}'s "
-                       f"{format_cell(c['p'], 'percent')} ({c['k']:,} of {c['n']:,}) {where}, "
-                       f"against the pooled {p0} ({POSITION_WORDS[c['position']]} of the funnel plot).")
+            where = (
+                "differs from the pooled figure by more than chance would explain"
+                if not c["within_99_8"]
+                else "is within what chance would produce"
+            )
+            out.append(
+                f"{_lower_first(describe(r['metric'], defs)).capitalize()}: {c['short_name']}'s "
+                f"{format_cell(c['p'], 'percent')} ({c['k']:,} of {c['n']:,}) {where}, "
+                f"against the pooled {p0} ({POSITION_WORDS[c['position']]} of the funnel plot)."
+            )
     return [_ESC(s) for s in out]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import importlib.metadata
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,17 +12,22 @@ import pandas as pd
 
 from ..inputs.paths import ROOT, Paths
 
-STYLE = """<style>
-.cr-report { font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; line-height: 1.5; max-width: 60rem; }
-.cr-report table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
-.cr-report th, .cr-report td { border: 1px solid #bbb; padding: 0.25rem 0.5rem; text-align: left !important; vertical-align: top; }
-.cr-report td.num { text-align: right !important; font-variant-numeric: tabular-nums; }
-.cr-report caption { text-align: left; font-weight: bold; padding: 0.25rem 0; }
-.cr-report blockquote { border-left: 4px solid #0072B2; margin: 0.5rem 0; padding: 0.25rem 0.75rem; background: #f3f6f9; }
-.cr-report .none { color: #444; font-style: italic; }
-.cr-report figure { margin: 1rem 0; }
-.cr-report img { max-width: 100%; height: auto; }
-</style>"""
+STYLE = (
+    "<style>\n"
+    '.cr-report { font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; line-height: 1.5; '
+    "max-width: 60rem; }\n"
+    ".cr-report table { border-collapse: collapse; margin: 0.5rem 0 1rem; }\n"
+    ".cr-report th, .cr-report td { border: 1px solid #bbb; padding: 0.25rem 0.5rem; text-align: left !important; "
+    "vertical-align: top; }\n"
+    ".cr-report td.num { text-align: right !important; font-variant-numeric: tabular-nums; }\n"
+    ".cr-report caption { text-align: left; font-weight: bold; padding: 0.25rem 0; }\n"
+    ".cr-report blockquote { border-left: 4px solid #0072B2; margin: 0.5rem 0; padding: 0.25rem 0.75rem; "
+    "background: #f3f6f9; }\n"
+    ".cr-report .none { color: #444; font-style: italic; }\n"
+    ".cr-report figure { margin: 1rem 0; }\n"
+    ".cr-report img { max-width: 100%; height: auto; }\n"
+    "</style>"
+)
 
 
 def esc(value) -> str:
@@ -34,10 +38,13 @@ def table_html(frame: pd.DataFrame, caption: str, numeric: tuple[str, ...] = ())
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
     body = []
     for _, row in frame.iterrows():
-        cells = "".join(f'<td class="num">{esc(v)}</td>' if c in numeric else f"<td>{esc(v)}</td>"
-                        for c, v in row.items())
+        cells = "".join(
+            f'<td class="num">{esc(v)}</td>' if c in numeric else f"<td>{esc(v)}</td>" for c, v in row.items()
+        )
         body.append(f"<tr>{cells}</tr>")
-    return f'<table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return (
+        f"<table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def none_html(text: str) -> str:
@@ -65,6 +72,7 @@ def run_line() -> str:
 
 class HtmlSections:
     """For a report whose sections are methods `s_<name>` listed in SECTIONS: the notebook calls show()."""
+
     SECTIONS: tuple[str, ...] = ()
 
     def section(self, name: str) -> str:
@@ -74,6 +82,7 @@ class HtmlSections:
 
     def show(self, name: str) -> None:
         from IPython.display import HTML, display
+
         display(HTML(self.section(name)))
 
 
@@ -82,10 +91,16 @@ def git_commit() -> str:
     if ROOT is None:
         return "unknown"
     try:
-        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
+        )
         commit = out.stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return (commit + (" (with uncommitted changes)" if dirty else "")) if commit else "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"

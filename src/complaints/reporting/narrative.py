@@ -5,7 +5,7 @@ plain English, short sentences, and every number comes from the row (none is typ
 from the fixed "95%" of the interval and the "per 1,000" of rates). Numbers are rounded only when
 printed.
 
-The words follow the numbers (METHODS.md):
+The words follow the numbers (docs/methods.md):
 - "statistically significant" only when the q-value is below 0.05;
 - otherwise the change is "within what year-to-year variation would produce";
 - results from small numbers (fewer than 10 in either year) are "too few to conclude from",
@@ -17,6 +17,7 @@ metric identifiers, notes) is escaped with `html.escape`.
 A row is a pandas Series or a dict with the metrics.csv columns. Empty cells may be NaN, None or
 "" (when the file is read with `dtype=str, keep_default_na=False`); numbers may be floats or text.
 """
+
 from __future__ import annotations
 
 import html
@@ -41,12 +42,19 @@ REASON_MEAN = "averages are not tested without the individual times"
 KINDS = ("count", "proportion", "rate", "mean", "money")
 
 __all__ = [
-    "format_value", "format_change", "change_sentence", "verdict_phrase", "headline_sentences",
-    "trace_attr", "sentence_html", "format_p",
+    "change_sentence",
+    "format_change",
+    "format_p",
+    "format_value",
+    "headline_sentences",
+    "sentence_html",
+    "trace_attr",
+    "verdict_phrase",
 ]
 
 
 # --- reading a row -------------------------------------------------------------------------------
+
 
 def _get(row: Mapping | pd.Series, key: str) -> Any:
     try:
@@ -116,6 +124,7 @@ def _prev_year(row: Mapping | pd.Series) -> str:
 
 
 # --- numbers as words ------------------------------------------------------------------------------
+
 
 def _round(value: float, places: int) -> Decimal:
     """Round half up (as people do), after removing binary noise such as 28.499999999999996."""
@@ -248,6 +257,7 @@ def _relative(value: float, prev: float) -> str | None:
 
 # --- the change -----------------------------------------------------------------------------------
 
+
 def format_change(row: Mapping | pd.Series) -> str:
     """The size of the change from the year before, in words.
 
@@ -267,11 +277,9 @@ def format_change(row: Mapping | pd.Series) -> str:
         return f"the same as the {_fmt(row, prev)} in {prev_year}"
     direction = "up" if value > prev else "down"
     if kind == "proportion":
-        return (f"{direction} from {_fmt(row, prev)} to {_fmt(row, value)} "
-                f"({_percentage_points(value - prev)})")
+        return f"{direction} from {_fmt(row, prev)} to {_fmt(row, value)} ({_percentage_points(value - prev)})"
     if kind == "rate":
-        return (f"{direction} from {_bare(row, prev)} to {_bare(row, value)} "
-                f"{_rate_unit(_row_denominator_words(row))}")
+        return f"{direction} from {_bare(row, prev)} to {_bare(row, value)} {_rate_unit(_row_denominator_words(row))}"
     relative = _relative(value, prev)
     size = _amount(row, value - prev)
     if relative is None:
@@ -280,7 +288,7 @@ def format_change(row: Mapping | pd.Series) -> str:
 
 
 def _confidence_interval(row: Mapping | pd.Series) -> str:
-    """" (95% confidence interval 268 to 337)", or "" when the row has no interval."""
+    """ " (95% confidence interval 268 to 337)", or "" when the row has no interval."""
     words = format_interval(row)
     return f" (95% confidence interval {words})" if words else ""
 
@@ -323,7 +331,7 @@ def _first_upper(text: str) -> str:
 
 
 def _statistic(row: Mapping | pd.Series) -> str | None:
-    """"q = 0.056" (the q-value the words follow), or "p = ..." when only a p-value exists."""
+    """ "q = 0.056" (the q-value the words follow), or "p = ..." when only a p-value exists."""
     q, p = _num(row, "q_value"), _num(row, "p_value")
     if q is not None:
         return f"q {format_p(q)}"
@@ -363,29 +371,32 @@ def change_sentence(row: Mapping | pd.Series, label: str, *, with_note: bool = F
             else:
                 relative = _relative(value, prev)
                 size = f", {direction} {relative}" if relative else ""
-            sentences.append(f"{name} {verb} from {_fmt(row, prev)} in {prev_year} "
-                             f"to {_fmt(row, value)} in {year}{ci}{size}.")
+            sentences.append(
+                f"{name} {verb} from {_fmt(row, prev)} in {prev_year} to {_fmt(row, value)} in {year}{ci}{size}."
+            )
             q = _num(row, "q_value")
             statistic = _statistic(row)
             if q is not None and q < SIGNIFICANCE:
                 if small:
-                    sentences.append(f"This {noun} is statistically significant ({statistic}), "
-                                     "but the numbers are too few to conclude from.")
+                    sentences.append(
+                        f"This {noun} is statistically significant ({statistic}), "
+                        "but the numbers are too few to conclude from."
+                    )
                 else:
                     sentences.append(f"This is a statistically significant {noun} ({statistic}).")
             elif statistic is not None:
                 sentences.append(f"This {noun} is within what year-to-year variation would produce ({statistic}).")
             else:
                 reason = _not_tested_reason(row)
-                sentences.append(f"This {noun} was not tested because {reason}." if reason
-                                 else f"This {noun} was not tested.")
+                sentences.append(
+                    f"This {noun} was not tested because {reason}." if reason else f"This {noun} was not tested."
+                )
         already_said = any("too few to conclude from" in s for s in sentences)
         if small and not already_said:
             sentences.append("The numbers are too few to conclude from.")
 
     if _flag(row, "contested"):
-        sentences.append("The documents give two different values for a figure behind this; "
-                         f"see '{DISAGREE_SECTION}'.")
+        sentences.append(f"The documents give two different values for a figure behind this; see '{DISAGREE_SECTION}'.")
     if _text(row, "numerator_basis") == "from_percentage":
         sentences.append("The count is worked out from the published percentage.")
     note = _text(row, "note")
@@ -412,6 +423,7 @@ def verdict_phrase(row: Mapping | pd.Series) -> str:
 
 
 # --- a council-year -------------------------------------------------------------------------------
+
 
 def _label(metric: str, labels: Mapping[str, str]) -> str:
     label = labels.get(metric)

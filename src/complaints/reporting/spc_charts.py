@@ -70,15 +70,33 @@ def describe_signals(flags: pd.DataFrame, months: Sequence, what: str = "the fig
         if where:
             limit = "upper" if s > 0 else "lower"
             listed = _join([names[i] for i in where])
-            found.append((where[0], 0, f"In {listed}, {what} was {'above' if s > 0 else 'below'} the "
-                                        f"{limit} control limit: special cause variation."))
+            found.append(
+                (
+                    where[0],
+                    0,
+                    f"In {listed}, {what} was {'above' if s > 0 else 'below'} the "
+                    f"{limit} control limit: special cause variation.",
+                )
+            )
     for a, b, s in shift_runs(side):
-        found.append((a, 1, f"From {names[a]} to {names[b]}, {b - a + 1} months in a row were "
-                            f"{'above' if s > 0 else 'below'} the average: a shift."))
+        found.append(
+            (
+                a,
+                1,
+                f"From {names[a]} to {names[b]}, {b - a + 1} months in a row were "
+                f"{'above' if s > 0 else 'below'} the average: a shift.",
+            )
+        )
     for a, b, s in trend_runs(change):
-        found.append((a, 2, f"From {names[a]} to {names[b]}, {what} {'rose' if s > 0 else 'fell'} month on "
-                            f"month, {b - a + 1} months in a row each {'higher' if s > 0 else 'lower'} "
-                            f"than the one before: a trend."))
+        found.append(
+            (
+                a,
+                2,
+                f"From {names[a]} to {names[b]}, {what} {'rose' if s > 0 else 'fell'} month on "
+                f"month, {b - a + 1} months in a row each {'higher' if s > 0 else 'lower'} "
+                f"than the one before: a trend.",
+            )
+        )
     for s in (1, -1):
         windows = two_of_three_windows(beyond2, valid)
         hits = sorted({j for w, ws in windows if ws == s for j in w} & set(np.flatnonzero(two).tolist()))
@@ -91,9 +109,15 @@ def describe_signals(flags: pd.DataFrame, months: Sequence, what: str = "the fig
                 episodes.append([j])
         limit = "upper" if s > 0 else "lower"
         for ep in episodes:
-            found.append((ep[0], 3, f"In {_join([names[j] for j in ep])}, {what} was more than two standard "
-                                    f"deviations {'above' if s > 0 else 'below'} the average in at least 2 of "
-                                    f"3 months in a row: close to the {limit} control limit."))
+            found.append(
+                (
+                    ep[0],
+                    3,
+                    f"In {_join([names[j] for j in ep])}, {what} was more than two standard "
+                    f"deviations {'above' if s > 0 else 'below'} the average in at least 2 of "
+                    f"3 months in a row: close to the {limit} control limit.",
+                )
+            )
     return [sentence for _, _, sentence in sorted(found, key=lambda t: (t[0], t[1]))]
 
 
@@ -145,22 +169,29 @@ def before_after_sentence(result: dict) -> str:
         if n == 0:
             return "no complaints were answered" if first else "none were answered"
         noun = "response" if n == 1 else "responses"
-        return f"{k:,} of {n:,} {noun} ({_fmt_percent(k / n)}) were {timescale}" if first else \
-            f"{k:,} of {n:,} ({_fmt_percent(k / n)})"
+        return (
+            f"{k:,} of {n:,} {noun} ({_fmt_percent(k / n)}) were {timescale}"
+            if first
+            else f"{k:,} of {n:,} ({_fmt_percent(k / n)})"
+        )
 
     parts = [f"{when_before}, {share(k1, n1, True)}; {when_after}, {share(k2, n2, n1 == 0)}."]
     if out["too_few"]:
-        parts.append(f"With fewer than {SMALL} responses {'before' if n1 < SMALL else 'after'}"
-                     f"{' and after' if n1 < SMALL and n2 < SMALL else ''} the change, the numbers are "
-                     "too few to conclude from.")
+        parts.append(
+            f"With fewer than {SMALL} responses {'before' if n1 < SMALL else 'after'}"
+            f"{' and after' if n1 < SMALL and n2 < SMALL else ''} the change, the numbers are "
+            "too few to conclude from."
+        )
     else:
         diff = out["difference"]
         if _signed_points(diff) == "0":
             what = "The difference, under half a percentage point"
         else:
             what = f"This {'rise' if diff > 0 else 'fall'} of {_points(diff)} percentage points"
-        interval = (f"(95% confidence interval {_signed_points(out['diff_ci_low'])} to "
-                    f"{_signed_points(out['diff_ci_high'])} points)")
+        interval = (
+            f"(95% confidence interval {_signed_points(out['diff_ci_low'])} to "
+            f"{_signed_points(out['diff_ci_high'])} points)"
+        )
         p_text = f"Fisher's exact test, {_p_text(out['p_value'])}"
         if out["significant"]:
             parts.append(f"{what} {interval} is statistically significant ({p_text}).")
@@ -171,8 +202,6 @@ def before_after_sentence(result: dict) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # The chart
-
-
 
 
 def _signal_text(row) -> str:
@@ -187,8 +216,14 @@ def _stepped(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return xs, ys
 
 
-def spc_chart(chart_frame: pd.DataFrame, flags: pd.DataFrame | None, title: str, label: str,
-              target_text: str | None = None, target: float | None = None) -> Chart | None:
+def spc_chart(
+    chart_frame: pd.DataFrame,
+    flags: pd.DataFrame | None,
+    title: str,
+    label: str,
+    target_text: str | None = None,
+    target: float | None = None,
+) -> Chart | None:
     """A p-chart of monthly timeliness as a charts.Chart (PNG, alt text, table of the numbers).
 
     chart_frame: the output of p_chart (month, responded, within, proportion, centre, lower,
@@ -219,17 +254,26 @@ def spc_chart(chart_frame: pd.DataFrame, flags: pd.DataFrame | None, title: str,
     special = flags["special_cause"].to_numpy(dtype=bool) & np.isfinite(y)
     has = np.isfinite(y)
 
-    table = pd.DataFrame({
-        "Month": short,
-        "Responded": frame["responded"].astype(int),
-        "Within target": frame["within"].astype(int),
-        "Proportion": y,
-        "Lower limit": lower,
-        "Upper limit": upper,
-        "Signal": [_signal_text(row) if h else "no responses" for (_, row), h in zip(flags.iterrows(), has)],
-    })
-    formats = {"Month": "text", "Responded": "number", "Within target": "number", "Proportion": "percent",
-               "Lower limit": "percent", "Upper limit": "percent", "Signal": "text"}
+    table = pd.DataFrame(
+        {
+            "Month": short,
+            "Responded": frame["responded"].astype(int),
+            "Within target": frame["within"].astype(int),
+            "Proportion": y,
+            "Lower limit": lower,
+            "Upper limit": upper,
+            "Signal": [_signal_text(row) if h else "no responses" for (_, row), h in zip(flags.iterrows(), has)],
+        }
+    )
+    formats = {
+        "Month": "text",
+        "Responded": "number",
+        "Within target": "number",
+        "Proportion": "percent",
+        "Lower limit": "percent",
+        "Upper limit": "percent",
+        "Signal": "text",
+    }
 
     colours = palette()
     point_colour, special_colour, target_colour = colours[0], colours[1], colours[2]
@@ -238,26 +282,71 @@ def spc_chart(chart_frame: pd.DataFrame, flags: pd.DataFrame | None, title: str,
         fig = _new_figure(7.6, 4.8)
         ax = fig.add_subplot()
         xs, ys = _stepped(x, upper * 100)
-        ax.plot(xs, ys, drawstyle="steps-post", color="#777777", linestyle="--", linewidth=1.3, zorder=1.5,
-                label="Control limits (3 sigma)")
+        ax.plot(
+            xs,
+            ys,
+            drawstyle="steps-post",
+            color="#777777",
+            linestyle="--",
+            linewidth=1.3,
+            zorder=1.5,
+            label="Control limits (3 sigma)",
+        )
         xs, ys = _stepped(x, lower * 100)
         ax.plot(xs, ys, drawstyle="steps-post", color="#777777", linestyle="--", linewidth=1.3, zorder=1.5)
-        ax.axhline(centre * 100, color=line_grey, linewidth=1.6, zorder=1.6,
-                   label=_plain(f"Average (centre line): {_fmt_percent(centre)}"))
+        ax.axhline(
+            centre * 100,
+            color=line_grey,
+            linewidth=1.6,
+            zorder=1.6,
+            label=_plain(f"Average (centre line): {_fmt_percent(centre)}"),
+        )
         if target is not None and math.isfinite(float(target)):
-            ax.axhline(float(target) * 100, color=target_colour, linestyle="-.", linewidth=1.8, zorder=1.7,
-                       label=_plain(target_text or f"Target: {_fmt_percent(target)}"))
+            ax.axhline(
+                float(target) * 100,
+                color=target_colour,
+                linestyle="-.",
+                linewidth=1.8,
+                zorder=1.7,
+                label=_plain(target_text or f"Target: {_fmt_percent(target)}"),
+            )
         ax.plot(x, y * 100, color=point_colour, linewidth=1.4, zorder=2)  # NaN months break the line
         common = has & ~special
-        ax.plot(x[common], y[common] * 100, linestyle="none", marker="o", markersize=6.5, color=point_colour,
-                zorder=3, label=_plain(f"{label}, by month"))
+        ax.plot(
+            x[common],
+            y[common] * 100,
+            linestyle="none",
+            marker="o",
+            markersize=6.5,
+            color=point_colour,
+            zorder=3,
+            label=_plain(f"{label}, by month"),
+        )
         if special.any():
-            ax.plot(x[special], y[special] * 100, linestyle="none", marker="D", markersize=8,
-                    color=special_colour, markeredgecolor="#222222", markeredgewidth=0.8, zorder=4,
-                    label="Special cause (Making Data Count rules)")
+            ax.plot(
+                x[special],
+                y[special] * 100,
+                linestyle="none",
+                marker="D",
+                markersize=8,
+                color=special_colour,
+                markeredgecolor="#222222",
+                markeredgewidth=0.8,
+                zorder=4,
+                label="Special cause (Making Data Count rules)",
+            )
         for i in np.flatnonzero(~has):
-            ax.text(x[i], 0.03, "no\nresponses", transform=ax.get_xaxis_transform(), ha="center",
-                    va="bottom", fontsize=8, color=charts.FOOTNOTE_COLOUR, style="italic")
+            ax.text(
+                x[i],
+                0.03,
+                "no\nresponses",
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color=charts.FOOTNOTE_COLOUR,
+                style="italic",
+            )
         ax.set_ylim(0, 100)
         ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
         ax.set_ylabel(_wrap(f"{label} (%)", 40))
@@ -265,20 +354,31 @@ def spc_chart(chart_frame: pd.DataFrame, flags: pd.DataFrame | None, title: str,
         ticks = x[::step]
         ax.set_xticks(ticks)
         rotate = len(ticks) > 6
-        ax.set_xticklabels([short[int(i)] for i in ticks], rotation=45 if rotate else 0,
-                           ha="right" if rotate else "center")
+        ax.set_xticklabels(
+            [short[int(i)] for i in ticks], rotation=45 if rotate else 0, ha="right" if rotate else "center"
+        )
         ax.set_xlim(-0.7, len(x) - 0.3)
         ax.set_xlabel("Month of receipt")
         ax.set_title(_wrap(title, 60), loc="left")
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         handles, labels = ax.get_legend_handles_labels()
-        order = sorted(range(len(labels)), key=lambda i: (not labels[i].endswith("by month"),
-                                                          not labels[i].startswith("Special"), i))
-        legend = ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left",
-                           bbox_to_anchor=(0, charts._bottom_in_axes(fig, ax) - 0.03), frameon=False, ncol=2,
-                           borderaxespad=0)
-        notes = ["Control limits: 3 standard deviations either side of the average; they are wider in",
-                 "months with fewer responses."]
+        order = sorted(
+            range(len(labels)),
+            key=lambda i: (not labels[i].endswith("by month"), not labels[i].startswith("Special"), i),
+        )
+        legend = ax.legend(
+            [handles[i] for i in order],
+            [labels[i] for i in order],
+            loc="upper left",
+            bbox_to_anchor=(0, charts._bottom_in_axes(fig, ax) - 0.03),
+            frameon=False,
+            ncol=2,
+            borderaxespad=0,
+        )
+        notes = [
+            "Control limits: 3 standard deviations either side of the average; they are wider in",
+            "months with fewer responses.",
+        ]
         if target_text and target is None:
             notes.append(str(target_text))
         charts._footnote(fig, ax, [_plain(n) for n in notes], below=legend)
@@ -288,13 +388,17 @@ def spc_chart(chart_frame: pd.DataFrame, flags: pd.DataFrame | None, title: str,
     low_i, high_i = good[np.argmin(y[good])], good[np.argmax(y[good])]
     names = [_month_name(m) for m in months]
     total_n = int(frame["responded"].sum())
-    parts = [f"Control chart (p-chart): {label}, by month of receipt, {names[0]} to {names[-1]}.",
-             f"Average (centre line) {_fmt_percent(centre)} of {total_n:,} responses.",
-             f"Monthly values ranged from {_fmt_percent(y[low_i])} in {names[low_i]} to "
-             f"{_fmt_percent(y[high_i])} in {names[high_i]}."]
+    parts = [
+        f"Control chart (p-chart): {label}, by month of receipt, {names[0]} to {names[-1]}.",
+        f"Average (centre line) {_fmt_percent(centre)} of {total_n:,} responses.",
+        f"Monthly values ranged from {_fmt_percent(y[low_i])} in {names[low_i]} to "
+        f"{_fmt_percent(y[high_i])} in {names[high_i]}.",
+    ]
     lo_ok, hi_ok = lower[good], upper[good]
-    parts.append(f"3-sigma control limits, which vary with the number of responses: lower "
-                 f"{_range_text(lo_ok)}, upper {_range_text(hi_ok)}.")
+    parts.append(
+        f"3-sigma control limits, which vary with the number of responses: lower "
+        f"{_range_text(lo_ok)}, upper {_range_text(hi_ok)}."
+    )
     if target is not None and math.isfinite(float(target)):
         pct = _fmt_percent(target)
         extra = f" ({target_text})" if target_text and pct not in str(target_text) else ""
@@ -308,8 +412,10 @@ def spc_chart(chart_frame: pd.DataFrame, flags: pd.DataFrame | None, title: str,
     if sentences:
         parts.append("Signals: " + " ".join(sentences))
     else:
-        parts.append("No special cause: every month is within the limits and there is no shift, trend or "
-                     "run of months near a limit, so the variation is common cause.")
+        parts.append(
+            "No special cause: every month is within the limits and there is no shift, trend or "
+            "run of months near a limit, so the variation is common cause."
+        )
     return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats)
 
 

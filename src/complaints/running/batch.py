@@ -15,22 +15,27 @@ What makes it fast, in the order it matters:
 What a failure does: see `run_job`. This module imports only the standard library at the top,
 so that `complaints reports` can decide there is nothing to do in a fraction of a second.
 """
+
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
+import logging
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..inputs.paths import BENCHMARK, FAILED_IPYNB, LOCK_FILE, PACKAGE, REPORT_HTML, REPORT_IPYNB, Paths
+from ..inputs.paths import BENCHMARK, LOCK_FILE, PACKAGE, REPORT_HTML, Paths
 
 MANIFEST = ".manifest.json"
 FINGERPRINT = ".fingerprint"
 KERNEL_MODES = ("preloaded", "fresh")
+
+log = logging.getLogger(__name__)
 
 
 class SelectionError(ValueError):
@@ -57,6 +62,7 @@ class Outcome:
     status: str  # built | skipped | failed
     seconds: float = 0.0
     error: str = ""
+    kernel_output: str = ""  # what the kernel wrote to its stdout and stderr, apart from shutdown noise
 
 
 @dataclass
@@ -80,6 +86,7 @@ class Options:
 
 
 # --------------------------------------------------------------------------- fingerprints
+
 
 def _digest(*parts: bytes | str) -> str:
     h = hashlib.sha256()
@@ -117,8 +124,11 @@ def hash_tree(folder: Path, exclude: tuple[str, ...] = ()) -> dict[str, str]:
 def code_digest(notebook: Path) -> str:
     """The notebook, the package's code and the lock file: what every report depends on."""
     parts = [hash_file(notebook)]
-    parts += [f"{path}:{digest}" for path, digest in hash_tree(PACKAGE, exclude=("notebooks",)).items()
-              if path.endswith(".py")]
+    parts += [
+        f"{path}:{digest}"
+        for path, digest in hash_tree(PACKAGE, exclude=("notebooks",)).items()
+        if path.endswith(".py")
+    ]
     parts.append(hash_file(LOCK_FILE) if LOCK_FILE is not None and LOCK_FILE.exists() else _installed_versions())
     return _digest(*parts)
 
@@ -136,9 +146,14 @@ def run_fingerprint(paths: Paths, options: Options) -> str:
     notebook = options.notebook_path(paths)
     data = hash_tree(paths.data)
     data["benchmark notebook"] = hash_file(paths.benchmark_notebook) if paths.benchmark_notebook.exists() else ""
-    chosen = {"councils": sorted(set(options.councils)), "years": sorted(set(options.years)),
-              "public": options.public, "set_aside": options.set_aside, "notebook": str(notebook),
-              "data": str(paths.data)}
+    chosen = {
+        "councils": sorted(set(options.councils)),
+        "years": sorted(set(options.years)),
+        "public": options.public,
+        "set_aside": options.set_aside,
+        "notebook": str(notebook),
+        "data": str(paths.data),
+    }
     return _digest(json.dumps(data, sort_keys=True), code_digest(notebook), json.dumps(chosen, sort_keys=True))
 
 
@@ -165,8 +180,14 @@ def report_fingerprint(paths: Paths, job: Job, parameters: dict, code: str) -> s
         parts.append(json.dumps(hash_tree(paths.councils)))
         parts.append(json.dumps(hash_tree(paths.definitions)))
         return _digest(*parts)
-    for table in (paths.metrics_csv, paths.audit_csv, paths.figures_csv, paths.monthly_csv, paths.changes_csv,
-                  paths.record_files_csv):
+    for table in (
+        paths.metrics_csv,
+        paths.audit_csv,
+        paths.figures_csv,
+        paths.monthly_csv,
+        paths.changes_csv,
+        paths.record_files_csv,
+    ):
         parts.append(_council_rows(table, job.council))
     config = paths.councils / f"{job.council}.toml"
     parts.append(hash_file(config) if config.exists() else "no config")
@@ -177,6 +198,7 @@ def report_fingerprint(paths: Paths, job: Job, parameters: dict, code: str) -> s
 
 
 # --------------------------------------------------------------------------- the manifest
+
 
 def manifest_path(paths: Paths) -> Path:
     return paths.outputs / MANIFEST
@@ -209,11 +231,13 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 
 
 def write_manifest(paths: Paths, fingerprint: str, outputs: list[str]) -> None:
-    write_atomic(manifest_path(paths), json.dumps({"fingerprint": fingerprint, "outputs": sorted(outputs)},
-                                                  indent=1) + "\n")
+    write_atomic(
+        manifest_path(paths), json.dumps({"fingerprint": fingerprint, "outputs": sorted(outputs)}, indent=1) + "\n"
+    )
 
 
 # --------------------------------------------------------------------------- jobs
+
 
 def available_jobs(figures_csv: Path) -> list[Job]:
     """Every council x year with at least one published figure (figures.csv), metric or not."""
@@ -231,17 +255,20 @@ def select_jobs(jobs: list[Job], councils: list[str], years: list[str]) -> list[
     valid_years = sorted({j.year for j in jobs})
     unknown = [c for c in councils if c not in valid_councils]
     if unknown:
-        raise SelectionError(f"unknown council {', '.join(unknown)}: councils with published figures are "
-                             f"{', '.join(valid_councils)}")
+        raise SelectionError(
+            f"unknown council {', '.join(unknown)}: councils with published figures are {', '.join(valid_councils)}"
+        )
     unknown = [y for y in years if y not in valid_years]
     if unknown:
-        raise SelectionError(f"unknown year {', '.join(unknown)}: years with published figures are "
-                             f"{', '.join(valid_years)}")
+        raise SelectionError(
+            f"unknown year {', '.join(unknown)}: years with published figures are {', '.join(valid_years)}"
+        )
     chosen = [j for j in jobs if (not councils or j.council in councils) and (not years or j.year in years)]
     if not chosen:
         have = "; ".join(f"{c}: {', '.join(j.year for j in jobs if j.council == c)}" for c in valid_councils)
-        raise SelectionError(f"no published figures for {', '.join(councils)} in {', '.join(years)} "
-                             f"(years by council: {have})")
+        raise SelectionError(
+            f"no published figures for {', '.join(councils)} in {', '.join(years)} (years by council: {have})"
+        )
     return chosen
 
 
@@ -264,17 +291,30 @@ def plain(value):
 
 def job_parameters(paths: Paths, job: Job, public: bool) -> dict:
     if job.is_benchmark:
-        return {"year": str(plain(job.year)), "councils": "", "data_dir": str(paths.data),
-                "outputs_dir": str(paths.outputs)}
-    return {"council": str(plain(job.council)), "year": str(plain(job.year)),
-            "data_dir": str(paths.data), "outputs_dir": str(paths.outputs), "public": bool(plain(public))}
+        return {
+            "year": str(plain(job.year)),
+            "councils": "",
+            "data_dir": str(paths.data),
+            "outputs_dir": str(paths.outputs),
+        }
+    return {
+        "council": str(plain(job.council)),
+        "year": str(plain(job.year)),
+        "data_dir": str(paths.data),
+        "outputs_dir": str(paths.outputs),
+        "public": bool(plain(public)),
+    }
 
 
 def report_files(paths: Paths, job: Job) -> dict[str, Path]:
     folder = paths.report_dir(job.council, job.year)
-    return {"dir": folder, "html": paths.report_html(job.council, job.year),
-            "ipynb": paths.report_ipynb(job.council, job.year),
-            "failed": paths.report_failed(job.council, job.year), "fingerprint": folder / FINGERPRINT}
+    return {
+        "dir": folder,
+        "html": paths.report_html(job.council, job.year),
+        "ipynb": paths.report_ipynb(job.council, job.year),
+        "failed": paths.report_failed(job.council, job.year),
+        "fingerprint": folder / FINGERPRINT,
+    }
 
 
 def is_current(paths: Paths, job: Job, fingerprint: str) -> bool:
@@ -310,9 +350,12 @@ def make_exporter():
     config.TagRemovePreprocessor.remove_cell_tags = {"remove_cell"}
     config.TagRemovePreprocessor.remove_input_tags = {"remove_input"}
     config.TagRemovePreprocessor.enabled = True
-    exporter = HTMLExporter(config=config, template_name="lab",
-                            extra_loaders=[jinja2.DictLoader({"complaints_report.html.j2": TEMPLATE})],
-                            template_file="complaints_report.html.j2")
+    exporter = HTMLExporter(
+        config=config,
+        template_name="lab",
+        extra_loaders=[jinja2.DictLoader({"complaints_report.html.j2": TEMPLATE})],
+        template_file="complaints_report.html.j2",
+    )
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
@@ -334,16 +377,22 @@ def init_worker(settings: dict) -> None:
     """Once per worker process: import papermill and nbconvert, build the exporter, connect to
     the fork server (if any)."""
     from . import kernel
+
     os.environ.update(kernel.jupyter_env())
     import papermill  # noqa: F401
+
     _WORKER["exporter"] = make_exporter()
     client = None
+    _WORKER["kernel_note"] = ""
     if settings.get("fork_address"):
         try:
             client = kernel.ForkClient(settings["fork_address"])
             client.hello  # noqa: B018 - wait until it is ready
-        except (OSError, RuntimeError):
-            client = None  # fall back to ordinary kernels
+        except (OSError, RuntimeError) as exc:
+            client = None  # fall back to ordinary kernels, and say so
+            _WORKER["kernel_note"] = (
+                f"the kernel fork server could not be reached ({exc}); ordinary kernels were started"
+            )
     _WORKER["manager_class"] = kernel.manager_class(client)
     _WORKER["settings"] = settings
 
@@ -355,9 +404,10 @@ def _clear(*files: Path) -> None:
 
 def _failed_before_running(notebook: Path, target: Path, error: str) -> None:
     import nbformat
+
     try:
         nb = nbformat.read(notebook, as_version=4)
-    except Exception:  # noqa: BLE001 - the notebook itself may be what is broken
+    except Exception:
         nb = nbformat.v4.new_notebook()
     nb.cells.insert(0, nbformat.v4.new_markdown_cell(f"**This report failed before any cell ran:** `{error}`"))
     write_atomic(target, nbformat.writes(nb))
@@ -374,6 +424,7 @@ def run_job(task: dict) -> dict:
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
+
     from .kernel import KERNEL_NAME
 
     start = time.perf_counter()
@@ -382,17 +433,34 @@ def run_job(task: dict) -> dict:
     files["dir"].mkdir(parents=True, exist_ok=True)
     temp_nb = files["dir"] / f".report.tmp-{os.getpid()}.ipynb"
     temp_html = files["dir"] / f".{REPORT_HTML}.tmp-{os.getpid()}"
-    result = {"council": job.council, "year": job.year, "status": "built", "error": ""}
+    result = {
+        "council": job.council,
+        "year": job.year,
+        "status": "built",
+        "error": "",
+        "kernel_note": _WORKER.get("kernel_note", ""),
+    }
+    manager = _WORKER["manager_class"]
+    kernel_log = tempfile.NamedTemporaryFile(prefix="complaints-kernel-", suffix=".log", delete=False)  # noqa: SIM115
+    kernel_log.close()
+    manager.kernel_log = kernel_log.name
     try:
         try:
             nb = papermill.execute_notebook(
-                task["notebook"], str(temp_nb), parameters=task["parameters"], kernel_name=KERNEL_NAME,
-                language="python", progress_bar=False, request_save_on_cell_execute=False,
-                cwd=str(Path(task["notebook"]).parent), kernel_manager_class=_WORKER["manager_class"])
+                task["notebook"],
+                str(temp_nb),
+                parameters=task["parameters"],
+                kernel_name=KERNEL_NAME,
+                language="python",
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                cwd=str(Path(task["notebook"]).parent),
+                kernel_manager_class=_WORKER["manager_class"],
+            )
             temp_html.write_text(export_html(nb, _WORKER["exporter"], task["title"]), encoding="utf-8")
         except PapermillExecutionError as exc:
             result.update(status="failed", error=f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})")
-        except Exception as exc:  # noqa: BLE001 - a dead kernel or a broken notebook fails this report only
+        except Exception as exc:
             result.update(status="failed", error=f"{type(exc).__name__}: {exc}")
         if result["status"] == "failed":
             _clear(files["html"], files["ipynb"], files["fingerprint"], temp_html)
@@ -407,8 +475,24 @@ def run_job(task: dict) -> dict:
             write_atomic(files["fingerprint"], task["fingerprint"] + "\n")
     finally:
         _clear(temp_nb, temp_html)
+        manager.close_logs()
+        result["kernel_output"] = kernel_output(Path(kernel_log.name))
+        _clear(Path(kernel_log.name))
     result["seconds"] = time.perf_counter() - start
     return result
+
+
+SHUTDOWN_NOISE = ("KeyboardInterrupt caught in kernel",)
+
+
+def kernel_output(path: Path, limit: int = 4000) -> str:
+    """What a kernel wrote to its stdout and stderr, without ipykernel's harmless shutdown message."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    kept = [line for line in text.splitlines() if not any(noise in line for noise in SHUTDOWN_NOISE)]
+    return "\n".join(kept).strip()[-limit:]
 
 
 def _noop() -> int:
@@ -416,6 +500,7 @@ def _noop() -> int:
 
 
 # --------------------------------------------------------------------------- the batch
+
 
 @dataclass
 class Batch:
@@ -428,10 +513,11 @@ class Batch:
 
     def start(self) -> None:
         """Start the fork server and the workers now, so their imports overlap the metrics."""
-        from concurrent.futures import ProcessPoolExecutor
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
         from . import kernel
+
         kernel.install_kernelspec()
         notebook = self.options.notebook_path(self.paths)
         if self.options.kernel == "preloaded" and kernel.fork_supported():
@@ -439,12 +525,17 @@ class Batch:
                 preload = list(kernel.BASE_PRELOAD if self.options.preload is None else self.options.preload)
                 preload += kernel.notebook_imports(notebook)
                 self.fork_server = kernel.KernelForkServer(preload, cwd=notebook.parent)
-            except (OSError, ValueError):
+            except (OSError, ValueError) as exc:
+                log.warning("the kernel fork server did not start (%s); ordinary kernels will be started", exc)
                 self.fork_server = None
         settings = {"fork_address": getattr(self.fork_server, "address", None)}
         workers = self.options.jobs or os.cpu_count() or 1
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=init_worker, initargs=(settings,))
+        self.pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=init_worker,
+            initargs=(settings,),
+        )
         for _ in range(workers):
             self.pool.submit(_noop)
 
@@ -474,24 +565,39 @@ class Batch:
                 outcomes.append(Outcome(job, "skipped"))
                 continue
             files = {k: str(v) for k, v in report_files(self.paths, job).items()}
-            tasks.append({"council": job.council, "year": job.year, "notebook": str(notebook),
-                          "parameters": parameters, "fingerprint": fingerprint, "files": files,
-                          "title": (f"Complaints to children's services: councils side by side, {job.year}"
-                                    if job.is_benchmark else
-                                    f"Complaints to children's services: {job.council}, {job.year}")})
+            tasks.append(
+                {
+                    "council": job.council,
+                    "year": job.year,
+                    "notebook": str(notebook),
+                    "parameters": parameters,
+                    "fingerprint": fingerprint,
+                    "files": files,
+                    "title": (
+                        f"Complaints to children's services: councils side by side, {job.year}"
+                        if job.is_benchmark
+                        else f"Complaints to children's services: {job.council}, {job.year}"
+                    ),
+                }
+            )
         if tasks:
             if self.pool is None:
                 self.start()
             futures = {self.pool.submit(run_job, t): t for t in tasks}
-            bar = tqdm(total=len(tasks), unit="report", file=sys.stderr,
-                       disable=None if self.options.progress else True)
+            notes: set[str] = set()
+            bar = tqdm(
+                total=len(tasks), unit="report", file=sys.stderr, disable=None if self.options.progress else True
+            )
             for future in as_completed(futures):
                 task = futures[future]
                 job = Job(task["council"], task["year"])
                 try:
                     r = future.result()
-                    outcomes.append(Outcome(job, r["status"], r["seconds"], r["error"]))
-                except Exception as exc:  # noqa: BLE001 - a worker that died
+                    outcomes.append(Outcome(job, r["status"], r["seconds"], r["error"], r.get("kernel_output", "")))
+                    if r.get("kernel_note") and r["kernel_note"] not in notes:
+                        notes.add(r["kernel_note"])
+                        log.warning(r["kernel_note"])
+                except Exception as exc:
                     outcomes.append(Outcome(job, "failed", 0.0, f"{type(exc).__name__}: {exc}"))
                 bar.set_postfix_str(job.name, refresh=False)
                 bar.update()
@@ -507,17 +613,50 @@ def expected_outputs(paths: Paths, jobs: list[Job]) -> list[str]:
     return files
 
 
-def summary(outcomes: list[Outcome], seconds: float, paths: Paths) -> tuple[str, int]:
-    """The closing lines and the exit status: 1 if any report failed."""
+def summary(outcomes: list[Outcome], seconds: float, paths: Paths) -> int:
+    """Log the closing lines (each report's outcome and time in the log file, failures on the terminal
+    too) and return the exit status: 1 if any report failed."""
     count = {s: sum(o.status == s for o in outcomes) for s in ("built", "skipped", "failed")}
-    lines = [f"reports: {count['built']} built, {count['skipped']} unchanged (skipped), "
-             f"{count['failed']} failed, in {seconds:.1f} s; index: {paths.outputs / 'index.html'}"]
+    for o in outcomes:
+        if o.status == "built":
+            log.debug("built %s in %.1f s", o.job.name, o.seconds)
+        elif o.status == "skipped":
+            log.debug("unchanged %s (skipped)", o.job.name)
+    log.info(
+        f"reports: {count['built']} built, {count['skipped']} unchanged (skipped), "
+        f"{count['failed']} failed, in {seconds:.1f} s; index: {paths.index_html}"
+    )
     for o in outcomes:
         if o.status == "failed":
             kept = report_files(paths, o.job)["failed"]
             where = f"; executed notebook kept in {kept}" if kept.exists() else ""
-            lines.append(f"FAILED {o.job.name}: {o.error}{where}")
-    return "\n".join(lines), (1 if count["failed"] else 0)
+            log.error(f"FAILED {o.job.name}: {o.error} (after {o.seconds:.1f} s){where}")
+            if o.kernel_output:
+                log.debug("what the kernel of %s said:\n%s", o.job.name, o.kernel_output)
+    return 1 if count["failed"] else 0
+
+
+def jobs_from_figures(figures) -> list[Job]:
+    """Every council x year with at least one figure (a value or a percentage), metric or not."""
+    stated = figures[figures["value"].notna() | figures["pct"].notna()]
+    return sorted({Job(str(c), str(y)) for c, y in zip(stated["council"], stated["year"])})
+
+
+def log_run(paths: Paths, options: Options) -> None:
+    """The run's options and the SHA-256 of every input file, into the log file."""
+    chosen = {
+        "councils": options.councils,
+        "years": options.years,
+        "jobs": options.jobs,
+        "force": options.force,
+        "public": options.public,
+        "set_aside": options.set_aside,
+        "kernel": options.kernel,
+        "notebook": options.notebook_path(paths).name,
+    }
+    log.debug("complaints reports %s", json.dumps(chosen, sort_keys=True))
+    for name, digest in hash_tree(paths.data).items():
+        log.debug("input %s/%s sha256 %s", paths.data.name, name, digest)
 
 
 def write_index(paths: Paths, jobs: list[Job]) -> Path:
@@ -528,36 +667,49 @@ def write_index(paths: Paths, jobs: list[Job]) -> Path:
     return paths.index_html
 
 
-def run_reports(paths: Paths, options: Options, out=None) -> int:
-    """`complaints reports`: metrics, audit, every report and the index. Returns the exit status."""
-    out = out or sys.stdout
+def run_reports(paths: Paths, options: Options) -> int:
+    """`complaints reports`: metrics, audit, every report and the index. Returns the exit status.
+
+    Every input is read and checked, and the selection (--council, --year) matched against it,
+    before anything under outputs/ is touched; then the log file is opened and the CSVs written.
+    """
+    from .logs import RunLog
+
     start = time.perf_counter()
     fingerprint = run_fingerprint(paths, options)
     if not options.force and up_to_date(paths, fingerprint):
-        print(f"outputs are up to date ({paths.outputs}); nothing to do", file=out)
+        log.info("outputs are up to date (%s); nothing to do", paths.outputs)
         return 0
     check_councils(paths, options.councils)
-    manifest_path(paths).unlink(missing_ok=True)
-    batch = Batch(paths, options)
-    batch.start()
-    try:
-        from .pipeline import compute, write_results
-        results = compute(paths, set_aside=options.set_aside)
-        write_results(results, paths)
-        print(f"wrote {paths.metrics_csv} ({len(results.metrics)} rows), {paths.audit_csv} "
-              f"({len(results.audit)} rows) and {paths.figures_csv}", file=out)
-        every = available_jobs(paths.figures_csv)
-        jobs = select_jobs(every, options.councils, options.years)
-        if not options.councils and paths.benchmark_notebook.exists() and options.notebook is None:
-            from ..analysis.comparability import benchmark_years
-            years = benchmark_years(results.metrics, results.definitions)
-            jobs += [Job(BENCHMARK, y) for y in years if not options.years or y in options.years]
-        outcomes = batch.run(jobs)
-    finally:
-        batch.close()
-    write_index(paths, every)
-    text, status = summary(outcomes, time.perf_counter() - start, paths)
-    print(text, file=out)
-    if status == 0:
-        write_manifest(paths, fingerprint, expected_outputs(paths, jobs))
-    return status
+    with RunLog() as run_log:
+        batch = Batch(paths, options)
+        batch.start()
+        try:
+            from .pipeline import compute, write_results
+
+            results = compute(paths, set_aside=options.set_aside)
+            every = jobs_from_figures(results.figures)
+            jobs = select_jobs(every, options.councils, options.years)
+            if not options.councils and paths.benchmark_notebook.exists() and options.notebook is None:
+                from ..analysis.comparability import benchmark_years
+
+                years = benchmark_years(results.metrics, results.definitions)
+                jobs += [Job(BENCHMARK, y) for y in years if not options.years or y in options.years]
+            # every input is valid: from here on, outputs/ changes
+            log_path = run_log.open(paths.logs)
+            log_run(paths, options)
+            manifest_path(paths).unlink(missing_ok=True)
+            write_results(results, paths)
+            log.info(
+                f"wrote {paths.metrics_csv} ({len(results.metrics)} rows), {paths.audit_csv} "
+                f"({len(results.audit)} rows) and {paths.figures_csv}"
+            )
+            outcomes = batch.run(jobs)
+        finally:
+            batch.close()
+        write_index(paths, every)
+        status = summary(outcomes, time.perf_counter() - start, paths)
+        log.info("log: %s", log_path)
+        if status == 0:
+            write_manifest(paths, fingerprint, expected_outputs(paths, jobs))
+        return status

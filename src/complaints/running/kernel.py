@@ -18,9 +18,12 @@ already imported. It is a new process per report, so no variable, figure or stat
 one report to another. Linux only (it needs fork and pidfds); elsewhere, and with
 `--kernel fresh`, kernels are started the ordinary way.
 """
+
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import select
 import signal
@@ -29,6 +32,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import ClassVar
 
 KERNEL_NAME = "complaints"
 DISPLAY_NAME = "Python (complaints)"
@@ -41,6 +45,7 @@ BASE_PRELOAD = ("numpy", "pandas", "scipy.stats", "matplotlib", "seaborn")
 
 
 # --------------------------------------------------------------------------- kernelspec
+
 
 def kernels_dir(prefix: str | Path | None = None) -> Path:
     """The folder of kernelspecs inside the environment (`<prefix>/share/jupyter/kernels`)."""
@@ -94,10 +99,12 @@ def jupyter_env(env: dict[str, str] | None = None, prefix: str | Path | None = N
 def kernel_spec_manager(prefix: str | Path | None = None):
     """A KernelSpecManager that sees the environment's kernels folder only."""
     from jupyter_client.kernelspec import KernelSpecManager
+
     return KernelSpecManager(kernel_dirs=[str(kernels_dir(prefix))], ensure_native_kernel=False)
 
 
 # --------------------------------------------------------------------------- kernel manager
+
 
 def _manager_class():
     """ProjectKernelManager, built on first use so that importing this module stays cheap."""
@@ -118,7 +125,10 @@ def _manager_class():
             if server is None or not server.accepts(cmd):
                 return await super().launch_kernel(cmd, **kwargs)
             cwd = kwargs.get("cwd") or os.getcwd()
-            self.process = server.fork(cmd, env=kernel_env(kwargs.get("env")), cwd=str(cwd))
+            log = getattr(kwargs.get("stderr"), "name", None)
+            self.process = server.fork(
+                cmd, env=kernel_env(kwargs.get("env")), cwd=str(cwd), log=log if isinstance(log, str) else None
+            )
             self.pid = self.process.pid
             self.pgid = self.process.pid  # the kernel starts its own session, as launch_kernel does
             self.cwd = cwd
@@ -129,6 +139,13 @@ def _manager_class():
         from `fork_server` when one is set (class attribute, one per worker process)."""
 
         fork_server: KernelForkServer | ForkClient | None = None
+        kernel_log: str | None = None  # a file for the kernel's stdout and stderr (None: inherited)
+        _log_files: ClassVar[list] = []
+
+        @classmethod
+        def close_logs(cls) -> None:
+            while cls._log_files:
+                cls._log_files.pop().close()
 
         @default("kernel_spec_manager")
         def _kernel_spec_manager_default(self):
@@ -143,9 +160,16 @@ def _manager_class():
             # CurveZMQ between the worker and its kernel when the kernel supports it (ours does):
             # jupyter_client's default leaves the channels in plain text and the kernel warns.
             import zmq
+
             return "auto" if zmq.has("curve") else "disabled"
 
         async def _async_pre_start_kernel(self, **kw):
+            if type(self).kernel_log and "stderr" not in kw:
+                # the kernel's own output (ipykernel's shutdown messages among it) goes to a file,
+                # not to the terminal of the batch; the batch reads it when a report fails
+                handle = open(type(self).kernel_log, "ab")  # noqa: SIM115 - closed by close_logs
+                type(self)._log_files.append(handle)
+                kw["stdout"] = kw["stderr"] = handle
             if self.provisioner is None and type(self).fork_server is not None:
                 self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
                 provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
@@ -169,6 +193,7 @@ def manager_class(fork_server: KernelForkServer | ForkClient | None = None):
 
 # --------------------------------------------------------------------------- fork server
 
+
 def kernel_env(env: dict[str, str] | None = None) -> dict[str, str]:
     """The environment jupyter_client gives a kernel it launches (provisioner + launch_kernel)."""
     env = dict(os.environ if env is None else env)
@@ -184,6 +209,7 @@ def notebook_imports(notebook: str | Path) -> list[str]:
     them earlier changes nothing but the time it takes (see the module doc).
     """
     import ast
+
     nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
     names: list[str] = []
     for cell in nb.get("cells", []):
@@ -205,8 +231,13 @@ def notebook_imports(notebook: str | Path) -> list[str]:
 
 
 def fork_supported() -> bool:
-    return sys.platform.startswith("linux") and hasattr(os, "fork") and hasattr(os, "pidfd_open") \
-        and hasattr(signal, "pidfd_send_signal") and hasattr(socket, "send_fds")
+    return (
+        sys.platform.startswith("linux")
+        and hasattr(os, "fork")
+        and hasattr(os, "pidfd_open")
+        and hasattr(signal, "pidfd_send_signal")
+        and hasattr(socket, "send_fds")
+    )
 
 
 class ForkedProcess:
@@ -256,10 +287,8 @@ class ForkedProcess:
 
     def __del__(self):
         if self._pidfd is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(self._pidfd)
-            except OSError:
-                pass
 
 
 class ForkClient:
@@ -287,12 +316,18 @@ class ForkClient:
 
     def accepts(self, cmd: list[str]) -> bool:
         """Only the kernelspec's own command (the server's Python, -m ipykernel_launcher) is forked."""
-        return len(cmd) >= 3 and cmd[1:3] == ["-m", "ipykernel_launcher"] \
+        return (
+            len(cmd) >= 3
+            and cmd[1:3] == ["-m", "ipykernel_launcher"]
             and os.path.realpath(cmd[0]) == os.path.realpath(self.hello["python"])
+        )
 
-    def fork(self, cmd: list[str], env: dict[str, str], cwd: str) -> ForkedProcess:
+    def fork(self, cmd: list[str], env: dict[str, str], cwd: str, log: str | None = None) -> ForkedProcess:
+        """A kernel forked with this argv, environment and folder; its stdout and stderr appended to
+        the file `log` (None: the fork server's own)."""
         self.hello  # noqa: B018 - wait until the server is ready
-        self._sock.sendall(json.dumps({"argv": cmd[3:], "env": env, "cwd": cwd}).encode() + b"\n")
+        request = {"argv": cmd[3:], "env": env, "cwd": cwd, "log": log}
+        self._sock.sendall(json.dumps(request).encode() + b"\n")
         msg, fds, _flags, _addr = socket.recv_fds(self._sock, 65536, 1)
         if not msg:
             raise RuntimeError("the kernel fork server exited")
@@ -315,19 +350,31 @@ class KernelForkServer:
     `close()` is called or the process that started it goes away.
     """
 
-    def __init__(self, preload: list[str] | tuple[str, ...] = BASE_PRELOAD, python: str | None = None,
-                 cwd: str | Path | None = None):
+    def __init__(
+        self,
+        preload: list[str] | tuple[str, ...] = BASE_PRELOAD,
+        python: str | None = None,
+        cwd: str | Path | None = None,
+    ):
         import tempfile
+
         self.python = python or sys.executable
         self._dir = tempfile.mkdtemp(prefix="complaints-kernels-")
         self.address = os.path.join(self._dir, "fork.sock")
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        code = "import sys; from complaints.running.kernel import _serve; _serve(int(sys.argv[1]), sys.argv[2], sys.argv[3:])"
+        code = (
+            "import sys; from complaints.running.kernel import _serve; "
+            "_serve(int(sys.argv[1]), sys.argv[2], sys.argv[3:])"
+        )
         preload = list(dict.fromkeys(preload))
-        self.process = subprocess.Popen([self.python, "-c", code, str(theirs.fileno()), self.address, *preload],
-                                        pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL,  # keep the batch's own stdout clean
-                                        env=kernel_env(), cwd=cwd)
+        self.process = subprocess.Popen(
+            [self.python, "-c", code, str(theirs.fileno()), self.address, *preload],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,  # keep the batch's own stdout clean
+            env=kernel_env(),
+            cwd=cwd,
+        )
         theirs.close()
         self.client = ForkClient(sock=ours)
 
@@ -342,11 +389,12 @@ class KernelForkServer:
     def accepts(self, cmd: list[str]) -> bool:
         return self.client.accepts(cmd)
 
-    def fork(self, cmd: list[str], env: dict[str, str], cwd: str) -> ForkedProcess:
-        return self.client.fork(cmd, env, cwd)
+    def fork(self, cmd: list[str], env: dict[str, str], cwd: str, log: str | None = None) -> ForkedProcess:
+        return self.client.fork(cmd, env, cwd, log)
 
     def close(self) -> None:
         import shutil
+
         try:
             self.client.close()
             try:
@@ -377,6 +425,7 @@ def _reap(*_args) -> None:
 def _serve(owner_fd: int, address: str, preload: list[str]) -> None:  # pragma: no cover - in the fork server
     """The fork server's main loop (see KernelForkServer)."""
     import selectors
+
     owner = socket.socket(fileno=owner_fd)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address)  # before the imports, so workers can connect while they run
@@ -391,15 +440,17 @@ def _serve(owner_fd: int, address: str, preload: list[str]) -> None:  # pragma: 
         os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     import gc
     import importlib
-    import ipykernel.ipkernel  # noqa: F401  (what ipykernel_launcher imports)
-    import ipykernel.kernelapp  # noqa: F401
+
+    import ipykernel.ipkernel
+    import ipykernel.kernelapp
     import ipykernel.zmqshell  # noqa: F401
+
     preloaded, failed = [], {}
     for name in preload:
         try:
             importlib.import_module(name)
             preloaded.append(name)
-        except Exception as exc:  # noqa: BLE001 - the kernel will report it where it matters
+        except Exception as exc:
             failed[name] = f"{type(exc).__name__}: {exc}"
     gc.collect()
     gc.freeze()  # keep the preloaded objects' pages shared with the kernels
@@ -461,26 +512,35 @@ def _become_kernel(request: dict) -> None:  # pragma: no cover - runs in a forke
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.close(devnull)
+        if request.get("log"):
+            log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            os.close(log)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
         import random
+
         random.seed()  # fresh entropy, as a new interpreter would have
         if "numpy" in sys.modules:
             sys.modules["numpy"].random.seed()
         site = os.path.dirname(os.path.dirname(sys.modules["ipykernel"].__file__))
         sys.argv = [os.path.join(site, "ipykernel_launcher.py"), *request["argv"]]
         from ipykernel import kernelapp
+
         kernelapp.launch_new_instance()
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BaseException:  # noqa: BLE001
+    except BaseException:
         import traceback
+
         traceback.print_exc()
     finally:
         try:
             import atexit
+
             atexit._run_exitfuncs()
             sys.stdout.flush()
             sys.stderr.flush()
@@ -490,12 +550,18 @@ def _become_kernel(request: dict) -> None:  # pragma: no cover - runs in a forke
 
 # --------------------------------------------------------------------------- command line
 
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m complaints.running.kernel`: register the project's kernel; print where."""
+    """`python -m complaints.running.kernel`: register the project's kernel; say where."""
     folder = install_kernelspec()
-    print(f"kernel '{KERNEL_NAME}' ({DISPLAY_NAME}) registered in {folder}, running {sys.executable}")
+    logging.getLogger(__name__).info(
+        f"kernel '{KERNEL_NAME}' ({DISPLAY_NAME}) registered in {folder}, running {sys.executable}"
+    )
     return 0
 
 
 if __name__ == "__main__":
+    from .logs import configure
+
+    configure(0)
     sys.exit(main())

@@ -1,11 +1,12 @@
 """Writing outputs all or nothing: every file is written to a temporary name first and only
 moved into place once all of them were written, so a failed run leaves earlier outputs as they were."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pandas as pd
 

@@ -4,6 +4,7 @@ Two sources feed the metrics: figures the councils published (data/published) an
 analyst has them, complaint records (data/records for the shipped synthetic extracts, data/private
 for real ones). Both go through the same metrics engine; `source` in metrics.csv says which.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,33 +57,79 @@ def compute(paths: Paths, set_aside: bool = False) -> Results:
     learning = load_learning(paths, defs)
     files = records.files.copy()
     files["synthetic"] = files["file"].astype(str).str.contains("synthetic") if len(files) else pd.Series(dtype=bool)
-    return Results(defs, statements, pd.concat([published, from_records], ignore_index=True), metrics, audit, learning,
-                   records, record_summaries.monthly(records.complaints),
-                   record_summaries.process_changes(records.complaints, defs), files)
+    return Results(
+        defs,
+        statements,
+        pd.concat([published, from_records], ignore_index=True),
+        metrics,
+        audit,
+        learning,
+        records,
+        record_summaries.monthly(records.complaints),
+        record_summaries.process_changes(records.complaints, defs),
+        files,
+    )
 
 
-FIGURE_COLUMNS = ["council", "year", "measure", "category", "value", "basis", "pct", "pct_of", "contested",
-                  "values_stated", "statements", "source", "file", "line", "quote", "note"]
-RECORD_FILE_COLUMNS = ["file", "council", "year", "kind", "private", "used", "rows", "kept", "set_aside",
-                       "set_aside_file", "synthetic"]
+FIGURE_COLUMNS = [
+    "council",
+    "year",
+    "measure",
+    "category",
+    "value",
+    "basis",
+    "pct",
+    "pct_of",
+    "contested",
+    "values_stated",
+    "statements",
+    "source",
+    "file",
+    "line",
+    "quote",
+    "note",
+]
+RECORD_FILE_COLUMNS = [
+    "file",
+    "council",
+    "year",
+    "kind",
+    "private",
+    "used",
+    "rows",
+    "kept",
+    "set_aside",
+    "set_aside_file",
+    "synthetic",
+]
 
 
 def write_results(results: Results, paths: Paths) -> None:
     """metrics.csv and audit.csv (the contract); figures.csv (every figure, for reports); the
     aggregates of records that reports show (monthly.csv, changes.csv, records_files.csv); and, with
     --set-aside, the invalid rows of each extract under outputs/records_set_aside/."""
-    tables = {paths.metrics_csv: results.metrics, paths.audit_csv: results.audit,
-              paths.figures_csv: results.figures[FIGURE_COLUMNS],
-              paths.monthly_csv: results.monthly, paths.changes_csv: results.changes,
-              paths.record_files_csv: results.record_files.reindex(columns=RECORD_FILE_COLUMNS)}
+    tables = {
+        paths.metrics_csv: results.metrics,
+        paths.audit_csv: results.audit,
+        paths.figures_csv: results.figures[FIGURE_COLUMNS],
+        paths.monthly_csv: results.monthly,
+        paths.changes_csv: results.changes,
+        paths.record_files_csv: results.record_files.reindex(columns=RECORD_FILE_COLUMNS),
+    }
     records = results.records
     tables.update({set_aside_path(paths, *key): rows for key, rows in records.set_aside_rows.items()})
     write_tables(tables)
     # a set-aside file left by an earlier run for an extract that is now clean would mislead
     if paths.set_aside_dir.is_dir():
         current = {set_aside_path(paths, *key).name for key in records.set_aside_rows}
-        read = {set_aside_path(paths, f["council"], f["year"], f["kind"]).name
-                for _, f in records.files[records.files["used"]].iterrows()} if len(records.files) else set()
+        read = (
+            {
+                set_aside_path(paths, f["council"], f["year"], f["kind"]).name
+                for _, f in records.files[records.files["used"]].iterrows()
+            }
+            if len(records.files)
+            else set()
+        )
         for old in paths.set_aside_dir.glob("*.csv"):
             if old.name in read and old.name not in current:
                 old.unlink()

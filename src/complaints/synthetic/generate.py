@@ -17,9 +17,12 @@ data/records/synthetic.toml (`assume`) or the defaults below; data/records/READM
 `python -m complaints.synthetic` regenerates the shipped extracts (deterministic for a seed:
 numpy's default_rng, no set iteration, no clock).
 """
+
 from __future__ import annotations
 
 import argparse
+import itertools
+import logging
 import math
 import sys
 import tomllib
@@ -78,7 +81,9 @@ class Targets:
     origin: dict = field(default_factory=dict)  # (measure, category) -> published | nearest | assumed
     notes: dict = field(default_factory=dict)  # (measure, category) -> text
     unmatched: dict = field(default_factory=dict)  # measure -> why it cannot be met
-    published_as: dict = field(default_factory=dict)  # (measure, category) -> the council's own measure, where it differs
+    published_as: dict = field(
+        default_factory=dict
+    )  # (measure, category) -> the council's own measure, where it differs
 
     def v(self, measure: str, default=None):
         value = self.values.get(measure)
@@ -86,7 +91,7 @@ class Targets:
 
     def i(self, measure: str, default=None):
         value = self.v(measure)
-        return default if value is None else int(round(value))
+        return default if value is None else round(value)
 
     def cats(self, measure: str) -> dict:
         return dict(self.categories.get(measure, {}))
@@ -128,8 +133,10 @@ def build_targets(figures: pd.DataFrame, council: str, year: str, config: Record
                 continue
             value = float(math.floor(fig["pct"] * base / 100 + 0.5))
             origin = "nearest"
-            note = (f"{fig['pct']:g}% of {base:g} ({fig['pct_of']}) is no whole number; the nearest, "
-                    f"{value:g} ({100 * value / base:.1f}%), is used")
+            note = (
+                f"{fig['pct']:g}% of {base:g} ({fig['pct_of']}) is no whole number; the nearest, "
+                f"{value:g} ({100 * value / base:.1f}%), is used"
+            )
         if category:
             t.categories.setdefault(measure, {})[category] = int(value)
         else:
@@ -162,7 +169,7 @@ def allocate(total: int, weights: dict, rng: np.random.Generator) -> dict:
     total = int(total)
     keys = list(weights)
     if total <= 0 or not keys:
-        return {k: 0 for k in keys}
+        return dict.fromkeys(keys, 0)
     w = np.array([max(float(weights[k]), 0.0) for k in keys])
     if w.sum() == 0:
         w = np.ones(len(keys))
@@ -206,9 +213,18 @@ def deal(n_rows: int, counts: dict, rng: np.random.Generator) -> list[list[str]]
     return rows
 
 
-def categories_for(total: int | None, areas: int | None, fixed: dict, pool: list, rng: np.random.Generator,
-                   floor: dict | None = None, n_rows: int = 0, per_row: float = 1.2, strict: bool = False,
-                   frozen: list | tuple = ()) -> dict:
+def categories_for(
+    total: int | None,
+    areas: int | None,
+    fixed: dict,
+    pool: list,
+    rng: np.random.Generator,
+    floor: dict | None = None,
+    n_rows: int = 0,
+    per_row: float = 1.2,
+    strict: bool = False,
+    frozen: list | tuple = (),
+) -> dict:
     """Counts per category: the fixed ones exactly, at least `floor` for others, `areas` categories in all,
     `total` mentions in all; new categories come from `pool` (in order of how common they are) and stay
     no larger than the smallest fixed one (so the published ones remain the largest)."""
@@ -216,13 +232,15 @@ def categories_for(total: int | None, areas: int | None, fixed: dict, pool: list
     floor = {k: v for k, v in (floor or {}).items() if k not in counts}
     counts.update(floor)
     if total is None:
-        total = max(int(round(n_rows * per_row)), sum(counts.values()), n_rows)
+        total = max(round(n_rows * per_row), sum(counts.values()), n_rows)
     if areas is None:
-        areas = max(len(counts), min(len(pool) + len(fixed), max(3, int(round(math.sqrt(total) * 1.6)))))
+        areas = max(len(counts), min(len(pool) + len(fixed), max(3, round(math.sqrt(total) * 1.6))))
     others = [p for p in pool if p not in counts]
     need = areas - len(counts)
     if need < 0 or need > len(others):
-        raise CalibrationError(f"{areas} categories cannot be made from {len(counts)} given and {len(others)} more in the vocabulary")
+        raise CalibrationError(
+            f"{areas} categories cannot be made from {len(counts)} given and {len(others)} more in the vocabulary"
+        )
     chosen = others[:need] if need else []
     remaining = total - sum(counts.values())
     if remaining < len(chosen):
@@ -239,7 +257,9 @@ def categories_for(total: int | None, areas: int | None, fixed: dict, pool: list
     while remaining > 0:
         room = np.array([counts[c] < cap for c in flexible])
         if not room.any():
-            raise CalibrationError(f"{total} mentions over {areas} categories need some category above the published {cap}")
+            raise CalibrationError(
+                f"{total} mentions over {areas} categories need some category above the published {cap}"
+            )
         p = weights * room
         pick = flexible[int(rng.choice(len(flexible), p=p / p.sum()))]
         counts[pick] += 1
@@ -257,6 +277,7 @@ def split_mentions(counts: dict, fixed_a: dict, n_a: int, n_b: int, rng: np.rand
     for c in free:
         k = int(rng.binomial(counts[c], p))
         a[c], b[c] = k, counts[c] - k
+
     def move(src, dst, n_dst):
         options = [c for c in free if src[c] > 0 and dst[c] < n_dst]
         if not options:
@@ -264,11 +285,14 @@ def split_mentions(counts: dict, fixed_a: dict, n_a: int, n_b: int, rng: np.rand
         c = options[int(rng.integers(len(options)))]
         src[c] -= 1
         dst[c] += 1
+
     for c in free:
         while a[c] > n_a:
-            a[c] -= 1; b[c] += 1
+            a[c] -= 1
+            b[c] += 1
         while b[c] > n_b:
-            b[c] -= 1; a[c] += 1
+            b[c] -= 1
+            a[c] += 1
     guard = 0
     while sum(a.values()) < n_a or sum(b.values()) < n_b:
         guard += 1
@@ -290,9 +314,26 @@ def _join(items) -> str:
 
 
 class _Builder:
-    def __init__(self, council: str, year: str, targets: Targets, spec_council: dict, spec_year: dict,
-                 config: RecordsConfig, rng: np.random.Generator, council_contacts: bool = True):
-        self.council, self.year, self.t, self.sc, self.sy, self.config, self.rng = council, year, targets, spec_council, spec_year, config, rng
+    def __init__(
+        self,
+        council: str,
+        year: str,
+        targets: Targets,
+        spec_council: dict,
+        spec_year: dict,
+        config: RecordsConfig,
+        rng: np.random.Generator,
+        council_contacts: bool = True,
+    ):
+        self.council, self.year, self.t, self.sc, self.sy, self.config, self.rng = (
+            council,
+            year,
+            targets,
+            spec_council,
+            spec_year,
+            config,
+            rng,
+        )
         self.council_contacts = council_contacts  # the council counts contacts (its configuration names a measure)
         self.first, self.last = year_bounds(year)
         self.split = config.partially_upheld
@@ -317,7 +358,7 @@ class _Builder:
         out = np.empty(len(lo), dtype="datetime64[ns]")
         for i, (a, b) in enumerate(zip(lo, hi)):
             a, b = int(a), int(min(b, len(days) - 1))
-            w = weight[a:b + 1]
+            w = weight[a : b + 1]
             out[i] = days[a + int(self.rng.choice(len(w), p=w / w.sum()))].to_datetime64()
         return out
 
@@ -355,11 +396,18 @@ class _Builder:
         dated_withdrawn = max(0, required_responses - decided)
         if dated_withdrawn > counts.get("withdrawn", 0):
             # answers are needed that the published outcomes do not leave room for: take them from 'ongoing'
-            shift = min(dated_withdrawn - counts.get("withdrawn", 0), counts["ongoing"]) if "withdrawn" not in known or known["withdrawn"] is None else 0
+            shift = (
+                min(dated_withdrawn - counts.get("withdrawn", 0), counts["ongoing"])
+                if "withdrawn" not in known or known["withdrawn"] is None
+                else 0
+            )
             counts["ongoing"] -= shift
             counts["withdrawn"] = counts.get("withdrawn", 0) + shift
             if dated_withdrawn > counts["withdrawn"]:
-                raise CalibrationError(f"{prefix}: {required_responses} responses are needed but only {decided + counts['withdrawn']} complaints can have one")
+                raise CalibrationError(
+                    f"{prefix}: {required_responses} responses are needed but only {decided + counts['withdrawn']} "
+                    "complaints can have one"
+                )
         labels = np.array([k for k, v in counts.items() for _ in range(v)], dtype=object)
         labels = labels[self.rng.permutation(len(labels))]
         responded = np.isin(labels, DECIDED)
@@ -369,7 +417,7 @@ class _Builder:
 
     # -- the whole extract -----------------------------------------------------------------------
     def build(self) -> dict[str, pd.DataFrame]:
-        t, rng, sc, sy = self.t, self.rng, self.sc, self.sy
+        t, rng, sc = self.t, self.rng, self.sc
         procs = self.config.procedures
         n_stat = t.i("statutory_received", DEFAULTS["statutory_received"] if "statutory" in procs else 0)
         n_corp = t.i("corporate_received")
@@ -382,8 +430,12 @@ class _Builder:
         S, C = proc == "statutory", proc == "corporate"
 
         # responses needed by the timeliness figures
-        w10, w11, over, w20 = (t.i("statutory_within_10wd"), t.i("statutory_within_11_20wd"),
-                               t.i("statutory_over_20wd"), t.i("statutory_within_20wd"))
+        w10, w11, over, w20 = (
+            t.i("statutory_within_10wd"),
+            t.i("statutory_within_11_20wd"),
+            t.i("statutory_over_20wd"),
+            t.i("statutory_within_20wd"),
+        )
         if w20 is None and w10 is not None and w11 is not None:
             w20 = w10 + w11
         need_stat = t.i("statutory_stage1_responded")
@@ -401,7 +453,7 @@ class _Builder:
         send = np.zeros(n, dtype=bool)
         if self.has_send:
             pool_proc = C if n_corp else S
-            n_send = t.i("send_received", int(round(DEFAULTS["send_share_of_corporate"] * pool_proc.sum())))
+            n_send = t.i("send_received", round(DEFAULTS["send_share_of_corporate"] * pool_proc.sum()))
             wanted = {"upheld": t.i("send_upheld"), "partially_upheld": t.i("send_partially_upheld")}
             chosen = []
             for label, k in wanted.items():
@@ -411,13 +463,20 @@ class _Builder:
                 if k > len(rows):
                     raise CalibrationError(f"{k} SEND complaints {label} but only {len(rows)} such complaints")
                 chosen += list(rng.choice(rows, size=k, replace=False))
-            rest = np.flatnonzero(pool_proc & ~np.isin(np.arange(n), chosen) &
-                                  ~np.isin(outcome, [k for k, v in wanted.items() if v is not None]))
+            rest = np.flatnonzero(
+                pool_proc
+                & ~np.isin(np.arange(n), chosen)
+                & ~np.isin(outcome, [k for k, v in wanted.items() if v is not None])
+            )
             need = n_send - len(chosen)
             # SEND complaints that must be answered within 20 days need responses
             resp_rest = rest[has_response[rest]]
             need_resp = max(0, t.i("send_within_20wd", 0) - int(has_response[chosen].sum()))
-            first = list(rng.choice(resp_rest, size=min(need_resp, len(resp_rest), need), replace=False)) if need > 0 else []
+            first = (
+                list(rng.choice(resp_rest, size=min(need_resp, len(resp_rest), need), replace=False))
+                if need > 0
+                else []
+            )
             others = np.setdiff1d(rest, first)
             chosen += first + list(rng.choice(others, size=need - len(first), replace=False))
             send[np.array(chosen, dtype=int)] = True
@@ -479,12 +538,26 @@ class _Builder:
         issues = self.issues(n, S, C, send, outcome)
         remedy = self.remedies(n, S, outcome)
 
-        stage1 = pd.DataFrame({
-            "received": received, "procedure": proc, "stage": 1, "team": team, "issues": issues,
-            "complainant_type": ctype, "channel": channel, "child_or_young_person": child, "send": send,
-            "outcome": outcome, "responded": responded, "extension_agreed": extension, "delay_reason": delay,
-            "ombudsman_referral": referral, "ombudsman_outcome": ombudsman_outcome, "remedy": remedy,
-        })
+        stage1 = pd.DataFrame(
+            {
+                "received": received,
+                "procedure": proc,
+                "stage": 1,
+                "team": team,
+                "issues": issues,
+                "complainant_type": ctype,
+                "channel": channel,
+                "child_or_young_person": child,
+                "send": send,
+                "outcome": outcome,
+                "responded": responded,
+                "extension_agreed": extension,
+                "delay_reason": delay,
+                "ombudsman_referral": referral,
+                "ombudsman_outcome": ombudsman_outcome,
+                "remedy": remedy,
+            }
+        )
         order = np.lexsort((rng.random(n), stage1["received"].to_numpy()))
         refs = np.empty(n, dtype=object)
         fmt = sc.get("reference", "{yy}-{n:05d}")
@@ -508,10 +581,16 @@ class _Builder:
             if t.i("ombudsman_cases") not in (None, len(cases)):
                 raise CalibrationError("the listed Ombudsman cases do not match ombudsman_cases")
             return cases
-        k = t.i("ombudsman_cases", max(1, int(round(DEFAULTS["ombudsman_share"] * n))))
+        k = t.i("ombudsman_cases", max(1, round(DEFAULTS["ombudsman_share"] * n)))
         known = {o: t.i(f"ombudsman_{o}") for o in DEFAULTS["ombudsman_outcomes"]}
         counts = {o: v for o, v in known.items() if v is not None}
-        counts.update(allocate(k - sum(counts.values()), {o: w for o, w in DEFAULTS["ombudsman_outcomes"].items() if o not in counts}, rng))
+        counts.update(
+            allocate(
+                k - sum(counts.values()),
+                {o: w for o, w in DEFAULTS["ombudsman_outcomes"].items() if o not in counts},
+                rng,
+            )
+        )
         results = [o for o, v in counts.items() for _ in range(v)]
         results = [results[i] for i in rng.permutation(len(results))]
         n_send = t.i("send_ombudsman_cases", 0) if self.has_send else 0
@@ -533,9 +612,9 @@ class _Builder:
         t, rng = self.t, self.rng
         out: dict[int, dict] = {}
         n_stat, n_corp = int(S.sum()), int(C.sum())
-        s2 = t.i("statutory_stage2_received", int(round(DEFAULTS["stage2_share"] * n_stat)) if n_stat else 0)
-        s3 = t.i("statutory_stage3_received", int(round(DEFAULTS["stage3_share_of_stage2"] * s2)))
-        c2 = t.i("corporate_stage2_received", int(round(DEFAULTS["corporate_stage2_share"] * n_corp)) if n_corp else 0)
+        s2 = t.i("statutory_stage2_received", round(DEFAULTS["stage2_share"] * n_stat) if n_stat else 0)
+        s3 = t.i("statutory_stage3_received", round(DEFAULTS["stage3_share_of_stage2"] * s2))
+        c2 = t.i("corporate_stage2_received", round(DEFAULTS["corporate_stage2_share"] * n_corp) if n_corp else 0)
         # statutory stage 2 outcomes
         ongoing2 = t.i("statutory_stage2_ongoing", 0)
         resolved2 = t.i("statutory_stage2_resolved", s2 - ongoing2)
@@ -543,7 +622,7 @@ class _Builder:
         if withdrawn2 < 0 or s3 > resolved2:
             raise CalibrationError("statutory stage 2 outcomes do not add up")
         decided_labels = ["upheld", "partially_upheld", "not_upheld"] if self.split else ["upheld", "not_upheld"]
-        res_out = list(draw(resolved2, {o: 1.0 for o in decided_labels}, rng))
+        res_out = list(draw(resolved2, dict.fromkeys(decided_labels, 1.0), rng))
         s3_up = t.i("statutory_stage3_upheld", 0)
         s3_not = t.i("statutory_stage3_not_upheld", s3 - s3_up)
         if s3_up + s3_not != s3:
@@ -556,8 +635,12 @@ class _Builder:
         days2 = self._stage2_days(resolved2)
         for i, row in enumerate(parents):
             if i < resolved2:
-                info = {"outcome": res_out[i], "wd": days2[i], "stage3": stage3_out[i] if i < s3 else None,
-                        "window": (0, 45) if i < s3 else (0, 190)}
+                info = {
+                    "outcome": res_out[i],
+                    "wd": days2[i],
+                    "stage3": stage3_out[i] if i < s3 else None,
+                    "window": (0, 45) if i < s3 else (0, 190),
+                }
             elif i < resolved2 + ongoing2:
                 info = {"outcome": "ongoing", "wd": None, "stage3": None, "window": (225, 280)}
             else:
@@ -569,8 +652,10 @@ class _Builder:
         if teams and len(teams) != c2:
             raise CalibrationError("corporate stage 2 by team does not add up to corporate stage 2")
         teams += [""] * (c2 - len(teams))
-        up2 = t.i("corporate_stage2_upheld", int(round(0.2 * c2)))
-        outs = ["upheld"] * up2 + list(draw(c2 - up2, {"not_upheld": 0.7, "partially_upheld": 0.3} if self.split else {"not_upheld": 1.0}, rng))
+        up2 = t.i("corporate_stage2_upheld", round(0.2 * c2))
+        outs = ["upheld"] * up2 + list(
+            draw(c2 - up2, {"not_upheld": 0.7, "partially_upheld": 0.3} if self.split else {"not_upheld": 1.0}, rng)
+        )
         outs = [outs[i] for i in rng.permutation(c2)]
         send_teams = set(self.sc.get("send_teams", []))
         taken = np.zeros(n, dtype=bool)
@@ -586,15 +671,20 @@ class _Builder:
             taken[row] = True
             if team:
                 fixed_team[row] = team
-            out[row] = {"procedure": "corporate", "outcome": result, "wd": int(rng.integers(12, 30)),
-                        "stage3": None, "window": (0, 250)}
+            out[row] = {
+                "procedure": "corporate",
+                "outcome": result,
+                "wd": int(rng.integers(12, 30)),
+                "stage3": None,
+                "window": (0, 250),
+            }
         return out
 
     def _stage2_days(self, k: int) -> list[int]:
         mean = self.t.v("statutory_stage2_average_days")
         days = list(self.rng.integers(25, 66, size=k))
         if mean is not None and k:
-            target = int(round(mean * k))
+            target = round(mean * k)
             days = self._hit_sum(days, target, 20, 90)
         return [int(d) for d in days]
 
@@ -626,13 +716,15 @@ class _Builder:
         rest = k - sum(counts.values())
         if rest < 0 or any(v < 0 for v in counts.values()):
             raise CalibrationError(f"statutory timeliness {counts} does not fit {k} responses")
-        counts.update(allocate(rest, {b: w for b, w in DEFAULTS["statutory_timeliness"].items() if b not in counts}, self.rng))
+        counts.update(
+            allocate(rest, {b: w for b, w in DEFAULTS["statutory_timeliness"].items() if b not in counts}, self.rng)
+        )
         labels = np.array([b for b, v in counts.items() for _ in range(v)], dtype=object)
         band[rows[self.rng.permutation(k)]] = labels
 
     def bands_corporate(self, band, rows_mask, send) -> None:
         rows = np.flatnonzero(rows_mask)
-        within = self.t.i("corporate_within_20wd", int(round(DEFAULTS["corporate_within_20wd"] * len(rows))))
+        within = self.t.i("corporate_within_20wd", round(DEFAULTS["corporate_within_20wd"] * len(rows)))
         send_within = self.t.i("send_within_20wd") if self.has_send else None
         order = list(self.rng.permutation(rows))
         chosen = []
@@ -653,7 +745,7 @@ class _Builder:
         for before, share in ((True, self.sy["within_20wd_before"]), (False, self.sy["within_20wd_after"])):
             period = has_response & ((received < change) if before else (received >= change))
             rows = self.rng.permutation(np.flatnonzero(period))
-            k = int(math.floor(share * len(rows) + 0.5))
+            k = math.floor(share * len(rows) + 0.5)
             within, late = rows[:k], rows[k:]
             for r in within:
                 band[r] = ("w10" if self.rng.random() < 0.54 else "w11_20") if S[r] else "w20"
@@ -674,7 +766,7 @@ class _Builder:
         mean = self.t.v("statutory_average_response_days")
         rows = np.flatnonzero(S & (band != ""))
         if mean is not None and len(rows):
-            target = int(round(mean * len(rows)))
+            target = round(mean * len(rows))
             limits = {"w10": (1, 10), "w11_20": (11, 20), "over20": (21, 60)}
             values = [int(v) for v in wd[rows]]
             guard = 0
@@ -704,7 +796,11 @@ class _Builder:
     def delay_reasons(self, wd, S, C, extension, has_response) -> np.ndarray:
         config = self.config
         n = len(wd)
-        limit = np.where(S & extension, config.statutory_extended, np.where(S, config.statutory_timescale, config.corporate_timescale))
+        limit = np.where(
+            S & extension,
+            config.statutory_extended,
+            np.where(S, config.statutory_timescale, config.corporate_timescale),
+        )
         overdue = np.flatnonzero(has_response & (wd > limit))
         out = np.full(n, "", dtype=object)
         targets = self.t.cats("overdue_reason")
@@ -713,7 +809,7 @@ class _Builder:
             raise CalibrationError(f"{sum(targets.values())} overdue reasons but {len(order)} overdue responses")
         i = 0
         for reason, k in targets.items():
-            for r in order[i:i + k]:
+            for r in order[i : i + k]:
                 out[r] = reason
             i += k
         rest = order[i:]
@@ -730,7 +826,7 @@ class _Builder:
         types_target = t.cats("statutory_complainant_type")
         k = t.i("complaints_from_children")
         if k is None:
-            k = types_target.get(child_type) if types_target else max(1, int(round(DEFAULTS["children_share"] * n)))
+            k = types_target.get(child_type) if types_target else max(1, round(DEFAULTS["children_share"] * n))
         kc = t.i("complaints_from_children_in_care", 0) if cic_type else 0
         stat_rows = np.flatnonzero(S)
         if types_target:  # the published table of complainants says how many children complained at stage 1 statutory
@@ -798,26 +894,33 @@ class _Builder:
         if received or upheld:
             if (fixed[stat] != "").any():
                 raise CalibrationError("fixed teams on statutory complaints conflict with the published teams")
-            U = [r for r in stat if outcome[r] == "upheld"]
-            O = [r for r in stat if outcome[r] != "upheld"]
+            upheld_rows = [r for r in stat if outcome[r] == "upheld"]
+            non_upheld_rows = [r for r in stat if outcome[r] != "upheld"]
             o_counts = {team: received[team] - upheld.get(team, 0) for team in received}
             if any(v < 0 for v in o_counts.values()):
                 raise CalibrationError("more upheld than received for a team")
             spare = [team for team in stat_pool if team not in received and team not in upheld]
-            for rows, counts in ((U, upheld), (O, o_counts)):
+            for rows, counts in ((upheld_rows, upheld), (non_upheld_rows, o_counts)):
                 dealt = deal(len(rows), counts, rng)
                 for r, teams in zip(rows, dealt):
                     if not teams:
                         if not spare:
-                            raise CalibrationError("teams: too few mentions for the complaints and no other team to use")
+                            raise CalibrationError(
+                                "teams: too few mentions for the complaints and no other team to use"
+                            )
                         teams = [str(draw(1, _weights(spare), rng)[0])]
                     out[r] = _join(teams)
         else:
             rows = [r for r in stat if out[r] == ""]
             out[np.array(rows, dtype=int)] = draw(len(rows), _weights(stat_pool), rng)
         # corporate
-        corp_pool = list(dict.fromkeys((sc.get("corporate_teams") or []) + (sc.get("corporate_teams_from_documents") or [])
-                                       + (sc.get("corporate_teams_invented") or [])))
+        corp_pool = list(
+            dict.fromkeys(
+                (sc.get("corporate_teams") or [])
+                + (sc.get("corporate_teams_from_documents") or [])
+                + (sc.get("corporate_teams_invented") or [])
+            )
+        )
         send_pool = [s for s in sc.get("send_teams", []) if s in corp_pool] or corp_pool
         corp = np.flatnonzero(C)
         free_send = [r for r in corp if out[r] == "" and send[r]]
@@ -846,10 +949,20 @@ class _Builder:
     def issues(self, n, S, C, send, outcome) -> np.ndarray:
         t, rng, sc = self.t, self.rng, self.sc
         out = np.full(n, "", dtype=object)
-        stat_pool = list(dict.fromkeys((sc.get("statutory_issues") or []) + (sc.get("statutory_issues_from_documents") or [])
-                                       + (sc.get("statutory_issues_invented") or [])))
-        corp_pool = list(dict.fromkeys((sc.get("corporate_issues") or []) + (sc.get("corporate_issues_from_documents") or [])
-                                       + (sc.get("corporate_issues_invented") or [])))
+        stat_pool = list(
+            dict.fromkeys(
+                (sc.get("statutory_issues") or [])
+                + (sc.get("statutory_issues_from_documents") or [])
+                + (sc.get("statutory_issues_invented") or [])
+            )
+        )
+        corp_pool = list(
+            dict.fromkeys(
+                (sc.get("corporate_issues") or [])
+                + (sc.get("corporate_issues_from_documents") or [])
+                + (sc.get("corporate_issues_invented") or [])
+            )
+        )
         send_pool = sc.get("send_issues") or corp_pool
         send_only = list(sc.get("send_only_issues", []))
 
@@ -869,13 +982,26 @@ class _Builder:
         counts = t.cats("statutory_issues")
         theme = t.cats("statutory_upheld_theme")
         if counts:
-            complete = t.origin.get(("statutory_issues", next(iter(counts))), "") == "assumed" and t.i("statutory_issues_total") is None
-            full = counts if complete else categories_for(t.i("statutory_issues_total"), t.i("statutory_issue_areas"), counts,
-                                                          stat_pool, rng, n_rows=len(stat))
+            complete = (
+                t.origin.get(("statutory_issues", next(iter(counts))), "") == "assumed"
+                and t.i("statutory_issues_total") is None
+            )
+            full = (
+                counts
+                if complete
+                else categories_for(
+                    t.i("statutory_issues_total"),
+                    t.i("statutory_issue_areas"),
+                    counts,
+                    stat_pool,
+                    rng,
+                    n_rows=len(stat),
+                )
+            )
             put(stat, full)
         elif theme:
-            U = [r for r in stat if outcome[r] == "upheld"]
-            put(U, theme)
+            upheld_rows = [r for r in stat if outcome[r] == "upheld"]
+            put(upheld_rows, theme)
             random_issues([r for r in stat if outcome[r] != "upheld"], stat_pool)
         else:
             random_issues(stat, stat_pool)
@@ -886,20 +1012,28 @@ class _Builder:
         send_counts = t.cats("send_issues")
         send_full = None
         if send_rows and (send_counts or t.i("send_issues_total") is not None):
-            send_full = categories_for(t.i("send_issues_total"), t.i("send_issue_areas"), send_counts, send_pool, rng,
-                                       n_rows=len(send_rows))
+            send_full = categories_for(
+                t.i("send_issues_total"), t.i("send_issue_areas"), send_counts, send_pool, rng, n_rows=len(send_rows)
+            )
             upheld_fixed = t.cats("send_issues_upheld")
-            U = [r for r in send_rows if outcome[r] == "upheld"]
-            O = [r for r in send_rows if outcome[r] != "upheld"]
-            a, b = split_mentions(send_full, upheld_fixed, len(U), len(O), rng)
-            put(U, a)
-            put(O, b)
+            upheld_rows = [r for r in send_rows if outcome[r] == "upheld"]
+            non_upheld_rows = [r for r in send_rows if outcome[r] != "upheld"]
+            a, b = split_mentions(send_full, upheld_fixed, len(upheld_rows), len(non_upheld_rows), rng)
+            put(upheld_rows, a)
+            put(non_upheld_rows, b)
         corp_counts = t.cats("corporate_issues")
         if corp and (corp_counts or t.i("corporate_issues_total") is not None):
             non_send_pool = [c for c in corp_pool if c not in send_only]
-            full = categories_for(t.i("corporate_issues_total"), t.i("corporate_issue_areas"), corp_counts,
-                                  non_send_pool + [c for c in send_only if c in corp_pool], rng,
-                                  floor=send_full, n_rows=len(corp), frozen=send_only)
+            full = categories_for(
+                t.i("corporate_issues_total"),
+                t.i("corporate_issue_areas"),
+                corp_counts,
+                non_send_pool + [c for c in send_only if c in corp_pool],
+                rng,
+                floor=send_full,
+                n_rows=len(corp),
+                frozen=send_only,
+            )
             if send_full is None and send_rows:
                 raise CalibrationError("corporate issue counts need the SEND issues to be generated from counts too")
             rest = {c: v - (send_full or {}).get(c, 0) for c, v in full.items()}
@@ -927,7 +1061,7 @@ class _Builder:
                         raise CalibrationError("more remedies than complaints to give them to")
                     for r, c in zip(rows, labels):
                         out[r] = c
-                    rest = rows[len(labels):]
+                    rest = rows[len(labels) :]
                     spare = {c: w for c, w in weights.items() if c not in targets}
                     if rest:
                         out[np.array(rest, dtype=int)] = draw(len(rest), spare, rng) if spare else ""
@@ -946,13 +1080,34 @@ class _Builder:
         fy_end = self.last.to_datetime64()
         for parent, info in sorted(stage2.items()):
             p = stage1.loc[parent]
-            base = {c: p[c] for c in ("reference", "procedure", "team", "issues", "complainant_type", "channel",
-                                      "child_or_young_person", "send")}
+            base = {
+                c: p[c]
+                for c in (
+                    "reference",
+                    "procedure",
+                    "team",
+                    "issues",
+                    "complainant_type",
+                    "channel",
+                    "child_or_young_person",
+                    "send",
+                )
+            }
             received2 = p["responded"] + np.timedelta64(int(rng.integers(4, 21)), "D")
             if received2 > fy_end:
                 raise CalibrationError("a stage 2 request falls after the end of the year")
-            r2 = dict(base, stage=2, received=received2, outcome=info["outcome"], extension_agreed=False, delay_reason="",
-                      ombudsman_referral=False, ombudsman_outcome="", remedy="", responded=pd.NaT)
+            r2 = dict(
+                base,
+                stage=2,
+                received=received2,
+                outcome=info["outcome"],
+                extension_agreed=False,
+                delay_reason="",
+                ombudsman_referral=False,
+                ombudsman_outcome="",
+                remedy="",
+                responded=pd.NaT,
+            )
             if info["wd"] is not None:
                 r2["responded"] = self._add(np.array([received2], dtype="datetime64[ns]"), np.array([info["wd"]]))[0]
                 r2["extension_agreed"] = info["wd"] > 25
@@ -961,9 +1116,20 @@ class _Builder:
                 received3 = r2["responded"] + np.timedelta64(int(rng.integers(5, 21)), "D")
                 if received3 > fy_end:
                     raise CalibrationError("a stage 3 request falls after the end of the year")
-                r3 = dict(base, stage=3, received=received3, outcome=info["stage3"], extension_agreed=False, delay_reason="",
-                          ombudsman_referral=False, ombudsman_outcome="", remedy="")
-                r3["responded"] = self._add(np.array([received3], dtype="datetime64[ns]"), np.array([int(rng.integers(15, 31))]))[0]
+                r3 = dict(
+                    base,
+                    stage=3,
+                    received=received3,
+                    outcome=info["stage3"],
+                    extension_agreed=False,
+                    delay_reason="",
+                    ombudsman_referral=False,
+                    ombudsman_outcome="",
+                    remedy="",
+                )
+                r3["responded"] = self._add(
+                    np.array([received3], dtype="datetime64[ns]"), np.array([int(rng.integers(15, 31))])
+                )[0]
                 rows.append(r3)
         frame = pd.DataFrame(rows, columns=list(stage1.columns))
         if len(frame):
@@ -975,10 +1141,15 @@ class _Builder:
         t, rng, sc = self.t, self.rng, self.sc
         if not self.config.feedback.columns:
             return pd.DataFrame(columns=list(SCHEMA["feedback"]))
-        k = t.i("compliments_received", int(round(DEFAULTS["compliments_per_complaint"] * n)))
-        m = t.i("comments_received", int(round(DEFAULTS["comments_per_complaint"] * n)))
-        pool = list(dict.fromkeys((sc.get("compliment_teams") or []) + (sc.get("compliment_teams_from_documents") or [])
-                                  + (sc.get("compliment_teams_invented") or [])))
+        k = t.i("compliments_received", round(DEFAULTS["compliments_per_complaint"] * n))
+        m = t.i("comments_received", round(DEFAULTS["comments_per_complaint"] * n))
+        pool = list(
+            dict.fromkeys(
+                (sc.get("compliment_teams") or [])
+                + (sc.get("compliment_teams_from_documents") or [])
+                + (sc.get("compliment_teams_invented") or [])
+            )
+        )
         by_team = t.cats("compliments_by_team")
         areas = t.i("compliment_teams")
         if by_team or areas is not None:
@@ -993,10 +1164,12 @@ class _Builder:
         send = np.zeros(k + m, dtype=bool)
         if "send" in self.config.feedback.columns:
             send_teams = sc.get("send_feedback_teams", [])
-            for kind_name, measure, default_share in (("compliment", "send_compliments_received", 0.2),
-                                                       ("comment", "send_comments_received", 0.1)):
+            for kind_name, measure, default_share in (
+                ("compliment", "send_compliments_received", 0.2),
+                ("comment", "send_comments_received", 0.1),
+            ):
                 rows = np.flatnonzero(kind == kind_name)
-                want = t.i(measure, int(round(default_share * len(rows))))
+                want = t.i(measure, round(default_share * len(rows)))
                 preferred = [r for r in rng.permutation(rows) if team[r] in send_teams]
                 others = [r for r in rng.permutation(rows) if team[r] not in send_teams]
                 pick = (preferred + others)[:want]
@@ -1011,13 +1184,21 @@ class _Builder:
             return pd.DataFrame(columns=list(SCHEMA["contacts"]))
         total = t.i("contacts", int(DEFAULTS["contacts_per_complaint"] * n))
         months = pd.date_range(self.first, self.last, freq="MS")
-        season = np.array([1.0, 1.0, 1.05, 0.95, 0.85, 1.05, 1.1, 1.1, 0.9, 1.05, 1.0, 1.05]) * rng.uniform(0.93, 1.07, 12)
+        season = np.array([1.0, 1.0, 1.05, 0.95, 0.85, 1.05, 1.1, 1.1, 0.9, 1.05, 1.0, 1.05]) * rng.uniform(
+            0.93, 1.07, 12
+        )
         counts = allocate(total, dict(zip(range(12), season)), rng)
         return pd.DataFrame({"month": months, "contacts": [counts[i] for i in range(12)]})
 
 
-def generate(council: str, year: str, targets: pd.DataFrame | Targets, seed: int | None = None,
-             paths: Paths | None = None, spec: dict | None = None) -> dict[str, pd.DataFrame]:
+def generate(
+    council: str,
+    year: str,
+    targets: pd.DataFrame | Targets,
+    seed: int | None = None,
+    paths: Paths | None = None,
+    spec: dict | None = None,
+) -> dict[str, pd.DataFrame]:
     """Canonical synthetic frames {complaints, feedback, contacts} for one council-year.
 
     `targets`: the figures DataFrame (outputs/figures.csv, or complaints.pipeline.compute(...).figures);
@@ -1031,8 +1212,16 @@ def generate(council: str, year: str, targets: pd.DataFrame | Targets, seed: int
     if not isinstance(targets, Targets):
         targets = build_targets(targets, council, year, config, spec_year)
     seed = int(spec_year.get("seed", 0)) if seed is None else int(seed)
-    builder = _Builder(council, year, targets, spec_council, spec_year, config, np.random.default_rng(seed),
-                       council_contacts=_council_has_contacts(paths, council))
+    builder = _Builder(
+        council,
+        year,
+        targets,
+        spec_council,
+        spec_year,
+        config,
+        np.random.default_rng(seed),
+        council_contacts=_council_has_contacts(paths, council),
+    )
     return builder.build()
 
 
@@ -1049,8 +1238,9 @@ def extract_name(year: str, kind: str) -> str:
     return f"{year}_synthetic_{kind}.csv"
 
 
-def write_export(frames: dict[str, pd.DataFrame], council: str, year: str, folder: Path | None = None,
-                 paths: Paths | None = None) -> list[Path]:
+def write_export(
+    frames: dict[str, pd.DataFrame], council: str, year: str, folder: Path | None = None, paths: Paths | None = None
+) -> list[Path]:
     """Write the frames in the council's export format (its column names, codes and date format)."""
     paths = paths or default_paths()
     config = council_config(paths, council)
@@ -1086,29 +1276,68 @@ def in_memory_records(frames: dict[str, pd.DataFrame], council: str, year: str, 
             frame["working_days"] = working_days(frame["received"], frame["responded"])
         out[kind] = frame
         present[(council, year, kind)] = frozenset(c for c in config.kind(kind).columns if c in SCHEMA[kind])
-    files = pd.DataFrame(columns=["file", "council", "year", "kind", "private", "used", "rows", "kept", "set_aside",
-                                  "set_aside_file", "blank_rows", "superseded_by"])
+    files = pd.DataFrame(
+        columns=[
+            "file",
+            "council",
+            "year",
+            "kind",
+            "private",
+            "used",
+            "rows",
+            "kept",
+            "set_aside",
+            "set_aside_file",
+            "blank_rows",
+            "superseded_by",
+        ]
+    )
     return Records(out["complaints"], out["feedback"], out["contacts"], {council: config}, files, present)
 
 
 def calibration(figures: pd.DataFrame, targets: Targets, council: str, year: str) -> pd.DataFrame:
     """Each target against what the extract's aggregates give: status matched / not_matched."""
-    got = {(r["measure"], r["category"]): r["value"] for _, r in figures.iterrows()
-           if r["council"] == council and r["year"] == year}
+    got = {
+        (r["measure"], r["category"]): r["value"]
+        for _, r in figures.iterrows()
+        if r["council"] == council and r["year"] == year
+    }
     rows = []
     keys = [(m, "") for m in targets.values] + [(m, c) for m, cats in targets.categories.items() for c in cats]
     for measure, category in sorted(keys):
         want = targets.values[measure] if not category else targets.categories[measure][category]
         value = got.get((measure, category), 0.0 if category else None)
         ok = value is not None and abs(float(value) - float(want)) < 1e-9
-        rows.append(dict(council=council, year=year, measure=measure, category=category, target=want, synthetic=value,
-                         origin=targets.origin.get((measure, category), ""), status="matched" if ok else "not_matched",
-                         published_as=targets.published_as.get((measure, category), ""),
-                         note=targets.notes.get((measure, category), "")))
+        rows.append(
+            {
+                "council": council,
+                "year": year,
+                "measure": measure,
+                "category": category,
+                "target": want,
+                "synthetic": value,
+                "origin": targets.origin.get((measure, category), ""),
+                "status": "matched" if ok else "not_matched",
+                "published_as": targets.published_as.get((measure, category), ""),
+                "note": targets.notes.get((measure, category), ""),
+            }
+        )
     for measure, reason in targets.unmatched.items():
         value = got.get((measure, ""))
-        rows.append(dict(council=council, year=year, measure=measure, category="", target=np.nan, synthetic=value,
-                         origin="published", status="not_matched", published_as="", note=" ".join(str(reason).split())))
+        rows.append(
+            {
+                "council": council,
+                "year": year,
+                "measure": measure,
+                "category": "",
+                "target": np.nan,
+                "synthetic": value,
+                "origin": "published",
+                "status": "not_matched",
+                "published_as": "",
+                "note": " ".join(str(reason).split()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -1128,6 +1357,7 @@ def regenerate(paths: Paths | None = None, check: bool = False) -> pd.DataFrame:
     from ..analysis.resolve import build_figures
     from ..inputs.definitions import load_definitions
     from ..inputs.published import load_published
+
     paths = paths or default_paths()
     # the published figures only (as complaints.pipeline.compute resolves them), so that extracts that no
     # longer read (after a change to a council's mapping, say) can still be regenerated
@@ -1159,53 +1389,82 @@ def regenerate(paths: Paths | None = None, check: bool = False) -> pd.DataFrame:
 # Many complaints, fast: the 1,000,000-row benchmark
 
 
-def generate_large(n: int, seed: int = 0, year: str = "2024-25", teams: list | None = None,
-                   issues: list | None = None) -> pd.DataFrame:
+def generate_large(
+    n: int, seed: int = 0, year: str = "2024-25", teams: list | None = None, issues: list | None = None
+) -> pd.DataFrame:
     """n canonical complaint rows (stage 1, with about 8% stage 2 and 1% stage 3 escalations), vectorised."""
     rng = np.random.default_rng(seed)
     first, last = year_bounds(year)
-    n1 = int(round(n / 1.09))
-    n2 = int(round(n1 * 0.08))
+    n1 = round(n / 1.09)
+    n2 = round(n1 * 0.08)
     n3 = n - n1 - n2
     n3 = max(0, min(n3, n2))
     n1 = n - n2 - n3
-    teams = teams or ["Assessment Team", "Care Management", "Children in Care", "Fostering Team", "SEN Team",
-                      "Care Leavers Team", "Early Help", "Educational Psychology", "Youth Justice", "MASH"]
+    teams = teams or [
+        "Assessment Team",
+        "Care Management",
+        "Children in Care",
+        "Fostering Team",
+        "SEN Team",
+        "Care Leavers Team",
+        "Early Help",
+        "Educational Psychology",
+        "Youth Justice",
+        "MASH",
+    ]
     issues = issues or ["Communication", "Decision", "Delay", "Staff behaviour", "Quality of service", "Data breach"]
-    issue_values = np.array(issues + [f"{a}; {b}" for a, b in zip(issues, issues[1:])], dtype=object)
+    issue_values = np.array(issues + [f"{a}; {b}" for a, b in itertools.pairwise(issues)], dtype=object)
     days = (last - first).days + 1
     received1 = first.to_datetime64() + rng.integers(0, days, n1).astype("timedelta64[D]")
     wd1 = rng.integers(1, 40, n1)
     outcome = np.array(["upheld", "partially_upheld", "not_upheld", "withdrawn", "ongoing"], dtype=object)[
-        rng.choice(5, n1, p=[0.22, 0.22, 0.5, 0.04, 0.02])]
+        rng.choice(5, n1, p=[0.22, 0.22, 0.5, 0.04, 0.02])
+    ]
     answered = outcome != "ongoing"
     # escalations: stage 2 from the first 60% of the year, stage 3 from stage 2
     early = np.flatnonzero(received1 < (first + pd.Timedelta(days=200)).to_datetime64())
     parents2 = rng.choice(early, size=n2, replace=False)
     parents3 = rng.choice(parents2, size=n3, replace=False)
     refs = np.char.add("L", np.char.zfill(np.arange(1, n1 + 1).astype(str), 7)).astype(object)
+
     def frame(idx, stage, received, wd):
         m = len(idx)
-        out = pd.DataFrame({
-            "reference": refs[idx], "received": received, "procedure": np.where(rng.random(m) < 0.15, "statutory", "corporate"),
-            "stage": stage, "team": np.array(teams, dtype=object)[rng.integers(0, len(teams), m)],
-            "issues": issue_values[rng.integers(0, len(issue_values), m)],
-            "complainant_type": np.array(["Parent", "Relative", "Young person", "Foster carer", "Advocate"], dtype=object)[rng.integers(0, 5, m)],
-            "channel": np.array(["Email", "Web form", "Telephone", "Letter"], dtype=object)[rng.integers(0, 4, m)],
-            "child_or_young_person": rng.random(m) < 0.03, "send": rng.random(m) < 0.15,
-            "outcome": outcome[idx] if stage == 1 else np.array(["upheld", "not_upheld"], dtype=object)[rng.integers(0, 2, m)],
-            "extension_agreed": rng.random(m) < 0.2,
-            "delay_reason": np.where(wd > 20, np.array(["Complex case", "Staff absence", "Work pressures"], dtype=object)[rng.integers(0, 3, m)], ""),
-            "ombudsman_referral": rng.random(m) < 0.01,
-            "remedy": np.array(["Apology", "Explanation", "Information", ""], dtype=object)[rng.integers(0, 4, m)],
-        })
+        out = pd.DataFrame(
+            {
+                "reference": refs[idx],
+                "received": received,
+                "procedure": np.where(rng.random(m) < 0.15, "statutory", "corporate"),
+                "stage": stage,
+                "team": np.array(teams, dtype=object)[rng.integers(0, len(teams), m)],
+                "issues": issue_values[rng.integers(0, len(issue_values), m)],
+                "complainant_type": np.array(
+                    ["Parent", "Relative", "Young person", "Foster carer", "Advocate"], dtype=object
+                )[rng.integers(0, 5, m)],
+                "channel": np.array(["Email", "Web form", "Telephone", "Letter"], dtype=object)[rng.integers(0, 4, m)],
+                "child_or_young_person": rng.random(m) < 0.03,
+                "send": rng.random(m) < 0.15,
+                "outcome": outcome[idx]
+                if stage == 1
+                else np.array(["upheld", "not_upheld"], dtype=object)[rng.integers(0, 2, m)],
+                "extension_agreed": rng.random(m) < 0.2,
+                "delay_reason": np.where(
+                    wd > 20,
+                    np.array(["Complex case", "Staff absence", "Work pressures"], dtype=object)[rng.integers(0, 3, m)],
+                    "",
+                ),
+                "ombudsman_referral": rng.random(m) < 0.01,
+                "remedy": np.array(["Apology", "Explanation", "Information", ""], dtype=object)[rng.integers(0, 4, m)],
+            }
+        )
         out["ombudsman_outcome"] = np.where(out["ombudsman_referral"], "not_upheld", "")
         return out
+
     f1 = frame(np.arange(n1), 1, received1, wd1)
     f1["procedure"] = np.where(rng.random(n1) < 0.15, "statutory", "corporate")
     resp1 = add_working_days(received1, 0)
-    responded1 = np.busday_offset(resp1, wd1, roll="forward",
-                                  busdaycal=np.busdaycalendar(holidays=bank_holidays(first.year - 1, last.year + 1)))
+    responded1 = np.busday_offset(
+        resp1, wd1, roll="forward", busdaycal=np.busdaycalendar(holidays=bank_holidays(first.year - 1, last.year + 1))
+    )
     f1["responded"] = np.where(answered, responded1.astype("datetime64[ns]"), np.datetime64("NaT"))
     parts = [f1]
     if n2:
@@ -1216,8 +1475,11 @@ def generate_large(n: int, seed: int = 0, year: str = "2024-25", teams: list | N
         parts.append(f2)
     if n3:
         pos = {p: i for i, p in enumerate(parents2)}
-        rec3 = np.minimum(parts[1]["responded"].to_numpy()[[pos[p] for p in parents3]].astype("datetime64[D]") + np.timedelta64(7, "D"),
-                          last.to_datetime64().astype("datetime64[D]"))
+        rec3 = np.minimum(
+            parts[1]["responded"].to_numpy()[[pos[p] for p in parents3]].astype("datetime64[D]")
+            + np.timedelta64(7, "D"),
+            last.to_datetime64().astype("datetime64[D]"),
+        )
         f3 = frame(parents3, 3, rec3, np.full(n3, 20))
         f3["procedure"] = f1["procedure"].to_numpy()[parents3]
         f3["responded"] = (rec3 + np.timedelta64(30, "D")).astype("datetime64[ns]")
@@ -1231,8 +1493,9 @@ def generate_large(n: int, seed: int = 0, year: str = "2024-25", teams: list | N
     return out[list(SCHEMA["complaints"])]
 
 
-def write_large(path: Path, n: int, seed: int = 0, council: str = "dudley", year: str = "2024-25",
-                paths: Paths | None = None) -> Path:
+def write_large(
+    path: Path, n: int, seed: int = 0, council: str = "dudley", year: str = "2024-25", paths: Paths | None = None
+) -> Path:
     """generate_large(n) written in a council's export format (its columns, codes and date format)."""
     paths = paths or default_paths()
     config = council_config(paths, council).complaints
@@ -1244,7 +1507,7 @@ def write_large(path: Path, n: int, seed: int = 0, council: str = "dudley", year
             continue
         allowed = list(dict.fromkeys(str(v) for v in table.values()))
         values = frame[col].astype(str)
-        unknown = (~values.isin(allowed + [""])).to_numpy()
+        unknown = (~values.isin([*allowed, ""])).to_numpy()
         if unknown.any():
             if col == "outcome" and "upheld" in allowed:
                 replacement = np.full(int(unknown.sum()), "upheld", dtype=object)
@@ -1265,6 +1528,7 @@ def write_large(path: Path, n: int, seed: int = 0, council: str = "dudley", year
 def _fast_export(frame: pd.DataFrame, config) -> pd.DataFrame:
     """to_export, formatting each distinct value once (for a million rows)."""
     from dataclasses import replace
+
     out = {}
     for canonical, export in config.columns.items():
         if canonical not in frame.columns:
@@ -1281,17 +1545,22 @@ def _fast_export(frame: pd.DataFrame, config) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m complaints.synthetic",
-                                     description="Regenerate the synthetic extracts in data/records from the published figures.")
+    parser = argparse.ArgumentParser(
+        prog="python -m complaints.synthetic",
+        description="Regenerate the synthetic extracts in data/records from the published figures.",
+    )
     parser.add_argument("--check", action="store_true", help="generate and check, write nothing")
-    parser.add_argument("--large", type=int, metavar="N", help="instead, write N generated complaints in a council's format")
+    parser.add_argument(
+        "--large", type=int, metavar="N", help="instead, write N generated complaints in a council's format"
+    )
     parser.add_argument("--council", default="dudley")
     parser.add_argument("--out", help="file for --large")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.large:
         out = Path(args.out or f"{args.large}_complaints.csv")
         write_large(out, args.large, council=args.council)
-        print(f"wrote {out}")
+        logging.getLogger(__name__).info(f"wrote {out}")
         return 0
     table = regenerate(check=args.check)
     summary = table.groupby(["council", "year", "status"]).size().unstack(fill_value=0)
