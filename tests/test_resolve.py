@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from complaints.analysis.resolve import count_from_percentage, decimals_of, percentage_check, resolve_figures
+from complaints.analysis.resolve import (
+    RULE,
+    count_candidates,
+    count_from_percentage,
+    decimals_of,
+    fits_sum_of_percentages,
+    fits_weighted_average,
+    percentage_check,
+    resolve_figures,
+    weighted_share_range,
+)
 
 
 @pytest.mark.parametrize("stated, expected", [(14, 0), (1.79, 2), (0.37, 2), (1.2, 1)])
@@ -116,3 +128,118 @@ def test_rule_first_statement_last():
 def test_percentages_alone_are_resolved_the_same_way():
     fig = resolved([statement(pct=48, order=0, role="summary"), statement(pct=42, order=1)])
     assert pd.isna(fig["value"]) and fig["pct"] == 42 and fig["contested"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Every count a percentage allows
+
+
+def shows_as(k: int, base: int, stated: int) -> bool:
+    """Independent of the code: a whole percentage 100 k / base rounded half up, or truncated."""
+    exact = 100 * k / base
+    return int(exact + 0.5 + 1e-9) == stated or int(exact + 1e-9) == stated
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 400), st.integers(0, 100))
+def test_count_candidates_are_every_whole_number_that_fits(base, stated):
+    expected = [k for k in range(base + 1) if shows_as(k, base, stated)]
+    assert count_candidates(stated, base) == expected
+    nearest = min(expected, key=lambda k: (abs(k - stated * base / 100), k)) if expected else None
+    assert count_from_percentage(stated, base) == nearest
+
+
+@pytest.mark.parametrize(
+    "stated, base, expected",
+    [
+        (42, 226, [94, 95, 96, 97]),  # the issue: 42% of 226 fits 94 to 97
+        (49, 234, [114, 115, 116]),  # 49% of 234 fits 114 to 116
+        (48, 226, [108, 109, 110]),
+        (11, 139, [15, 16]),  # Dorset: 15 and 16 both show as 11%
+        (90, 8, []),
+    ],
+)
+def test_count_candidates_worked(stated, base, expected):
+    assert count_candidates(stated, base) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Shares that must agree: weighted averages and sums of percentages
+
+
+def test_weighted_average_worked_examples():
+    """Dudley 2022-23: overall 49% of 234 from statutory 90% of 8 and corporate 48% or 42% of 226;
+    2021-22: overall 56% of 271 from 57% of 27 and 58% of 244."""
+    low, high = weighted_share_range([(90, 8), (48, 226)])
+    assert low == pytest.approx((89.5 * 8 + 47.5 * 226) / 234) and high == pytest.approx((90.5 * 8 + 48.5 * 226) / 234)
+    assert fits_weighted_average(49, [(90, 8), (48, 226)])[0]
+    assert not fits_weighted_average(49, [(90, 8), (42, 226)])[0]  # 43.1% to 44.1%
+    assert not fits_weighted_average(56, [(57, 27), (58, 244)])[0]  # below both its parts
+    assert fits_weighted_average(57, [(57, 27), (58, 244)])[0]  # 57.4% rounds to 57
+    # the issue's check with counts: (108 + 7) / 234 = 49.1%, (95 + 7) / 234 = 43.6%
+    assert round(100 * (108 + 7) / 234, 1) == 49.1 and round(100 * (95 + 7) / 234, 1) == 43.6
+
+
+def test_sum_of_percentages():
+    assert not fits_sum_of_percentages(75, [25, 44])[0]  # 69%, even allowing 0.5 per part: 68 to 70
+    assert fits_sum_of_percentages(37, [15, 22])[0]
+    assert fits_sum_of_percentages(70, [25, 44])[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 0 of the rule: the value consistent with the document's other figures
+
+
+def test_rule_says_consistency_comes_first():
+    assert RULE.startswith("first the value consistent with the same document's other figures")
+
+
+def test_consistent_value_wins_over_the_other_steps():
+    fig = resolved_with([statement(pct=48, order=0, role="summary"), statement(pct=42, order=1)], {48.0})
+    assert fig["pct"] == 48 and fig["contested"] and fig["chosen_by"] == "why"
+
+
+def resolved_with(rows, preferred):
+    figures = resolve_figures(pd.DataFrame(rows), {("x", "2021-22", "m", ""): (preferred, "why")})
+    return figures.iloc[0]
+
+
+@pytest.mark.parametrize(
+    "council, year, measure, chosen, allowed, why",
+    [
+        (
+            "dudley",
+            "2022-23",
+            "corporate_within_20wd",
+            108,
+            "94; 95; 96; 97; 108; 109; 110",
+            "only 48% fits the same document's other figures: complaints_within_20wd 49% of complaints_received",
+        ),
+        (
+            "telford-wrekin",
+            "2024-25",
+            "statutory_stage1_responded",
+            23,
+            "20; 23",
+            "only 23 fits the same document's other figures: its exhaustive breakdown statutory_within_10wd 10 + "
+            "statutory_within_11_20wd 10 + statutory_over_20wd 3 adds up to 23",
+        ),
+    ],
+)
+def test_contested_figures_resolve_to_the_consistent_value(results, council, year, measure, chosen, allowed, why):
+    figures = results.figures
+    fig = figures[
+        (figures.council == council) & (figures.year == year) & (figures.measure == measure) & (figures.category == "")
+    ]
+    fig = fig[fig.basis != "records"].iloc[0]
+    assert fig["value"] == chosen and fig["contested"] and fig["allowed"] == allowed
+    assert fig["chosen_by"].startswith(why)
+
+
+def test_allowed_values_of_other_figures(results):
+    figures = results.figures.set_index(["council", "year", "measure", "category", "basis"])
+    assert figures.loc[("dudley", "2021-22", "compliments_received", "", "published"), "allowed"] == "132; 160"
+    assert figures.loc[("dudley", "2022-23", "complaints_within_20wd", "", "from_percentage"), "allowed"] == (
+        "114; 115; 116"
+    )
+    assert figures.loc[("dorset", "2023-24", "csc_justified_any", "", "from_percentage"), "allowed"] == "34; 35; 36"

@@ -3,7 +3,11 @@ limits, the Making Data Count run rules, the before/after comparison and the SPC
 
 Every rule is tested on hand-built series whose answer is known, at its boundary (6 against 7
 points, a point exactly on a limit or on the centre line) and across a month without data. The
-before/after figures are checked against scipy and statsmodels computed independently.
+run rules are also tested with NHSRplotthedots' own test cases (tests/testthat/
+test-ptd_calculate_point_type.R: ptd_seven_point_one_side_mean, ptd_seven_point_trend,
+ptd_two_in_three, ptd_part_of_two_in_three) and its vignette's worked XmR example with and without
+moving-range screening. The before/after figures are checked against scipy and statsmodels computed
+independently.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from complaints.analysis import spc
+from complaints.analysis.small_numbers import is_small
 from complaints.analysis.spc import (
     monthly_timeliness,
     p_chart,
@@ -216,8 +221,37 @@ def test_xmr_does_not_bridge_gaps():
 
 def test_xmr_feeds_run_rules():
     values = pd.Series([10, 11, 10, 11, 10, 11, 10, 11, 30])
-    flags = run_rules(xmr_chart(values), value_col="value")
+    flags = run_rules(xmr_chart(values, screen_outliers=False), value_col="value")
     assert list(np.flatnonzero(flags["outside_limits"])) == [8]
+    # screened, the jump to 30 (a moving range of 19, over 3.267 x the mean 3.25) no longer widens
+    # the limits: mean 12.67 +/- 2.66 x 1, so the 10s fall below the lower limit too
+    screened = xmr_chart(values)
+    assert screened["mr_screened_out"].tolist() == [False] * 8 + [True]
+    assert screened["mr_mean"].iloc[0] == pytest.approx(1.0)
+    flags = run_rules(screened, value_col="value")
+    assert list(np.flatnonzero(flags["outside_limits"])) == [0, 2, 4, 6, 8]
+
+
+# NHSRplotthedots vignette "Screening outliers" (vignettes/intro.Rmd): 18 daily values with one spike.
+VIGNETTE = [1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1]
+
+
+@pytest.mark.parametrize(
+    "screen, upper, lower", [(True, 4.6, -0.72), (False, 6.95, -3.06)], ids=["screened", "unscreened"]
+)
+def test_xmr_screening_matches_the_nhsrplotthedots_vignette(screen, upper, lower):
+    chart = xmr_chart(pd.Series(VIGNETTE), screen_outliers=screen)
+    assert round(chart["centre"].iloc[0], 2) == 1.94
+    assert round(chart["upper"].iloc[0], 2) == upper
+    assert round(chart["lower"].iloc[0], 2) == lower
+    # the caption: one special cause point (the 10), the rest common cause
+    assert list(np.flatnonzero(run_rules(chart, value_col="value")["special_cause"])) == [4]
+
+
+def test_xmr_screening_keeps_a_moving_range_just_below_the_cut():
+    # moving ranges 1, 1, 1, 2: mean 1.25, cut 3.267 x 1.25 = 4.08; none screened
+    chart = xmr_chart(pd.Series([1.0, 2.0, 1.0, 2.0, 4.0]))
+    assert not chart["mr_screened_out"].any() and chart["mr_mean"].iloc[0] == pytest.approx(1.25)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,31 +329,110 @@ def test_trend_up_then_down_shares_the_peak():
 
 
 # ---------------------------------------------------------------------------------------------
-# Rule (d): two of three beyond 2 sigma on the same side
+# Rule (d): two of three close to a limit, all three on one side (NHSRplotthedots)
 
 
 def test_two_of_three_positive_and_negative():
-    assert flagged([2.5, 0, 2.5], "two_of_three") == [0, 2]  # the middle point is not flagged
-    assert flagged([0, 2.5, 2.6, 0], "two_of_three") == [1, 2]
+    assert flagged([2.5, 0.5, 2.5], "two_of_three") == [0, 2]  # the middle point is not flagged
+    assert flagged([0.5, 2.5, 2.6, 0.5], "two_of_three") == [1, 2]
     assert flagged([-2.5, -2.1, -2.9], "two_of_three") == [0, 1, 2]
-    assert flagged([2.5, 0, 0, 2.5], "two_of_three") == []  # 2 of 4
-    assert flagged([2.5, -2.5, 0], "two_of_three") == []  # opposite sides
-    assert flagged([2.0, 2.5, 0], "two_of_three") == []  # on the 2-sigma line is not beyond
+    assert flagged([2.5, 0.5, 0.5, 2.5], "two_of_three") == []  # 2 of 4
+    assert flagged([2.5, -2.5, 0.5], "two_of_three") == []  # opposite sides
+    assert flagged([2.0, 2.5, 0.5], "two_of_three") == []  # on the 2-sigma line is not beyond
     assert flagged([2.5], "two_of_three") == [] and flagged([2.5, 2.5], "two_of_three") == []
 
 
-def test_two_of_three_counts_points_beyond_three_sigma_and_third_point_anywhere():
-    flags = flags_for([2.5, 3.5, 0])
-    assert list(np.flatnonzero(flags["two_of_three"])) == [0, 1]
+def test_two_of_three_third_point_on_the_same_side_and_beyond_three_sigma_not_counted():
+    # NHSRplotthedots: all three points on one side of the mean (none on it) ...
+    assert flagged([2.5, -1, 2.5], "two_of_three") == []
+    assert flagged([2.5, 0, 2.5], "two_of_three") == []  # on the centre line is on neither side
+    assert flagged([0, 2.5, 2.6, 0], "two_of_three") == []
+    # ... and only points between 2 and 3 sigma count: beyond 3 sigma is rule (a)
+    flags = flags_for([2.5, 3.5, 0.5])
+    assert not flags["two_of_three"].any()
     assert list(np.flatnonzero(flags["outside_limits"])) == [1]
-    # the third point may be on the other side of the centre line (Western Electric wording)
-    assert flagged([2.5, -1, 2.5], "two_of_three") == [0, 2]
+    assert list(flags["close_to_limits"]) == [1, 0, 0] and list(flags["beyond2"]) == [1, 1, 0]
+    assert flagged([2.5, 3.0, 0.5], "two_of_three") == [0, 1]  # exactly on the 3-sigma limit is inside
 
 
 def test_two_of_three_needs_three_consecutive_months_with_values():
     assert flagged([2.5, NAN, 2.5], "two_of_three") == []
     assert flagged([NAN, 2.5, 2.5, NAN], "two_of_three") == []
-    assert flagged([0, 2.5, 2.5, NAN], "two_of_three") == [1, 2]
+    assert flagged([0.5, 2.5, 2.5, NAN], "two_of_three") == [1, 2]
+
+
+# NHSRplotthedots' own test cases (tests/testthat/test-ptd_calculate_point_type.R), with its
+# vectors: close_to_limits (1 close, 0 not) and relative_to_mean (+1 / -1).
+@pytest.mark.parametrize(
+    "close, side, windows",
+    [
+        ([], [], []),
+        ([1, 0, 1], [1, 1, 1], [1, 1, 1]),
+        ([0, 1, 1], [1, 1, 1], [1, 1, 1]),
+        ([1, 1, 0], [1, 1, 1], [1, 1, 1]),
+        ([0, 0, 1, 0, 1, 0, 0], [1] * 7, [0, 0, 1, 1, 1, 0, 0]),
+        ([0, 0, 1, 1, 0, 0, 0], [1] * 7, [0, 1, 1, 1, 1, 0, 0]),
+        # "when points are on opposite sides of the mean"
+        ([1, 0, 1], [1, -1, 1], [0, 0, 0]),
+        ([0, 1, 1], [1, -1, 1], [0, 0, 0]),
+        ([1, 1, 0], [1, -1, 1], [0, 0, 0]),
+        ([0, 0, 1, 0, 1, 0, 0], [1, -1, 1, -1, 1, -1, 1], [0] * 7),
+        ([0, 0, 1, 1, 0, 0, 0], [-1, 1, -1, 1, -1, 1, -1], [0] * 7),
+    ],
+)
+def test_ptd_two_in_three_cases(close, side, windows):
+    assert list(spc.two_in_three_windows(close, side)) == windows
+
+
+@pytest.mark.parametrize(
+    "close, flagged_points",
+    [
+        ([], []),
+        ([1, 0, 1], [1, 0, 1]),
+        ([0, 1, 1], [0, 1, 1]),
+        ([1, 1, 0], [1, 1, 0]),
+        ([0, 0, 1, 0, 1, 0, 0], [0, 0, 1, 0, 1, 0, 0]),
+        ([0, 0, 1, 1, 0, 0, 0], [0, 0, 1, 1, 0, 0, 0]),
+        ([1, 0, 0, 1], [0, 0, 0, 0]),
+        ([1, 0, 0, 1, 1], [0, 0, 0, 1, 1]),
+    ],
+)
+def test_ptd_part_of_two_in_three_cases(close, flagged_points):
+    side = [1] * len(close)
+    assert [int(x) for x in spc.two_in_three(close, side)] == flagged_points
+
+
+@pytest.mark.parametrize(
+    "side, expected",
+    [
+        ([1] * 6, []),
+        ([1] * 6 + [-1], []),
+        ([1] * 8 + [-1], list(range(8))),
+        ([-1] * 8 + [1], list(range(8))),
+        ([-1] + [1] * 8 + [-1], list(range(1, 9))),
+        ([1] + [-1] * 8 + [1], list(range(1, 9))),
+    ],
+)
+def test_ptd_seven_point_one_side_mean_cases(side, expected):
+    # ptd_seven_point_one_side_mean flags the 7th point on; ptd_part_of_seven_trend the whole run
+    assert flagged(side, "shift") == expected
+
+
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        (list(range(1, 7)), []),
+        ([1, 2, 3, 3, 4, 5, 6], []),
+        (list(range(1, 8)), list(range(7))),
+        ([2, *range(1, 8), 3], list(range(1, 8))),
+        (list(range(7, 0, -1)), list(range(7))),
+        ([2, *range(7, 0, -1), 3], list(range(1, 8))),
+    ],
+)
+def test_ptd_seven_point_trend_cases(values, expected):
+    chart = unit_chart([0.0] * len(values)).assign(value=[float(v) for v in values], upper=99.0, lower=-99.0)
+    chart = chart.assign(upper2=98.0, lower2=-98.0, centre=4.0)
+    assert list(np.flatnonzero(run_rules(chart, value_col="value")["trend"])) == expected
 
 
 def test_special_cause_is_any_rule_and_frame_shape():
@@ -358,7 +471,7 @@ def test_describe_shift_sentence_exactly():
 
 
 def test_describe_each_rule_and_order():
-    values = [0.5, 3.5, -0.5, 0.5, -0.5, 2.5, 0, 2.5, -0.5]
+    values = [0.5, 3.5, -0.5, 0.5, -0.5, 2.5, 0.5, 2.5, -0.5]
     sentences = describe_signals(flags_for(values), months(9), what="the share answered in time")
     assert sentences == [
         "In May 2021, the share answered in time was above the upper control limit: special cause variation.",
@@ -427,8 +540,11 @@ def test_before_after_small_numbers():
     assert result["p_value"] < 0.05  # the test alone would say otherwise
     assert "too few to conclude from" in result["sentence"]
     assert "significant" not in result["sentence"].lower()
-    # exactly 10 in each group is enough
-    ok = before_after(records_from([("2022-01-10", 1, 9), ("2022-05-01", 10, 0)]), "2022-04-01")
+    # the one small-number rule (complaints.analysis.small_numbers): a share rests on small numbers
+    # with a base under 30 or fewer than 10 in it; 30 in each group, 10 or more in time, is enough
+    assert before_after(records_from([("2022-01-10", 10, 19), ("2022-05-01", 29, 0)]), "2022-04-01")["too_few"]
+    assert before_after(records_from([("2022-01-10", 9, 21), ("2022-05-01", 30, 0)]), "2022-04-01")["too_few"]
+    ok = before_after(records_from([("2022-01-10", 10, 20), ("2022-05-01", 30, 0)]), "2022-04-01")
     assert not ok["too_few"] and "too few" not in ok["sentence"]
 
 
@@ -460,8 +576,11 @@ def test_before_after_words_follow_the_numbers(k1, late1, k2, late2):
         return
     result = before_after(records, "2022-04-01")
     says_significant = "significant" in result["sentence"].lower()
-    assert says_significant == (result["n_before"] >= 10 and result["n_after"] >= 10 and result["p_value"] < 0.05)
-    assert ("too few to conclude from" in result["sentence"]) == (result["n_before"] < 10 or result["n_after"] < 10)
+    small = is_small("proportion", k1, k1 + late1) or is_small("proportion", k2, k2 + late2) or not (k1 + late1)
+    small = small or not (k2 + late2)
+    assert result["too_few"] == small
+    assert says_significant == (not small and result["p_value"] < 0.05)
+    assert ("too few to conclude from" in result["sentence"]) == small
 
 
 # ---------------------------------------------------------------------------------------------
@@ -621,3 +740,79 @@ def test_p_value_text_never_rounds_across_005():
     assert _p_text(0.0496) == "p = 0.0496"  # not "0.05" beside "statistically significant"
     assert _p_text(0.0504) == "p = 0.05"  # 0.05 is not below 0.05: consistent with "not significant"
     assert _p_text(0.41) == "p = 0.41" and _p_text(0.0004) == "p < 0.001" and _p_text(0.012) == "p = 0.012"
+
+
+# ---------------------------------------------------------------------------------------------
+# Laney's p'-chart, the chart chooser and whether a chart can show a signal at all
+
+
+def laney_by_hand(n, k):
+    """Laney (2002), step by step in plain Python: p-bar, sigma_p_i, z_i, moving ranges of z,
+    sigma_z = mean MR / 1.128, limits p-bar +/- 3 sigma_p_i sigma_z."""
+    p = sum(k) / sum(n)
+    sigma = [math.sqrt(p * (1 - p) / ni) for ni in n]
+    z = [(ki / ni - p) / s for ki, ni, s in zip(k, n, sigma)]
+    mr = [abs(b - a) for a, b in itertools.pairwise(z)]
+    sigma_z = sum(mr) / len(mr) / 1.128
+    upper = [min(1.0, p + 3 * s * sigma_z) for s in sigma]
+    lower = [max(0.0, p - 3 * s * sigma_z) for s in sigma]
+    return p, sigma_z, lower, upper
+
+
+def test_laney_p_chart_by_hand():
+    n = [200, 250, 300, 220, 260, 240, 280, 230]
+    k = [120, 160, 170, 150, 140, 160, 150, 155]
+    monthly = pd.DataFrame({"month": months(8), "responded": n, "within": k})
+    chart = spc.laney_p_chart(monthly)
+    p, sigma_z, lower, upper = laney_by_hand(n, k)
+    assert chart["centre"].iloc[0] == pytest.approx(p, abs=1e-12)
+    assert chart["sigma_z"].iloc[0] == pytest.approx(sigma_z, rel=1e-12)
+    assert chart["upper"].to_numpy() == pytest.approx(upper, rel=1e-12)
+    assert chart["lower"].to_numpy() == pytest.approx(lower, rel=1e-12)
+    # sigma_z = 1 gives the p-chart back: the p'-chart only rescales its limits
+    base = p_chart(monthly)
+    assert (chart["upper"] - p).to_numpy() == pytest.approx(((base["upper"] - p) * sigma_z).to_numpy(), rel=1e-9)
+
+
+def test_control_chart_uses_laney_only_for_large_overdispersed_months():
+    big = pd.DataFrame({"month": months(8), "responded": [200, 250, 300, 220, 260, 240, 280, 230]}).assign(
+        within=[120, 160, 170, 150, 140, 160, 150, 155]
+    )
+    chosen = spc.control_chart(big)
+    assert chosen["chart"].iloc[0] == "p'" and chosen["sigma_z"].iloc[0] > 1
+    # the same shares on 20 responses a month: too few for Laney's correction
+    small = pd.DataFrame({"month": months(8), "responded": [20] * 8, "within": [12, 13, 11, 14, 10, 13, 11, 12]})
+    assert spc.control_chart(small)["chart"].iloc[0] == "p"
+    # large but binomial months: sigma_z below 1, the p-chart stays
+    calm = pd.DataFrame(
+        {"month": months(8), "responded": [400] * 8, "within": [200, 201, 199, 200, 202, 198, 200, 201]}
+    )
+    assert spc.control_chart(calm)["chart"].iloc[0] == "p"
+
+
+def test_chart_capability_too_few_points_and_responses():
+    """0 to 5 responses a month for 8 months: nothing can fall outside the limits at p near 0.5."""
+    monthly = pd.DataFrame(
+        {"month": months(8), "responded": [3, 5, 0, 2, 4, 3, 1, 5], "within": [2, 2, 0, 1, 2, 1, 1, 3]}
+    )
+    found = spc.chart_capability(monthly)
+    assert found["points"] == 7 and found["points_needed"] == 12
+    assert found["reasons"] == ["too_few_points", "too_few_responses"] and not found["can_show_signal"]
+    p = 12 / 23
+    assert found["centre"] == pytest.approx(p)
+    # smallest n with a 3-sigma limit inside (0, 1): n > 9 (1 - p) / p
+    needed = min(
+        m for m in range(1, 100) if p - 3 * math.sqrt(p * (1 - p) / m) > 0 or p + 3 * math.sqrt(p * (1 - p) / m) < 1
+    )
+    assert found["responses_needed"] == needed == 9
+    assert found["blind_months"] == 7
+
+
+def test_chart_capability_enough():
+    monthly = pd.DataFrame({"month": months(12), "responded": [40] * 12, "within": [28] * 12})
+    found = spc.chart_capability(monthly)
+    assert found["can_show_signal"] and found["reasons"] == [] and found["blind_months"] == 0
+    # a share near 80% can fall below its lower limit with very few responses
+    assert found["responses_needed"] == math.floor(9 * 0.3 / 0.7) + 1 == 4
+    none = spc.chart_capability(pd.DataFrame({"month": months(12), "responded": [5] * 12, "within": [5] * 12}))
+    assert none["reasons"] == ["no_variation"] and not none["can_show_signal"]

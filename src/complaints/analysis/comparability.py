@@ -23,10 +23,9 @@ contacts definition. Otherwise they are shown in a table, each with its definiti
 axis: `require_comparable` (and so the chart builders and `funnel_data`) raise NotComparable (a
 ValueError) naming the councils and what differs.
 
-Small numbers: a proportion with a denominator under 30, or a count (or the count behind a rate)
-under 10, is flagged. The count threshold is the one docs/methods.md uses for changes; 30 for
-denominators is the usual rule of thumb below which a share's 95% interval is wider than about
-+/-18 percentage points.
+Small numbers: the project's one rule (complaints.analysis.small_numbers, docs/methods.md), the
+same as metrics.csv's: a count, the events behind a rate or a share's numerator under 10, or a
+share's base under 30.
 
 Funnel limits. Lower limits are `stats.funnel_limits` as published (Spiegelhalter 2005). The
 published interpolation places the mass of count r on (r - 1, r], which is right for the lower tail
@@ -36,6 +35,13 @@ answering every complaint on time (k = n, often the most likely count) would be 
 upper(p0, n) = 1 - lower(1 - p0, n). With this choice a point lies above the upper limit exactly
 when P(X >= k | p0, n) is below the tail probability, and below the lower limit exactly when
 P(X <= k) is (tests/test_comparability.py checks both against brute-force binomial tails).
+
+Over-dispersion. With at least MIN_FUNNEL_UNITS (10) councils on one funnel, the spread of their
+proportions beyond the binomial is estimated as in Spiegelhalter (2005, Qual Saf Health Care
+14:347-351): phi = the mean of the councils' squared z-scores, Winsorised at 10% each end; if I x phi
+exceeds the 95% point of a chi-square on I - 1 df, the limits are widened to p0 +/- z sqrt(phi p0
+(1 - p0) / n) (stats.funnel_limits_overdispersed). With fewer councils (the data shipped has two at
+most) phi cannot be estimated: `dispersion` is 1 and `dispersion_basis` 'none'.
 """
 
 from __future__ import annotations
@@ -49,10 +55,13 @@ import numpy as np
 import pandas as pd
 
 from . import stats
+from .small_numbers import SMALL_COUNT, SMALL_DENOMINATOR
+from .small_numbers import is_small as _rule_is_small
 
 __all__ = [
     "FUNNEL_POSITIONS",
     "LEVELS",
+    "MIN_FUNNEL_UNITS",
     "SMALL_COUNT",
     "SMALL_DENOMINATOR",
     "Judgement",
@@ -70,9 +79,8 @@ __all__ = [
     "trend_table",
 ]
 
-SMALL_DENOMINATOR = 30  # proportions: flagged when the denominator is below this
-SMALL_COUNT = 10  # counts, and the count behind a rate: flagged when below this
 LEVELS = (0.95, 0.998)
+MIN_FUNNEL_UNITS = 10  # councils needed on one funnel before over-dispersion is estimated
 FUNNEL_POSITIONS = ("within_95", "between_95_and_99_8", "outside_99_8")
 TWENTY_DAYS = re.compile(r"^[a-z0-9_]+_within_20wd_rate$")
 
@@ -265,21 +273,18 @@ def require_comparable(metrics: pd.DataFrame, year: str, metric: str, defs) -> p
 # Side by side
 
 
-def is_small(kind: str, numerator, denominator, value) -> bool:
-    """The benchmark's small-numbers flag (see the module docstring)."""
+def is_small(kind: str, numerator, denominator, value=None) -> bool:
+    """The small-numbers flag: the project's one rule (complaints.analysis.small_numbers). A count
+    with no numerator is judged on its value."""
 
     def num(x):
         x = pd.to_numeric(pd.Series([x]), errors="coerce").iloc[0]
         return None if pd.isna(x) else float(x)
 
     n, d, v = num(numerator), num(denominator), num(value)
-    if kind == "proportion":
-        return d is not None and d < SMALL_DENOMINATOR
-    if kind == "rate":
-        return n is not None and n < SMALL_COUNT
-    if kind == "count":
-        return (n if n is not None else v) is not None and (n if n is not None else v) < SMALL_COUNT
-    return False
+    if kind == "count" and n is None:
+        n = v
+    return _rule_is_small(kind, n, d if kind == "proportion" else None)
 
 
 SIDE_BY_SIDE_COLUMNS = [
@@ -402,6 +407,8 @@ FUNNEL_COLUMNS = [
     "within_99_8",
     "position",
     "small_numbers",
+    "dispersion",
+    "dispersion_basis",
 ]
 
 
@@ -410,7 +417,9 @@ def funnel_data(metrics: pd.DataFrame, year: str, metric: str, defs=None) -> pd.
     95% and 99.8% limits at its n, whether it lies within each, and `position` (one of
     FUNNEL_POSITIONS: within the 95% limits, between the 95% and 99.8% limits, outside the 99.8%
     limits). Proportions only, with whole-number counts. Empty with fewer than two such councils;
-    NotComparable (the comparability rule) when the councils' definitions differ."""
+    NotComparable (the comparability rule) when the councils' definitions differ. With at least
+    MIN_FUNNEL_UNITS councils and over-dispersion found, the limits are Spiegelhalter's widened ones
+    and `dispersion` is phi with `dispersion_basis` 'pooled'; otherwise 1 and 'none'."""
     rows = require_comparable(metrics, year, metric, defs)
     empty = pd.DataFrame(columns=FUNNEL_COLUMNS)
     if len(rows) < 2 or str(rows["kind"].iloc[0]) != "proportion":
@@ -423,6 +432,12 @@ def funnel_data(metrics: pd.DataFrame, year: str, metric: str, defs=None) -> pd.
         return empty
     p0 = stats.pooled_proportion(k, n)
     limits = funnel_limits_two_sided(p0, n)
+    phi, basis = 1.0, "none"
+    if len(rows) >= MIN_FUNNEL_UNITS and 0.0 < p0 < 1.0:
+        found = stats.funnel_dispersion(k, n, p0)
+        if found["overdispersed"]:
+            phi, basis = max(1.0, found["phi"]), "pooled"
+            limits = stats.funnel_limits_overdispersed(p0, n, phi, LEVELS)
     councils = councils_of(defs)
     out = pd.DataFrame(
         {
@@ -442,7 +457,9 @@ def funnel_data(metrics: pd.DataFrame, year: str, metric: str, defs=None) -> pd.
     out["position"] = np.where(
         out["within_95"], FUNNEL_POSITIONS[0], np.where(out["within_99_8"], FUNNEL_POSITIONS[1], FUNNEL_POSITIONS[2])
     )
-    out["small_numbers"] = out["n"] < SMALL_DENOMINATOR
+    out["small_numbers"] = [_rule_is_small("proportion", a, b) for a, b in zip(out["k"], out["n"])]
+    out["dispersion"] = phi
+    out["dispersion_basis"] = basis
     return out[FUNNEL_COLUMNS]
 
 

@@ -5,7 +5,9 @@ The report notebooks never read complaint records. The main job turns them into
   received and answered, and how many within 10 and 20 working days (for the SPC charts);
 - outputs/changes.csv: for each process change in a council's configuration ([[events]]), the
   share answered within 20 working days before and after it (complaints.analysis.spc.before_after), within
-  the financial year of the change.
+  the financial year of the change. Its test is in the Benjamini-Hochberg family of that council,
+  financial year and source (records) with the year-on-year tests of metrics.csv (`q_value`;
+  `significant` follows q).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ CHANGE_COLUMNS = [
     "too_few",
     "significant",
     "synthetic",
+    "year",
+    "q_value",
 ]
 
 
@@ -94,9 +98,21 @@ def process_changes(frame: pd.DataFrame, defs: Definitions) -> pd.DataFrame:
                     date=str(date.date()),
                     description=event.get("description", ""),
                     synthetic=bool(files.str.contains("synthetic").any()),
+                    year=financial_year([date])[0],
                 )
             )
     return pd.DataFrame(rows).reindex(columns=CHANGE_COLUMNS)
+
+
+def with_qvalues(changes: pd.DataFrame, q_values: pd.Series) -> pd.DataFrame:
+    """changes.csv with the q-values of its tests in their Benjamini-Hochberg families
+    (complaints.analysis.metrics.family_qvalues); `significant` then means q < 0.05 and not too_few."""
+    out = changes.copy()
+    out["q_value"] = q_values.reindex(out.index).to_numpy(dtype=float) if len(out) else pd.Series(dtype=float)
+    if len(out):
+        too_few = out["too_few"].fillna(False).astype(bool)
+        out["significant"] = (~too_few) & (out["q_value"] < 0.05)
+    return out.reindex(columns=CHANGE_COLUMNS)
 
 
 def upheld_rates(received: pd.Series, upheld: pd.Series) -> pd.DataFrame:

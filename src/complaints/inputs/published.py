@@ -2,11 +2,21 @@
 
 One CSV per source document under data/published/<council>/, one row per figure stated, with
 the sentence quoted. Each row keeps the file and line it came from, so every later number can
-be traced back to it.
+be traced back to it. Every number a row states (value, percentage, change, the year it names,
+an extraction date) must be written in its quote: load_published stops the run otherwise, so
+`complaints check` and `complaints reports` catch a value edited away from its sentence.
+
+Optional columns (older files without them still load): `claim` (a word such as "majority" the
+sentence uses of the figure), `stated_change_points` (a stated change in percentage points),
+`stated_year` (the financial year the sentence names for the figure, as written but in the form
+2024-25) and `extracted` (a date the document says its data were extracted, yyyy-mm-dd). A value
+or percentage written "n/a" (not applicable) is transcribed as no figure, flagged `not_applicable`.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -36,10 +46,94 @@ COLUMNS = [
     "quote",
     "note",
 ]
-NUMERIC = ["value", "stated_pct", "stated_change_pct", "stated_change_abs"]
+OPTIONAL_COLUMNS = ["claim", "stated_change_points", "stated_year", "extracted"]
+ALL_COLUMNS = COLUMNS + OPTIONAL_COLUMNS
+NUMERIC = ["value", "stated_pct", "stated_change_pct", "stated_change_abs", "stated_change_points"]
 DIRECTIONS = ("increase", "decrease", "same")
 QUALIFIERS = ("<", ">", "~")
 ROLES = ("summary", "detail")
+CLAIMS = ("majority", "most", "minority", "half", "all", "none")
+NOT_APPLICABLE = ("n/a", "not applicable")
+NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+
+
+def normalise(text: str) -> str:
+    """Documents were extracted from PDFs: drop markup and collapse whitespace before comparing."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", text.replace("**", ""))).strip()
+
+
+def numbers_in(quote: str) -> set[float]:
+    """Every number written in a quote, in figures (1,588; 0.37; 71,608.96) or in words (one to twelve)."""
+    text = normalise(quote).lower()
+    numbers = {float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*\.?\d*", text) if n.replace(",", "").strip(".")}
+    numbers |= {float(v) for w, v in NUMBER_WORDS.items() if re.search(rf"\b{w}\b", text)}
+    return numbers
+
+
+def _is_not_applicable(cell: str) -> bool:
+    return cell.strip().lower() in NOT_APPLICABLE
+
+
+def _number_or_na(minimum: float | None = 0, maximum: float | None = None):
+    check = number_cell(minimum=minimum, maximum=maximum)
+    return lambda cell: None if _is_not_applicable(cell) else check(cell)
+
+
+def _date_cell(cell: str) -> str | None:
+    if cell == "":
+        return None
+    try:
+        date.fromisoformat(cell)
+    except ValueError:
+        return f"'{cell}' is not a date written yyyy-mm-dd"
+    return None
+
+
+def quote_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
+    """Every number a row states that is not written in its quote (the row's value, percentage,
+    stated changes, the first year of stated_year, the day and year of extracted), and a claim word
+    the quote does not use. `frame` holds the file's cells as text."""
+    problems = []
+    for index, row in frame.iterrows():
+        numbers = numbers_in(row["quote"])
+        text = normalise(row["quote"]).lower()
+        for column in NUMERIC:
+            cell = row.get(column, "")
+            if not cell or _is_not_applicable(cell):
+                continue
+            value = to_number(cell)
+            if value is not None and value not in numbers:
+                problems.append(Problem(name, line_of(index), column, f"{cell} is not written in its quote"))
+        stated_year = row.get("stated_year", "")
+        if stated_year and is_year(stated_year) and float(stated_year[:4]) not in numbers:
+            problems.append(
+                Problem(name, line_of(index), "stated_year", f"{stated_year[:4]} is not written in its quote")
+            )
+        extracted = row.get("extracted", "")
+        if extracted and _date_cell(extracted) is None:
+            day = date.fromisoformat(extracted)
+            missing = [str(x) for x in (day.day, day.year) if float(x) not in numbers]
+            if missing:
+                problems.append(
+                    Problem(name, line_of(index), "extracted", f"{' and '.join(missing)} not written in its quote")
+                )
+        claim = row.get("claim", "")
+        if claim and not re.search(rf"\b{re.escape(claim)}\b", text):
+            problems.append(Problem(name, line_of(index), "claim", f"'{claim}' is not a word of its quote"))
+    return problems
 
 
 def published_files(paths: Paths) -> list[Path]:
@@ -54,10 +148,14 @@ def check_published(frame: pd.DataFrame, name: str, defs: Definitions) -> list[P
     problems += check_column(frame, name, "year", year_cell())
     problems += check_column(frame, name, "measure", choice_cell(measures.index, "measure"))
     problems += check_column(frame, name, "pct_of", choice_cell(measures.index, "measure", optional=True))
-    problems += check_column(frame, name, "value", number_cell(minimum=0))
-    problems += check_column(frame, name, "stated_pct", number_cell(minimum=0, maximum=100))
+    problems += check_column(frame, name, "value", _number_or_na(minimum=0))
+    problems += check_column(frame, name, "stated_pct", _number_or_na(minimum=0, maximum=100))
     problems += check_column(frame, name, "stated_change_pct", number_cell(minimum=0))
     problems += check_column(frame, name, "stated_change_abs", number_cell(minimum=0))
+    problems += check_column(frame, name, "stated_change_points", number_cell(minimum=0))
+    problems += check_column(frame, name, "claim", choice_cell(CLAIMS, "claim", optional=True))
+    problems += check_column(frame, name, "stated_year", year_cell(optional=True))
+    problems += check_column(frame, name, "extracted", _date_cell)
     problems += check_column(frame, name, "pct_qualifier", choice_cell(QUALIFIERS, "qualifier", optional=True))
     problems += check_column(frame, name, "stated_direction", choice_cell(DIRECTIONS, "direction", optional=True))
     problems += check_column(frame, name, "change_from", year_cell(optional=True))
@@ -84,7 +182,7 @@ def check_published(frame: pd.DataFrame, name: str, defs: Definitions) -> list[P
                 )
             if not by_category and row["category"]:
                 problems.append(Problem(name, line, "category", f"measure '{measure}' has no categories"))
-            if measures.at[measure, "unit"] == "share" and row["value"]:
+            if measures.at[measure, "unit"] == "share" and row["value"] and not _is_not_applicable(row["value"]):
                 problems.append(
                     Problem(
                         name,
@@ -94,23 +192,27 @@ def check_published(frame: pd.DataFrame, name: str, defs: Definitions) -> list[P
                     )
                 )
             if measures.at[measure, "unit"] == "count":
-                value = to_number(row["value"]) if row["value"] else None
+                value = to_number(row["value"]) if row["value"] and not _is_not_applicable(row["value"]) else None
                 if value is not None and not value.is_integer():
                     problems.append(
                         Problem(
                             name, line, "value", f"{row['value']} is not a whole number, but '{measure}' is a count"
                         )
                     )
-        if not (row["value"] or row["stated_pct"] or row["stated_direction"] or row["stated_change_pct"]):
+        states = [row[c] for c in ("value", "stated_pct", "stated_direction", "stated_change_pct")]
+        states += [row[c] for c in ("stated_change_points", "claim", "stated_year", "extracted")]
+        if not any(states):
             problems.append(
                 Problem(
                     name,
                     line,
                     "value",
-                    "the row states no figure: give a value, a stated percentage or a stated change",
+                    "the row states no figure: give a value (or n/a), a stated percentage, a stated change, "
+                    "a claim, a stated year or an extraction date",
                 )
             )
-        if (row["stated_change_pct"] or row["stated_change_abs"] or row["stated_direction"]) and not row["change_from"]:
+        changes = (row["stated_change_pct"], row["stated_change_abs"], row["stated_direction"])
+        if (any(changes) or row["stated_change_points"]) and not row["change_from"]:
             problems.append(Problem(name, line, "change_from", "a stated change needs the year it is compared with"))
         if (
             row["change_from"]
@@ -142,18 +244,26 @@ def load_published(paths: Paths, defs: Definitions) -> pd.DataFrame:
     for path in files:
         name = display(path, paths.data.parent)
         frame, file_problems = read_csv_text(path, COLUMNS, paths.data.parent)
+        for column in OPTIONAL_COLUMNS:
+            if column not in frame.columns:
+                frame[column] = ""
         if not file_problems:
             file_problems = check_published(frame, name, defs)
+        if not file_problems:
+            file_problems = quote_problems(frame, name)
         problems += file_problems
         if not file_problems:
-            frame = frame[COLUMNS].copy()
+            frame = frame[ALL_COLUMNS].copy()
             frame["file"] = name
             frame["line"] = [line_of(i) for i in frame.index]
             frames.append(frame)
     raise_if_any(problems)
     figures = pd.concat(frames, ignore_index=True)
+    figures["not_applicable"] = figures["value"].map(_is_not_applicable) | figures["stated_pct"].map(_is_not_applicable)
     for col in NUMERIC:
-        figures[col] = figures[col].map(lambda c: to_number(c) if c else None).astype("float64")
+        figures[col] = (
+            figures[col].map(lambda c: to_number(c) if c and not _is_not_applicable(c) else None).astype("float64")
+        )
     figures["report_year"] = figures["source"].map(defs.sources["report_year"])
     figures["order"] = range(len(figures))
     return figures

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..analysis import record_summaries
 from ..analysis.audit import build_audit
-from ..analysis.metrics import compute_metrics
+from ..analysis.metrics import compute_metrics, family_qvalues
 from ..analysis.record_measures import aggregate, with_working_days
 from ..analysis.resolve import build_figures
 from ..inputs.definitions import Definitions, load_definitions
@@ -49,14 +49,21 @@ def compute(paths: Paths, set_aside: bool = False) -> Results:
     published = build_figures(statements, defs)
     records = with_working_days(load_records(paths, defs, set_aside=set_aside))
     from_records = aggregate(records, defs)
-    metrics = compute_metrics(published, defs, source="published")
-    if len(from_records):
-        metrics = pd.concat([metrics, compute_metrics(from_records, defs, source="records")], ignore_index=True)
-        metrics = metrics.sort_values(["council", "year", "metric", "source"], kind="stable").reset_index(drop=True)
-    audit = build_audit(statements, published, defs)
-    learning = load_learning(paths, defs)
     files = records.files.copy()
     files["synthetic"] = files["file"].astype(str).str.contains("synthetic") if len(files) else pd.Series(dtype=bool)
+    changes = record_summaries.process_changes(records.complaints, defs)
+    metrics = compute_metrics(published, defs, source="published")
+    if len(from_records):
+        # the before/after tests of process changes join the Benjamini-Hochberg family of their
+        # council, financial year and source (records)
+        from_records_metrics = compute_metrics(
+            from_records, defs, source="records", synthetic=_synthetic_years(files), other_tests=changes
+        )
+        metrics = pd.concat([metrics, from_records_metrics], ignore_index=True)
+        metrics = metrics.sort_values(["council", "year", "metric", "source"], kind="stable").reset_index(drop=True)
+    changes = record_summaries.with_qvalues(changes, family_qvalues(metrics, changes, source="records"))
+    audit = build_audit(statements, published, defs)
+    learning = load_learning(paths, defs)
     return Results(
         defs,
         statements,
@@ -66,9 +73,21 @@ def compute(paths: Paths, set_aside: bool = False) -> Results:
         learning,
         records,
         record_summaries.monthly(records.complaints),
-        record_summaries.process_changes(records.complaints, defs),
+        changes,
         files,
     )
+
+
+def _synthetic_years(files: pd.DataFrame) -> set[tuple[str, str]]:
+    """(council, year) pairs whose records come only from synthetic extracts (every file used says so)."""
+    if files.empty:
+        return set()
+    used = files[files["used"].astype(bool)] if "used" in files.columns else files
+    return {
+        (council, year)
+        for (council, year), group in used.groupby(["council", "year"])
+        if group["synthetic"].astype(bool).all()
+    }
 
 
 FIGURE_COLUMNS = [
@@ -82,6 +101,8 @@ FIGURE_COLUMNS = [
     "pct_of",
     "contested",
     "values_stated",
+    "allowed",
+    "chosen_by",
     "statements",
     "source",
     "file",
@@ -111,7 +132,7 @@ def write_results(results: Results, paths: Paths) -> None:
     tables = {
         paths.metrics_csv: results.metrics,
         paths.audit_csv: results.audit,
-        paths.figures_csv: results.figures[FIGURE_COLUMNS],
+        paths.figures_csv: results.figures.reindex(columns=FIGURE_COLUMNS),
         paths.monthly_csv: results.monthly,
         paths.changes_csv: results.changes,
         paths.record_files_csv: results.record_files.reindex(columns=RECORD_FILE_COLUMNS),
