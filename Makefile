@@ -33,7 +33,7 @@ reports: $(STAMP) ## run the main job: metrics, audit and reports in outputs/
 test: $(STAMP) ## run the tests (the quick loop, on every core: all but the slow wheel check)
 	$(RUN) pytest -n auto --dist worksteal -m "not slow"
 
-test-slow: $(STAMP) ## run only the slow tests (the built wheel installed in a fresh environment)
+test-slow: $(STAMP) ## run only the slow tests (the wheel in a fresh environment, charts over every series)
 	$(RUN) pytest -m slow
 
 test-all: $(STAMP) ## run every test, the slow ones too

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -62,6 +63,29 @@ def tiny_notebook(path: Path, fail_for: str | None = None) -> Path:
     ]
     nbformat.write(nb, path)
     return path
+
+
+@pytest.fixture
+def plain(project):
+    """The fixture data without its synthetic extracts: council reports only, no demonstrations."""
+    for folder in project.records.iterdir():
+        if folder.is_dir():
+            shutil.rmtree(folder)
+    return project
+
+
+@pytest.fixture(scope="module")
+def workers(tmp_path_factory):
+    """One worker and a fork server for the whole module, given to the batch as Options.executor: the
+    batch submits to them and leaves them running (what a long-lived process would do)."""
+    from complaints.running.batch import start_fork_server, worker_pool
+
+    server = start_fork_server([], tmp_path_factory.mktemp("kernels"))
+    pool = worker_pool(1, getattr(server, "address", None))
+    yield pool
+    pool.shutdown(wait=True)
+    if server is not None:
+        server.close()
 
 
 def fast(notebook: Path, **kw) -> Options:
@@ -152,9 +176,11 @@ class TestKernelspec:
 
 
 def test_the_council_report_end_to_end(project):
-    """The project's own notebook, one council and year: executed, exported, indexed."""
+    """The project's own notebook, one council and year, both kinds: executed, exported, indexed."""
     status, text = run(project, Options(councils=["telford-wrekin"], years=["2024-25"], jobs=1, progress=False))
     assert status == 0, text
+    demonstration = (project.outputs / "demonstration" / "telford-wrekin" / "2024-25" / "report.html").read_text()
+    assert "Synthetic demonstration" in demonstration and "SYNTHETIC" in demonstration
     folder = project.outputs / "telford-wrekin" / "2024-25"
     html = (folder / "report.html").read_text(encoding="utf-8")
     page = parse(html)
@@ -173,11 +199,13 @@ def test_the_council_report_end_to_end(project):
 
 
 @pytest.mark.parametrize("kernel_mode", ["preloaded", "fresh"])
-def test_a_tiny_report_hides_code_removes_tagged_cells_and_embeds_images(project, tmp_path, kernel_mode):
+def test_a_tiny_report_hides_code_removes_tagged_cells_and_embeds_images(plain, tmp_path, kernel_mode, request):
     notebook = tiny_notebook(tmp_path / "tiny.ipynb")
-    status, text = run(project, fast(notebook, councils=["dorset"], years=["2023-24"], public=True, kernel=kernel_mode))
+    shared = {"executor": request.getfixturevalue("workers")} if kernel_mode == "preloaded" else {}
+    options = fast(notebook, councils=["dorset"], years=["2023-24"], public=True, kernel=kernel_mode, **shared)
+    status, text = run(plain, options)
     assert status == 0, text
-    html = (project.outputs / "dorset" / "2023-24" / "report.html").read_text(encoding="utf-8")
+    html = (plain.outputs / "dorset" / "2023-24" / "report.html").read_text(encoding="utf-8")
     assert "Report for dorset, 2023-24, public=True" in html
     assert CODE not in html and HIDDEN not in html
     assert f"data:image/png;base64,{PNG}" in html
@@ -189,33 +217,38 @@ def test_a_tiny_report_hides_code_removes_tagged_cells_and_embeds_images(project
 # --------------------------------------------------------------------------- failures
 
 
-def test_one_failing_report_does_not_stop_the_others(project, tmp_path):
+def test_one_failing_report_does_not_stop_the_others(plain, tmp_path, workers):
     notebook = tiny_notebook(tmp_path / "failing.ipynb", fail_for="dudley")
-    stale = project.outputs / "dudley" / "2023-24" / "report.html"
+    stale = plain.outputs / "dudley" / "2022-23" / "report.html"
     stale.parent.mkdir(parents=True)
     stale.write_text("an old report that must not survive a failed run")
-    status, text = run(project, fast(notebook, councils=["dudley", "dorset"], years=["2023-24"]))
+    status, text = run(
+        plain, fast(notebook, councils=["dudley", "dorset"], years=["2022-23", "2023-24"], executor=workers)
+    )
     assert status == 1
     assert counts(text) == (1, 0, 1)
-    assert "FAILED dudley 2023-24: ValueError: no report can be made for dudley" in text
+    assert "FAILED dudley 2022-23: ValueError: no report can be made for dudley" in text
     # the run's log file: options, input hashes, each report's outcome and time, no kernel shutdown noise
-    (log_file,) = (project.outputs / "logs").glob("*.log")
+    (log_file,) = (plain.outputs / "logs").glob("*.log")
     logged = log_file.read_text(encoding="utf-8")
     assert '"councils": ["dudley", "dorset"]' in logged and "sha256" in logged
     assert re.search(r"built dorset 2023-24 in \d+\.\d s", logged)
-    assert "FAILED dudley 2023-24" in logged and "KeyboardInterrupt" not in logged + text
-    failed = project.outputs / "dudley" / "2023-24"
+    assert "FAILED dudley 2022-23" in logged and "KeyboardInterrupt" not in logged + text
+    failed = plain.outputs / "dudley" / "2022-23"
     assert not (failed / "report.html").exists() and not (failed / "report.ipynb").exists()
     kept = nbformat.read(failed / FAILED_IPYNB, as_version=4)
     errors = [o for c in kept.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors and errors[0].ename == "ValueError"
-    assert (project.outputs / "dorset" / "2023-24" / "report.html").exists()
-    index = (project.outputs / "index.html").read_text(encoding="utf-8")
-    assert f'href="dudley/2023-24/{FAILED_IPYNB}"' in index and "failed" in index
-    assert not (project.outputs / ".manifest.json").exists()  # a failed run is never "up to date"
+    assert (plain.outputs / "dorset" / "2023-24" / "report.html").exists()
+    index = (plain.outputs / "index.html").read_text(encoding="utf-8")
+    assert f'href="dudley/2022-23/{FAILED_IPYNB}"' in index and "failed" in index
+    assert not (plain.outputs / ".manifest.json").exists()  # a failed run is never "up to date"
 
     # fixed (the notebook changed, so both are rebuilt): the failure is cleared
-    status, text = run(project, fast(tiny_notebook(notebook), councils=["dudley", "dorset"], years=["2023-24"]))
+    status, text = run(
+        plain,
+        fast(tiny_notebook(notebook), councils=["dudley", "dorset"], years=["2022-23", "2023-24"], executor=workers),
+    )
     assert status == 0, text
     assert counts(text) == (2, 0, 0)
     assert (failed / "report.html").exists() and not (failed / FAILED_IPYNB).exists()
@@ -224,39 +257,41 @@ def test_one_failing_report_does_not_stop_the_others(project, tmp_path):
 # --------------------------------------------------------------------------- skipping
 
 
-def test_unchanged_reports_are_skipped_and_force_reruns(project, tmp_path):
+def test_unchanged_reports_are_skipped_and_force_reruns(plain, tmp_path, workers):
     notebook = tiny_notebook(tmp_path / "tiny.ipynb")
-    options = fast(notebook, councils=["dudley", "dorset"], years=["2023-24"])
-    status, text = run(project, options)
+    options = fast(notebook, councils=["dudley", "dorset"], years=["2022-23", "2023-24"], executor=workers)
+    status, text = run(plain, options)
     assert status == 0 and counts(text) == (2, 0, 0)
 
-    status, text = run(project, options)  # nothing changed: stops after hashing the inputs
+    status, text = run(plain, options)  # nothing changed: stops after hashing the inputs
     assert status == 0 and "up to date" in text
 
-    status, text = run(project, fast(notebook, councils=["dudley", "dorset"], years=["2023-24"], force=True))
+    status, text = run(
+        plain, fast(notebook, councils=["dudley", "dorset"], years=["2022-23", "2023-24"], force=True, executor=workers)
+    )
     assert status == 0 and counts(text) == (2, 0, 0)
 
     # one council's data changes: only its report is rebuilt
     edit_csv(
-        project.published / "dudley" / "2024-25_news_article.csv",
+        plain.published / "dudley" / "2024-25_news_article.csv",
         lambda f: f.assign(note=f["note"].where(f.index != 0, "edited for a test")),
     )
-    status, text = run(project, options)
+    status, text = run(plain, options)
     assert status == 0 and counts(text) == (1, 1, 0)
 
     # a deleted report is rebuilt, the rest skipped
-    (project.outputs / "dorset" / "2023-24" / "report.html").unlink()
-    status, text = run(project, options)
+    (plain.outputs / "dorset" / "2023-24" / "report.html").unlink()
+    status, text = run(plain, options)
     assert status == 0 and counts(text) == (1, 1, 0)
 
 
-def test_a_rerun_with_nothing_changed_does_not_import_pandas(project, tmp_path):
+def test_a_rerun_with_nothing_changed_does_not_import_pandas(plain, tmp_path, workers):
     notebook = tiny_notebook(tmp_path / "tiny.ipynb")
-    status, text = run(project, fast(notebook, councils=["dorset"], years=["2023-24"]))
+    status, text = run(plain, fast(notebook, councils=["dorset"], years=["2023-24"], executor=workers))
     assert status == 0, text
     script = (
         "import sys; from complaints.cli import main; "
-        f"s = main(['reports', '--data', {str(project.data)!r}, '--outputs', {str(project.outputs)!r}, "
+        f"s = main(['reports', '--data', {str(plain.data)!r}, '--outputs', {str(plain.outputs)!r}, "
         f"'--council', 'dorset', '--year', '2023-24', '--notebook', {str(notebook)!r}]); "
         "print('pandas' in sys.modules, 'papermill' in sys.modules); sys.exit(s)"
     )
@@ -287,7 +322,7 @@ class TestSelectJobs:
             select_jobs(JOBS, [], ["2030-31"])
 
     def test_council_and_year_without_a_report(self):
-        with pytest.raises(SelectionError, match="no published figures for dorset in 2024-25"):
+        with pytest.raises(SelectionError, match="no report for dorset in 2024-25"):
             select_jobs(JOBS, ["dorset"], ["2024-25"])
 
 
@@ -327,6 +362,7 @@ def test_parameters_are_plain_python(project):
         "data_dir": str(project.data),
         "outputs_dir": str(project.outputs),
         "public": True,
+        "kind": "council",
     }
     assert all(type(v) in (str, bool) for v in params.values())
 

@@ -589,6 +589,7 @@ def real_outputs(built) -> tuple[pd.DataFrame, pd.DataFrame]:
     return metrics, figures
 
 
+@pytest.mark.slow
 def test_trend_over_every_real_council_and_metric(real_outputs):
     metrics, _ = real_outputs
     drawn = 0
@@ -618,6 +619,7 @@ def test_timeliness_over_every_real_council(real_outputs):
             chart_html(chart)
 
 
+@pytest.mark.slow
 def test_shares_over_every_real_breakdown(real_outputs):
     _, figures = real_outputs
     breakdowns = figures[figures["category"].notna()]

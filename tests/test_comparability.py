@@ -4,13 +4,11 @@ comparability rule, a year with one council, the publication matrix and the char
 
 from __future__ import annotations
 
-import html
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import binom
+from scipy.stats import binom, chi2, mstats, norm
 
 from complaints.analysis import comparability as bm
 from complaints.analysis import stats
@@ -213,10 +211,10 @@ def test_a_year_with_councils_but_nothing_in_common(metrics, defs):
 def test_narrative_2024_25(metrics, defs):
     sentences = views.sentences(metrics, "2024-25", defs)
     words = " ".join(sentences)
-    assert "Telford &amp; Wrekin" in words  # escaped
+    assert "Telford & Wrekin" in words  # plain text: the templates escape it
     assert "Statutory stage 1 responses within 10 working days cannot be compared" in words
     assert "counts contacts its own way" in words
-    assert "statutory complaints received at stage 1 (Dudley and Telford &amp; Wrekin)" in words
+    assert "statutory complaints received at stage 1 (Dudley and Telford & Wrekin)" in words
     assert "Small numbers" in words and "statistically" not in words and "chance" not in words
 
 
@@ -276,7 +274,7 @@ def test_funnel_data_and_words(defs):
     assert not data.at["dorset", "within_99_8"]
     assert data.at["dorset", "small_numbers"]
     words = " ".join(views.sentences(frame, "2030-31", defs))
-    assert "Dorset&#x27;s 12% (3 of 25) differs from the pooled figure by more than chance would explain" in words
+    assert "Dorset's 12% (3 of 25) differs from the pooled figure by more than chance would explain" in words
 
 
 def test_charts(defs):
@@ -317,10 +315,13 @@ def test_trend_table(metrics, defs):
     assert table.at["2024-25", "comparable"] and not table.at["2021-22", "comparable"]
 
 
-def test_text_is_escaped(defs):
+def test_text_is_plain_and_escaped_by_the_templates(defs):
     frame = made_up([40, 15], [49, 23])
-    assert all("<" not in s for s in views.sentences(frame, "2030-31", defs))
-    assert html.unescape(views.sentences(frame, "2030-31", defs)[0]).startswith("Dudley and Telford & Wrekin")
+    sentences = views.sentences(frame, "2030-31", defs)
+    assert sentences[0].startswith("Dudley and Telford & Wrekin")
+    from complaints.reporting.templating import paragraph, section
+
+    assert "Telford &amp; Wrekin" in section([paragraph(sentences[0])])
 
 
 # --------------------------------------------------------------------------- the benchmarking report
@@ -350,3 +351,58 @@ def test_benchmark_report_for_a_year_with_one_council(built_outputs):
     page = {name: report.section(name) for name in SECTIONS}
     assert "Only one council, Dudley" in page["compared"]
     assert "<img" not in page["side_by_side"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Over-dispersion on a funnel (Spiegelhalter 2005) and the one small-number rule
+
+
+def many_councils(ks, ns) -> pd.DataFrame:
+    frame = made_up([1] * len(ks), [2] * len(ks))  # three known councils at most: the rest made up
+    rows = []
+    for i, (k, n) in enumerate(zip(ks, ns)):
+        rows.append(
+            dict(
+                frame.iloc[0],
+                council=f"council-{i:02d}",
+                value=k / n,
+                numerator=k,
+                denominator=n,
+            )
+        )
+    return pd.DataFrame(rows)
+
+
+def test_funnel_widened_for_overdispersion_with_ten_councils(defs):
+    ks = [60, 150, 95, 170, 40, 120, 200, 75, 130, 55, 180, 90]
+    ns = [100, 200, 190, 210, 90, 150, 240, 150, 170, 110, 220, 160]
+    data = bm.funnel_data(many_councils(ks, ns), "2030-31", "statutory_within_20wd_rate", defs)
+    p0 = sum(ks) / sum(ns)
+    z = (np.array(ks) / np.array(ns) - p0) / np.sqrt(p0 * (1 - p0) / np.array(ns))
+    phi = float(np.mean(np.asarray(mstats.winsorize(z, limits=(0.1, 0.1))) ** 2))
+    assert len(ks) * phi > chi2.ppf(0.95, len(ks) - 1)  # over-dispersed
+    assert (data["dispersion_basis"] == "pooled").all() and data["dispersion"].iloc[0] == pytest.approx(phi)
+    half = norm.isf(0.025) * np.sqrt(phi * p0 * (1 - p0) / np.array(ns))
+    assert data["upper_95"].to_numpy() == pytest.approx(np.clip(p0 + half, 0, 1))
+    assert data["lower_95"].to_numpy() == pytest.approx(np.clip(p0 - half, 0, 1))
+
+
+def test_funnel_with_fewer_than_ten_councils_says_no_dispersion(defs):
+    data = bm.funnel_data(made_up([180, 20, 3], [200, 40, 25]), "2030-31", "statutory_within_20wd_rate", defs)
+    assert (data["dispersion"] == 1).all() and (data["dispersion_basis"] == "none").all()
+
+
+@pytest.mark.parametrize(
+    "kind, numerator, denominator, small",
+    [
+        ("count", 9, None, True),
+        ("count", 10, None, False),
+        ("rate", 8, 19448, True),  # Dudley's statutory complaints per contact, 2022-23
+        ("proportion", 20, 29, True),  # base under 30
+        ("proportion", 9, 40, True),  # numerator under 10
+        ("proportion", 10, 30, False),
+        ("mean", 3, None, False),
+    ],
+)
+def test_benchmark_small_numbers_is_the_one_rule(kind, numerator, denominator, small):
+    assert bm.is_small(kind, numerator, denominator, None) is small

@@ -57,10 +57,20 @@ def test_a_missing_or_empty_data_folder_is_a_clear_error(tmp_path, capsys, make)
 
 
 def test_quiet_and_verbose(tmp_path, capsys):
-    assert main(["-q", "check", "--data", str(FIXTURE_DATA)]) == 0
-    assert capsys.readouterr().err == ""
     assert main(["check", "--data", str(FIXTURE_DATA)]) == 0
     assert "published statements" in capsys.readouterr().err
+    import logging
+
+    from complaints.running.logs import configure
+
+    log = logging.getLogger("complaints.test")
+    for verbosity, shown in ((-1, ["error"]), (0, ["info", "error"]), (1, ["debug", "info", "error"])):
+        configure(verbosity)
+        log.debug("debug line")
+        log.info("info line")
+        log.error("error line")
+        err = capsys.readouterr().err
+        assert [w for w in ("debug", "info", "error") if f"{w} line" in err] == shown, (verbosity, err)
 
 
 def uv() -> str:

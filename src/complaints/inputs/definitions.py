@@ -1,7 +1,11 @@
 """Definitions the analysis stands on: measures, metrics, source documents and councils.
 
-- data/definitions/measures.csv: every measure a published figure or record can carry
-- data/definitions/metrics.csv: the metrics of docs/methods.md, each from a numerator (and denominator) measure
+- data/definitions/sections.csv: the sections of a council report, in order, each with what the
+  statutory guidance ("Getting the Best from Complaints", 2006) asks an annual report to cover
+- data/definitions/measures.csv: every measure a published figure or record can carry, with the
+  report section it is shown in
+- data/definitions/metrics.csv: the metrics of docs/methods.md, each from a numerator (and denominator)
+  measure, with its report section, its order there, whether it may be a headline, and its chart
 - data/published/sources.csv: the documents published figures are transcribed from
 - data/councils/<id>.toml: one file per council
 """
@@ -16,11 +20,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .paths import COUNCIL_ID, Paths
+from .paths import COUNCIL_ID, RESERVED_IDS, Paths
 from .problems import Problem, display, raise_if_any
-from .tables import check_column, choice_cell, read_csv_text, required_text, year_cell
+from .tables import check_column, choice_cell, number_cell, read_csv_text, required_text, year_cell
 
 UNITS = ("count", "money", "days", "share")
+METRIC_CHARTS = ("", "trend", "timeliness")  # a trend across years; the shares answered within their timescales
+MEASURE_CHARTS = ("", "shares")  # a breakdown drawn as bars
 KINDS = ("count", "proportion", "rate", "mean", "money")
 MEASURE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -52,19 +58,70 @@ class Definitions:
     metrics: pd.DataFrame  # indexed by metric
     sources: pd.DataFrame  # indexed by source file name
     councils: dict[str, Council] = field(default_factory=dict)
+    sections: pd.DataFrame = field(default_factory=pd.DataFrame)  # indexed by section, in report order
 
     def sum_parts(self, measure: str) -> list[str]:
         text = self.measures.at[measure, "sum_of"]
         return [part.strip() for part in text.split("+")] if text else []
 
 
-def load_measures(paths: Paths) -> tuple[pd.DataFrame, list[Problem]]:
+def load_sections(paths: Paths) -> tuple[pd.DataFrame, list[Problem]]:
+    """data/definitions/sections.csv: the report's sections, in order."""
+    path = paths.sections_file
+    name = display(path, paths.data.parent)
+    frame, problems = read_csv_text(path, ["section", "order", "title", "guidance", "intro"], paths.data.parent)
+    if problems:
+        return frame, problems
+    problems += check_column(frame, name, "section", _identifier("section"))
+    problems += check_column(frame, name, "order", number_cell(minimum=0))
+    for col in ("order", "title", "guidance"):
+        problems += check_column(frame, name, col, required_text)
+    dupes = frame[frame["section"].duplicated()]
+    problems += [Problem(name, int(i) + 2, "section", f"'{m}' is defined twice") for i, m in dupes["section"].items()]
+    if problems:
+        return frame, problems
+    frame = frame.assign(order=frame["order"].astype(float)).sort_values("order", kind="stable")
+    return frame.set_index("section", drop=False), problems
+
+
+def _identifier(what: str):
+    def check(cell: str) -> str | None:
+        return (
+            None if MEASURE_ID.match(cell) else f"'{cell}' is not a {what} identifier (lower case, digits, underscores)"
+        )
+
+    return check
+
+
+def _placement(frame: pd.DataFrame, name: str, sections: pd.DataFrame, charts: tuple[str, ...]) -> list[Problem]:
+    """The report placement columns: a known section, an order (a number), a known chart."""
+    problems = check_column(frame, name, "section", choice_cell(sections.index, "report section (see sections.csv)"))
+    problems += check_column(frame, name, "order", number_cell(minimum=0))
+    problems += check_column(frame, name, "order", required_text)
+    problems += check_column(frame, name, "chart", choice_cell(charts, "chart", optional=True))
+    return problems
+
+
+def load_measures(paths: Paths, sections: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     path = paths.measures_file
     name = display(path, paths.data.parent)
-    cols = ["measure", "unit", "by_category", "sum_of", "part_of", "partition", "exhaustive", "description"]
+    cols = [
+        "measure",
+        "unit",
+        "by_category",
+        "sum_of",
+        "part_of",
+        "partition",
+        "exhaustive",
+        "section",
+        "order",
+        "chart",
+        "description",
+    ]
     frame, problems = read_csv_text(path, cols, paths.data.parent)
     if problems:
         return frame, problems
+    problems += _placement(frame, name, sections, MEASURE_CHARTS)
     problems += check_column(
         frame,
         name,
@@ -99,13 +156,28 @@ def load_measures(paths: Paths) -> tuple[pd.DataFrame, list[Problem]]:
     return frame.set_index("measure", drop=False), problems
 
 
-def load_metric_definitions(paths: Paths, measures: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+def load_metric_definitions(
+    paths: Paths, measures: pd.DataFrame, sections: pd.DataFrame
+) -> tuple[pd.DataFrame, list[Problem]]:
     path = paths.metrics_definitions_file
     name = display(path, paths.data.parent)
-    cols = ["metric", "kind", "numerator", "denominator", "exposure", "description"]
+    cols = [
+        "metric",
+        "kind",
+        "numerator",
+        "denominator",
+        "exposure",
+        "section",
+        "order",
+        "headline",
+        "chart",
+        "description",
+    ]
     frame, problems = read_csv_text(path, cols, paths.data.parent)
     if problems:
         return frame, problems
+    problems += _placement(frame, name, sections, METRIC_CHARTS)
+    problems += check_column(frame, name, "headline", choice_cell(("yes", "no"), "yes/no value"))
     known = set(measures.index)
     problems += check_column(frame, name, "kind", choice_cell(KINDS, "metric kind"))
     problems += check_column(frame, name, "numerator", choice_cell(known, "measure"))
@@ -155,8 +227,10 @@ def load_council(
     council_id = str(raw.get("id", ""))
     if council_id and council_id != path.stem:
         problems.append(Problem(name, None, "id", f"'{council_id}' does not match the file name '{path.stem}'"))
-    if council_id == "benchmark":
-        problems.append(Problem(name, None, "id", "'benchmark' is reserved for the councils-side-by-side reports"))
+    if council_id in RESERVED_IDS:
+        problems.append(
+            Problem(name, None, "id", f"'{council_id}' is reserved: outputs/{council_id}/ holds other things")
+        )
     if council_id and not COUNCIL_ID.match(council_id):
         problems.append(Problem(name, None, "id", f"'{council_id}' is not lower-case and hyphenated"))
     timescales = raw.get("timescales", {})
@@ -228,8 +302,12 @@ def load_sources(paths: Paths, councils: dict[str, Council]) -> tuple[pd.DataFra
 
 def load_definitions(paths: Paths) -> Definitions:
     """Load and check every definition file; raise InputError listing every problem."""
-    measures, problems = load_measures(paths)
-    metrics, metric_problems = load_metric_definitions(paths, measures) if not problems else (pd.DataFrame(), [])
+    sections, problems = load_sections(paths)
+    measures, measure_problems = load_measures(paths, sections if not problems else pd.DataFrame(index=[]))
+    problems += measure_problems
+    metrics, metric_problems = (
+        load_metric_definitions(paths, measures, sections) if not problems else (pd.DataFrame(), [])
+    )
     problems += metric_problems
     councils: dict[str, Council] = {}
     council_files = sorted(paths.councils.glob("*.toml"))
@@ -246,4 +324,4 @@ def load_definitions(paths: Paths) -> Definitions:
     sources, source_problems = load_sources(paths, councils) if not problems else (pd.DataFrame(), [])
     problems += source_problems
     raise_if_any(problems)
-    return Definitions(measures=measures, metrics=metrics, sources=sources, councils=councils)
+    return Definitions(measures=measures, metrics=metrics, sources=sources, councils=councils, sections=sections)

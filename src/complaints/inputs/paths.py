@@ -35,6 +35,8 @@ REPORT_HTML = "report.html"
 REPORT_IPYNB = "report.ipynb"
 FAILED_IPYNB = "report.failed.ipynb"
 BENCHMARK = "benchmark"  # outputs/benchmark/<year>/: the councils-side-by-side reports
+DEMONSTRATION = "demonstration"  # outputs/demonstration/<council>/<year>/: reports from synthetic extracts
+RESERVED_IDS = (BENCHMARK, DEMONSTRATION, "logs")  # folder names under outputs/ that no council may take
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,10 @@ class Paths:
     @property
     def definitions(self) -> Path:
         return self.data / "definitions"
+
+    @property
+    def sections_file(self) -> Path:
+        return self.definitions / "sections.csv"
 
     @property
     def measures_file(self) -> Path:
@@ -130,18 +136,22 @@ class Paths:
     def benchmark_notebook(self) -> Path:
         return self.notebooks / "benchmark_report.ipynb"
 
-    def report_dir(self, council: str, year: str) -> Path:
+    def report_dir(self, council: str, year: str, kind: str = "council") -> Path:
+        """outputs/<council>/<year>; outputs/demonstration/<council>/<year> for a synthetic demonstration;
+        outputs/benchmark/<year> for councils side by side (council 'benchmark')."""
+        if kind == DEMONSTRATION:
+            return self.outputs / DEMONSTRATION / council / year
         return self.outputs / council / year
 
-    def report_html(self, council: str, year: str) -> Path:
-        return self.report_dir(council, year) / REPORT_HTML
+    def report_html(self, council: str, year: str, kind: str = "council") -> Path:
+        return self.report_dir(council, year, kind) / REPORT_HTML
 
-    def report_ipynb(self, council: str, year: str) -> Path:
-        return self.report_dir(council, year) / REPORT_IPYNB
+    def report_ipynb(self, council: str, year: str, kind: str = "council") -> Path:
+        return self.report_dir(council, year, kind) / REPORT_IPYNB
 
-    def report_failed(self, council: str, year: str) -> Path:
+    def report_failed(self, council: str, year: str, kind: str = "council") -> Path:
         """The executed notebook of a report that failed, with the error in it."""
-        return self.report_dir(council, year) / FAILED_IPYNB
+        return self.report_dir(council, year, kind) / FAILED_IPYNB
 
     def relative(self, path: Path) -> str:
         """A path as it may appear in outputs: relative to the folder holding data/, never the machine's own."""

@@ -14,7 +14,8 @@ from ..analysis import comparability as benchmark
 from ..inputs.definitions import Definitions, load_definitions
 from ..inputs.paths import Paths, default_paths
 from . import charts, comparisons, narrative
-from .html import STYLE, HtmlSections, esc, hashes_table, none_html, run_line, section_html, table_html
+from .html import HtmlSections, git_commit, hashes_block, run_time, table_block
+from .templating import figure, heading, none, paragraph, render, section
 
 SECTIONS = ["title", "compared", "side_by_side", "funnel", "contacts", "trends", "reference", "methods", "provenance"]
 TIMELINESS_20 = ("statutory_within_20wd_rate", "corporate_within_20wd_rate", "complaints_within_20wd_rate")
@@ -51,16 +52,21 @@ class BenchmarkReport(HtmlSections):
     def s_title(self) -> str:
         this_year = sorted(self.metrics.loc[self.metrics["year"] == self.year, "council"].unique())
         names = ", ".join(self.name(c) for c in this_year) or "no council"
-        return STYLE + section_html(
-            f"<h1>Complaints to children's services: councils side by side, {esc(self.year)}</h1>"
-            f"<p>Figures published by {esc(names)}, set side by side only where they follow the same definition. "
-            "Councils define and count complaints, contacts and timeliness differently; a figure that means something "
-            "different in two councils is shown in a table with its definition, never on one axis.</p>"
+        return render(
+            "title.html.j2",
+            css=_css(),
+            index="../../index.html",
+            banner="",
+            title=f"Complaints to children's services: councils side by side, {self.year}",
+            lede=[
+                f"Figures published by {names}, set side by side only where they follow the same definition. "
+                "Councils define and count complaints, contacts and timeliness differently; a figure that means "
+                "something different in two councils is shown in a table with its definition, never on one axis."
+            ],
         )
 
     def s_compared(self) -> str:
-        body = ["<h2>What can be compared</h2>"]
-        body += [f"<p>{s}</p>" for s in comparisons.sentences(self.metrics, self.year, self.defs)]  # already escaped
+        items = [paragraph(s) for s in comparisons.sentences(self.metrics, self.year, self.defs)]
         table = self.comparisons()
         if len(table):
             shown = pd.DataFrame(
@@ -71,21 +77,23 @@ class BenchmarkReport(HtmlSections):
                     "Why": [comparisons.reason(j, self.defs) for j in table["judgement"]],
                 }
             )
-            body.append(table_html(shown, f"Measures published by more than one council in {self.year}"))
+            items.append(table_block(shown, f"Measures published by more than one council in {self.year}"))
         matrix = comparisons.publication_matrix_year(self.metrics, self.councils, self.year, self.defs)
         if len(matrix):
-            body.append("<h3>Who publishes what</h3>")
-            body.append(table_html(matrix, f"Measures each council publishes for {self.year}"))
+            items += [
+                heading("Who publishes what"),
+                table_block(matrix, f"Measures each council publishes for {self.year}"),
+            ]
         full = comparisons.publication_matrix(self.metrics, self.councils, self.defs)
         if len(full):
-            body.append(table_html(full, "Years for which each council publishes each measure"))
-        return section_html("".join(body))
+            items.append(table_block(full, "Years for which each council publishes each measure"))
+        return section(items, heading_text="What can be compared", anchor="compared")
 
     def s_side_by_side(self) -> str:
-        body = ["<h2>Side by side</h2>"]
+        items = []
         metrics = self.comparable_metrics()
         if not metrics:
-            body.append(none_html(f"No measure is published with the same definition by two councils for {self.year}."))
+            items.append(none(f"No measure is published with the same definition by two councils for {self.year}."))
         for metric in metrics:
             rows = benchmark.side_by_side(self.metrics, self.year, metric, self.defs)
             table = pd.DataFrame(
@@ -96,42 +104,43 @@ class BenchmarkReport(HtmlSections):
                     "Small numbers": ["yes: wide interval" if s else "" for s in rows["small_numbers"]],
                 }
             )
-            body.append(f"<h3>{esc(self.label(metric))}</h3>")
-            body.append(table_html(table, f"{self.label(metric)}, {self.year}", numeric=(str(self.year),)))
+            items += [
+                heading(self.label(metric)),
+                table_block(table, f"{self.label(metric)}, {self.year}", numeric=(str(self.year),)),
+            ]
             band = benchmark.reference_band_from_figures(self.figures) if metric in TIMELINESS_20 else None
             chart = comparisons.side_by_side_chart(self.metrics, self.year, metric, self.defs, reference_band=band)
             if chart is not None:
-                body.append(charts.chart_html(chart))
-        return section_html("".join(body))
+                items.append(figure(charts.figure_view(chart)))
+        return section(items, heading_text="Side by side", anchor="side_by_side")
 
     def s_funnel(self) -> str:
-        body = ["<h2>Funnel plots</h2>"]
+        items = []
         proportions = [
             m
             for m in self.comparable_metrics()
             if m in self.defs.metrics.index and self.defs.metrics.at[m, "kind"] == "proportion"
         ]
-        drawn = False
         for metric in proportions:
             band = benchmark.reference_band_from_figures(self.figures) if metric in TIMELINESS_20 else None
             chart = comparisons.funnel_chart(self.metrics, self.year, metric, self.defs, reference_band=band)
             if chart is not None:
-                drawn = True
-                body.append(f"<h3>{esc(self.label(metric))}</h3>" + charts.chart_html(chart))
-        if not drawn:
-            body.append(
-                none_html(
-                    f"No proportion (such as timeliness or the upheld share) is published with the same definition "
+                items += [heading(self.label(metric)), figure(charts.figure_view(chart))]
+        if not items:
+            items.append(
+                none(
+                    "No proportion (such as timeliness or the upheld share) is published with the same definition "
                     f"by two councils for {self.year}, so no funnel plot can be drawn."
                 )
             )
-        return section_html("".join(body))
+        return section(items, heading_text="Funnel plots", anchor="funnel")
 
     def s_contacts(self) -> str:
-        body = [
-            "<h2>Complaints per contact</h2>",
-            "<p>Each council counts its contacts its own way, so these rates are shown with each definition and "
-            "are not put on one axis.</p>",
+        items = [
+            paragraph(
+                "Each council counts its contacts its own way, so these rates are shown with each "
+                "definition and are not put on one axis."
+            )
         ]
         rows = []
         for metric in ("complaints_per_contact_rate", "statutory_per_contact_rate"):
@@ -146,63 +155,79 @@ class BenchmarkReport(HtmlSections):
                     }
                 )
         if rows:
-            body.append(table_html(pd.DataFrame(rows), f"Complaints per contact, {self.year}"))
+            items.append(table_block(pd.DataFrame(rows), f"Complaints per contact, {self.year}"))
         else:
-            body.append(none_html(f"No council publishes complaints and contacts for {self.year}."))
-        return section_html("".join(body))
+            items.append(none(f"No council publishes complaints and contacts for {self.year}."))
+        return section(items, heading_text="Complaints per contact", anchor="contacts")
 
     def s_trends(self) -> str:
-        body = ["<h2>Trends</h2>"]
+        items = []
         shared = self.metrics.groupby("metric")["council"].nunique()
-        shown = False
         for metric in shared[shared >= 2].index:
             table = benchmark.trend_table(self.metrics, metric, self.councils, self.defs)
             if len(table):
-                shown = True
-                body.append(
-                    f"<h3>{esc(self.label(metric))}</h3>"
-                    + table_html(table.astype(str).replace({"nan": "", "None": ""}), f"{self.label(metric)} by year")
-                )
-        if not shown:
-            body.append(none_html("No measure is published by two councils in any year."))
-        return section_html("".join(body))
+                items += [
+                    heading(self.label(metric)),
+                    table_block(table.astype(str).replace({"nan": "", "None": ""}), f"{self.label(metric)} by year"),
+                ]
+        if not items:
+            items.append(none("No measure is published by two councils in any year."))
+        return section(items, heading_text="Trends", anchor="trends")
 
     def s_reference(self) -> str:
         band = benchmark.reference_band_from_figures(self.figures)
-        body = ["<h2>A regional reference</h2>"]
         if band is None:
-            body.append(none_html("No regional reference figures are published."))
+            items = [none("No regional reference figures are published.")]
         else:
-            body.append(
-                f"<p>{esc(comparisons.band_label(band))}. It is drawn as a shaded band only on charts of responses "
-                "within 20 working days, and only as context: the councils, years and definitions behind it are not "
-                "stated.</p>"
-            )
-        return section_html("".join(body))
+            items = [
+                paragraph(
+                    f"{comparisons.band_label(band)}. It is drawn as a shaded band only on charts of "
+                    "responses within 20 working days, and only as context: the councils, years and "
+                    "definitions behind it are not stated."
+                )
+            ]
+        return section(items, heading_text="A regional reference", anchor="reference")
 
     def s_methods(self) -> str:
-        return section_html(
-            "<h2>Data and methods</h2>"
-            "<p>Only figures councils published are compared; figures from complaint records (including the synthetic "
-            "extracts this project ships) are not. Two councils' figures are compared only when they have the same "
-            "metric, computed from the same numerator and denominator measures, and, for rates per contact, the same "
-            "definition of a contact. Intervals are 95%: exact Poisson for counts, Wilson for proportions. Funnel "
-            "plots show each council's proportion against its denominator with exact binomial 95% and 99.8% limits "
-            "around the pooled proportion (Spiegelhalter 2005; upper limits from the same formula applied to the other "
-            "outcome, so that a small council answering every complaint on time is not drawn as an outlier). A council "
-            "outside the 99.8% limits differs from the pooled figure by more than chance would explain. Proportions "
-            f"with denominators under {benchmark.SMALL_DENOMINATOR} and counts under {benchmark.SMALL_COUNT} are "
-            "flagged as small numbers.</p>"
+        text = BENCHMARK_METHODS.format(
+            small_denominator=benchmark.SMALL_DENOMINATOR, small_count=benchmark.SMALL_COUNT
         )
+        return section([paragraph(text)], heading_text="Data and methods", anchor="methods")
 
     def s_provenance(self) -> str:
         files = [self.paths.metrics_definitions_file, self.paths.measures_file]
         files += [self.paths.councils / f"{c}.toml" for c in self.councils]
-        return section_html(
-            "<h2>Provenance</h2>"
-            f"<p>{run_line()}, for {esc(self.year)}, from <code>metrics.csv</code> rows with source "
-            "&lsquo;published&rsquo;.</p>" + hashes_table(files, self.paths)
+        return section(
+            [
+                paragraph(
+                    f"Run at {run_time()} from commit {git_commit()}, for {self.year}, from the rows of "
+                    "metrics.csv with source 'published'."
+                ),
+                hashes_block(files, self.paths),
+            ],
+            heading_text="Provenance",
+            anchor="provenance",
         )
+
+
+BENCHMARK_METHODS = (
+    "Only figures councils published are compared; figures from complaint records (including the synthetic "
+    "extracts this project ships) are not. Two councils' figures are compared only when they have the same metric, "
+    "computed from the same numerator and denominator measures, and, for rates per contact, the same definition of "
+    "a contact. Intervals are 95%: exact Poisson for counts, Wilson for proportions. Funnel plots show each "
+    "council's proportion against its denominator with exact binomial 95% and 99.8% limits around the pooled "
+    "proportion (Spiegelhalter 2005; upper limits from the same formula applied to the other outcome, so that a "
+    "small council answering every complaint on time is not drawn as an outlier). A council outside the 99.8% "
+    "limits differs from the pooled figure by more than chance would explain; when ten or more councils share a "
+    "measure and vary more than chance allows, the limits are widened for it (Spiegelhalter 2005). Figures whose "
+    "count is under {small_count}, or whose base is under {small_denominator}, are flagged as small numbers."
+)
+
+
+def _css() -> str:
+    from .templating import css
+
+    return css()
 
 
 def load_benchmark(year: str, councils: str = "", data_dir: str = "", outputs_dir: str = "") -> BenchmarkReport:

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import base64
 import functools
-import html
 import io
-import math
 import re
 import struct
 import textwrap
@@ -43,6 +41,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from . import numbers
+from .numbers import MISSING
+
 __all__ = [
     "Chart",
     "chart_html",
@@ -57,7 +58,6 @@ __all__ = [
 MARKERS = ["o", "s", "^", "D", "v", "P"]
 LINESTYLES = ["-", "--", ":", "-.", (0, (7, 2, 1, 2, 1, 2)), (0, (1, 1))]
 DPI = 144
-MISSING = "–"  # what a table cell shows where there is no number
 FOOTNOTE_COLOUR = "#444444"
 
 _RC = {
@@ -107,61 +107,26 @@ def palette() -> list[tuple[float, float, float]]:
 
 
 def _is_missing(value) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    return numbers.cell(value, "text") == MISSING
 
 
+# Numbers are written by complaints.reporting.numbers, the one formatter of the project.
 def _fmt_number(value) -> str:
-    if _is_missing(value):
-        return MISSING
-    v = float(value)
-    if not math.isfinite(v):
-        return MISSING
-    if v == round(v):
-        return f"{round(v):,}"
-    if abs(v) >= 100:
-        return f"{v:,.0f}"
-    if abs(v) >= 1:
-        return f"{v:,.1f}"
-    return f"{v:.2f}"
+    return numbers.cell(value, "number")
 
 
 def _fmt_percent(value) -> str:
     """A fraction as a percentage: 0.4915 -> '49%' (one decimal below 1%, so 0.004 is not '0%')."""
-    if _is_missing(value):
-        return MISSING
-    p = float(value) * 100
-    if not math.isfinite(p):
-        return MISSING
-    if 0 < abs(p) < 1:
-        return f"{p:.1f}%"
-    return f"{p:.0f}%"
-
-
-def _fmt_money(value) -> str:
-    if _is_missing(value):
-        return MISSING
-    v = float(value)
-    if not math.isfinite(v):
-        return MISSING
-    sign, v = ("-" if v < 0 else ""), abs(v)
-    return f"{sign}£{v:,.0f}" if v == round(v) else f"{sign}£{v:,.2f}"
+    return numbers.cell(value, "percent")
 
 
 def _fmt_text(value) -> str:
-    return MISSING if _is_missing(value) else str(value)
-
-
-_FORMATTERS = {"text": _fmt_text, "number": _fmt_number, "percent": _fmt_percent, "money": _fmt_money}
+    return numbers.cell(value, "text")
 
 
 def format_cell(value, fmt: str) -> str:
     """One table cell as text (not yet HTML-escaped)."""
-    return _FORMATTERS.get(fmt, _fmt_text)(value)
+    return numbers.cell(value, fmt)
 
 
 def _join(items: Sequence[str]) -> str:
@@ -790,39 +755,30 @@ def _column_format(chart: Chart, column: str) -> str:
     return "number" if pd.api.types.is_numeric_dtype(chart.table[column]) else "text"
 
 
+def figure_view(chart: Chart) -> dict:
+    """What templates/macros.html.j2's figure needs: the PNG as base64, its size, the alt text, the
+    title and the table of its numbers formatted for reading (plain text; the template escapes it)."""
+    size = _png_size(chart.png)
+    columns = list(chart.table.columns)
+    formats = [_column_format(chart, c) for c in columns]
+    return {
+        "title": str(chart.title),
+        "alt": str(chart.alt),
+        "encoded": base64.b64encode(chart.png).decode("ascii"),
+        # shown at its intended size (DPI pixels per inch, 96 CSS px per inch)
+        "width": round(size[0] * 96 / DPI) if size else None,
+        "height": round(size[1] * 96 / DPI) if size else None,
+        "columns": [{"name": str(c), "align": "left" if f == "text" else "right"} for c, f in zip(columns, formats)],
+        "rows": [
+            [format_cell(v, f) for v, f in zip(row, formats)] for row in chart.table.itertuples(index=False, name=None)
+        ],
+    }
+
+
 def chart_html(chart: Chart) -> str:
     """The chart as one self-contained <figure>: the PNG as a data: URI with its alt text, the title
     as <figcaption>, and beside the image a table of the numbers, formatted for reading. Every
-    piece of text is HTML-escaped. No external resources."""
-    esc = lambda s: html.escape(str(s), quote=True)  # noqa: E731
-    encoded = base64.b64encode(chart.png).decode("ascii")
-    size = _png_size(chart.png)
-    dims = ""
-    if size:  # shown at its intended size (DPI pixels per inch, 96 CSS px per inch)
-        dims = f' width="{round(size[0] * 96 / DPI)}" height="{round(size[1] * 96 / DPI)}"'
-    columns = list(chart.table.columns)
-    formats = [_column_format(chart, c) for c in columns]
-    cell = "padding:0.2em 0.6em;border-bottom:1px solid #ddd;"
-    align = ["left" if f == "text" else "right" for f in formats]
-    head = "".join(f'<th scope="col" style="{cell}text-align:{a}">{esc(c)}</th>' for c, a in zip(columns, align))
-    body = []
-    for row in chart.table.itertuples(index=False, name=None):
-        cells = "".join(
-            f'<td style="{cell}text-align:{a}">{esc(format_cell(v, f))}</td>' for v, f, a in zip(row, formats, align)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    return (
-        '<figure class="chart" style="margin:1.5em 0">\n'
-        '<figcaption style="font-weight:bold;font-size:1.1em;margin-bottom:0.5em">'
-        f"{esc(chart.title)}</figcaption>\n"
-        '<div style="display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start">\n'
-        f'<img src="data:image/png;base64,{encoded}" alt="{esc(chart.alt)}"{dims} '
-        'style="max-width:100%;height:auto">\n'
-        '<table class="chart-table" style="border-collapse:collapse;font-size:0.95em;'
-        'font-variant-numeric:tabular-nums">\n'
-        f'<caption style="text-align:left;font-style:italic;padding-bottom:0.3em">Numbers in the chart: '
-        f"{esc(chart.title)}</caption>\n"
-        f"<thead><tr>{head}</tr></thead>\n"
-        f"<tbody>\n{chr(10).join(body)}\n</tbody>\n"
-        "</table>\n</div>\n</figure>"
-    )
+    piece of text is HTML-escaped (templates/figure.html.j2). No external resources."""
+    from .templating import render
+
+    return render("figure.html.j2", f=figure_view(chart))

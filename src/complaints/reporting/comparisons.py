@@ -10,12 +10,11 @@ module says so in plain English and draws them.
     band_label(band)                                  the regional reference band, described
     side_by_side_chart(metrics, year, metric, defs)   points with 95% intervals (None below 2 councils)
     funnel_chart(metrics, year, metric, defs)         the funnel plot (None below 2 councils)
-    sentences(metrics, year, defs)                    plain-English sentences (HTML-escaped)
+    sentences(metrics, year, defs)                    plain-English sentences (plain text: templates escape)
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 
 import matplotlib
@@ -67,7 +66,6 @@ POSITION_WORDS = dict(
         strict=True,
     )
 )
-_ESC = lambda s: html.escape(str(s), quote=True)  # noqa: E731
 
 
 def describe(metric: str, defs) -> str:
@@ -426,7 +424,7 @@ def funnel_chart(
 
 
 def sentences(metrics: pd.DataFrame, year: str, defs) -> list[str]:
-    """Plain-English sentences (HTML-escaped) for the benchmark report of `year`: who publishes,
+    """Plain-English sentences (plain text) for the benchmark report of `year`: who publishes,
     which measures can be compared and which cannot and why, small numbers, and, for comparable
     proportions, where each council lies on the funnel plot. "Chance" words only for the funnel."""
     councils = councils_of(defs)
@@ -435,10 +433,10 @@ def sentences(metrics: pd.DataFrame, year: str, defs) -> list[str]:
     present = sorted(rows["council"].astype(str).unique())
     names = [short_name(c, councils) for c in present]
     if len(present) == 0:
-        return [_ESC(f"No council publishes figures for {year}, so there is nothing to compare.")]
+        return [f"No council publishes figures for {year}, so there is nothing to compare."]
     if len(present) == 1:
         return [
-            _ESC(
+            (
                 f"Only one council, {names[0]}, publishes figures for {year}, so there is no other "
                 "council to compare it with."
             )
@@ -447,7 +445,7 @@ def sentences(metrics: pd.DataFrame, year: str, defs) -> list[str]:
     table = cmp.comparability(rows, year, defs)
     if len(table) == 0:
         out.append("No measure is published by more than one of them, so nothing can be compared.")
-        return [_ESC(s) for s in out]
+        return out
     same = table[table["comparable"]]
     differ = table[~table["comparable"]]
     if len(same):
@@ -490,4 +488,4 @@ def sentences(metrics: pd.DataFrame, year: str, defs) -> list[str]:
                 f"{format_cell(c['p'], 'percent')} ({c['k']:,} of {c['n']:,}) {where}, "
                 f"against the pooled {p0} ({POSITION_WORDS[c['position']]} of the funnel plot)."
             )
-    return [_ESC(s) for s in out]
+    return out

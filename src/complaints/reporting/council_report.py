@@ -1,14 +1,31 @@
 """The council report: what each section of notebooks/council_report.ipynb shows.
 
-The notebook only calls `load_report(...)` and `report.show(section)`; every section is built
-here, as HTML, from outputs/metrics.csv (every number in the prose), outputs/figures.csv
-(breakdowns such as teams and channels), outputs/audit.csv and the council's configuration.
-Text that comes from data files is escaped.
+The notebook calls `load_report(...)` and then `report.show(section)`, one line per section. The
+report is declared as data, not code: data/definitions/sections.csv lists its sections (the content
+the statutory guidance, "Getting the Best from Complaints" (2006), asks an annual report to cover),
+and each metric and measure in data/definitions/ names the section it belongs to, its order there,
+whether it may be a headline and its chart. A council's new measures land in their section with no
+code change. The HTML comes from the templates in templates/ (autoescaped); this module builds the
+blocks they render, from outputs/metrics.csv (every number in the prose), outputs/figures.csv
+(breakdowns and parts), outputs/audit.csv and the council's configuration.
+
+Two kinds of report come from it:
+- `council`: what the council published (and, where a real extract is in data/private/, a section
+  from the council's own records). No figure computed from a synthetic extract ever appears in it.
+- `demonstration`: every section built from the shipped synthetic extract, with "synthetic" in its
+  title, banner, every caption and every chart's alt text.
+
+Order: the title, the summary (at most eight key messages and one table, "What changed and how sure
+we are"), what the report covers, the guidance's sections, what the records add, the figures the
+documents disagree on, and an appendix with the methods, the metric identifiers and the provenance.
+Metric identifiers, file paths and hashes appear in the appendix only.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,168 +33,89 @@ import pandas as pd
 
 from ..analysis import spc
 from ..analysis.record_summaries import upheld_rates
+from ..analysis.resolve import percentage_check
 from ..inputs.definitions import Council, Definitions, load_definitions
 from ..inputs.paths import Paths, default_paths
 from ..inputs.published import load_learning, published_files
 from ..inputs.years import financial_year
-from . import charts, narrative, spc_charts
-from .html import STYLE, HtmlSections, esc, hashes_table, none_html, run_line, section_html, table_html
+from . import charts, narrative, numbers, spc_charts
+from .html import HtmlSections, file_sha256, git_commit, run_time
+from .templating import Column, Table, bullet_list, figure, heading, none, paragraph, quote, render, section, table
 
-SECTIONS = [
-    "title",
-    "headlines",
-    "volumes",
-    "outcomes",
-    "timeliness",
-    "feedback",
-    "themes",
-    "learning",
-    "records",
-    "audit",
-    "other",
-    "methods",
-    "provenance",
-]
+KINDS = ("council", "demonstration")
+MAX_MESSAGES = 8  # key messages in the summary
+MIN_TREND_YEARS = 3  # a trend chart needs at least this many years: two are in the table already
+MIN_SHARES = 3  # a chart of shares needs at least this many categories
+FRONT = ("title", "summary", "coverage")
+BACK = ("records", "disagreements", "appendix")
+SYNTHETIC_TAG = "Synthetic data: "
 
-HEADLINE_METRICS = [
-    "complaints_received",
-    "statutory_received",
-    "corporate_received",
-    "council_complaint_contacts",
-    "csc_complaint_contacts",
-    "statutory_upheld_any_rate",
-    "statutory_upheld_unsplit_rate",
-    "corporate_upheld_any_rate",
-    "csc_justified_any_rate",
-    "statutory_within_10wd_rate",
-    "statutory_within_20wd_rate",
-    "corporate_within_20wd_rate",
-    "complaints_within_20wd_rate",
-    "compliments_received",
-    "ombudsman_cases",
-]
-VOLUME_METRICS = [
-    "complaints_received",
-    "statutory_received",
-    "corporate_received",
-    "statutory_stage2_received",
-    "statutory_stage3_received",
-    "corporate_stage2_received",
-    "corporate_withdrawn",
-    "council_complaint_contacts",
-    "csc_complaint_contacts",
-    "non_social_care_complaint_contacts",
-    "complaints_from_children",
-    "complaints_from_children_in_care",
-    "complaints_per_contact_rate",
-    "statutory_per_contact_rate",
-    "complaints_upheld_any_per_contact_rate",
-]
-OUTCOME_METRICS = [
-    "statutory_upheld_any_rate",
-    "statutory_upheld_unsplit_rate",
-    "corporate_upheld_any_rate",
-    "csc_justified_any_rate",
-]
-TIMELINESS_METRICS = [
-    "statutory_within_10wd_rate",
-    "statutory_within_20wd_rate",
-    "corporate_within_20wd_rate",
-    "complaints_within_20wd_rate",
-    "statutory_average_response_days",
-    "statutory_stage2_average_days",
-]
-TIMELINESS_TARGETS = {
-    "statutory_within_10wd_rate": 10,
-    "statutory_within_20wd_rate": 20,
-    "corporate_within_20wd_rate": 20,
-    "complaints_within_20wd_rate": 20,
-}
-FEEDBACK_METRICS = [
-    "compliments_received",
-    "comments_received",
-    "ombudsman_cases",
-    "send_ombudsman_cases",
-    "financial_remedies_total",
-    "financial_remedies_paid",
-    "stage2_investigation_cost",
-    "schools_advice_income",
-]
-SEND_METRICS = ["send_received", "send_upheld_any_rate", "send_within_20wd_rate"]
-OUTCOME_PARTS = {
-    "Statutory complaints": [
-        "statutory_upheld",
-        "statutory_partially_upheld",
-        "statutory_upheld_unsplit",
-        "statutory_not_upheld",
-        "statutory_withdrawn",
-    ],
-    "Corporate complaints": [
-        "corporate_upheld",
-        "corporate_partially_upheld",
-        "corporate_not_upheld",
-        "corporate_withdrawn",
-    ],
-    "SEND complaints": ["send_upheld", "send_partially_upheld"],
-    "Children's social care complaint contacts": ["csc_justified", "csc_partially_justified"],
-}
-OMBUDSMAN_PARTS = ["ombudsman_upheld", "ombudsman_not_upheld", "ombudsman_not_investigated", "ombudsman_ongoing"]
-THEME_BREAKDOWNS = [  # (measure, heading, chart?)
-    ("statutory_complainant_type", "Who made statutory complaints", True),
-    ("statutory_channel", "How statutory complaints were made", True),
-    ("statutory_issues", "Issues raised in statutory complaints", False),
-    ("corporate_issues", "Issues raised in corporate complaints", False),
-    ("send_issues", "Issues raised in SEND complaints", False),
-    ("send_issues_upheld", "Upheld issues in SEND complaints", False),
-    ("statutory_upheld_theme", "Themes of upheld statutory complaints", False),
-    ("statutory_received_by_team", "Statutory complaints by team", False),
-    ("statutory_upheld_by_team", "Upheld statutory complaints by team", False),
-    ("statutory_upheld_share_by_directorate", "Share of statutory complaints upheld, by directorate", False),
-    ("corporate_stage2_by_team", "Corporate stage 2 complaints by team", False),
-    ("compliments_by_team", "Compliments by team", False),
-]
-FEEDBACK_BREAKDOWNS = [
-    ("ombudsman_by_team", "Ombudsman cases by team", False),
-    ("statutory_remedy", "Remedies for statutory complaints", False),
-]
-OTHER_BREAKDOWNS = [
-    ("overdue_reason", "Main reasons for late responses", False),
-    ("benchmark_within_20wd", "Other councils' response times quoted in the report", False),
-]
+
+def _is(value) -> bool:
+    return str(value).strip().lower() in ("true", "1", "yes")
+
+
+def _num(value) -> float | None:
+    return numbers.as_float(value)
 
 
 @dataclass
 class Report(HtmlSections):
-    SECTIONS = tuple(SECTIONS)
     council: Council
     year: str
     defs: Definitions
     paths: Paths
-    metrics: pd.DataFrame  # this council, every year
+    kind: str  # council | demonstration
+    metrics: pd.DataFrame  # the rows this report is built from (one source), this council, years up to `year`
+    figures: pd.DataFrame  # the figures of that source, this council, years up to `year`
+    published_figures: pd.DataFrame  # this council's published figures (for the records' agreement table)
+    published_metrics: pd.DataFrame  # this council's published metrics (the same)
     audit: pd.DataFrame  # this council
-    figures: pd.DataFrame  # this council
     learning: pd.DataFrame  # this council
+    records_metrics: pd.DataFrame = field(default_factory=pd.DataFrame)  # records rows this report may show
+    records_figures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    monthly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    record_files: pd.DataFrame = field(default_factory=pd.DataFrame)  # the extracts behind records_*
     public: bool = False
     suppress_below: int = 0
-    source: str = "published"  # what the main sections are built from: published figures or records
-    records_metrics: pd.DataFrame = field(default_factory=pd.DataFrame)  # this council, source = records
-    records_figures: pd.DataFrame = field(default_factory=pd.DataFrame)  # this council, basis = records
-    published_figures: pd.DataFrame = field(default_factory=pd.DataFrame)  # this council, from documents
-    monthly: pd.DataFrame = field(default_factory=pd.DataFrame)  # outputs/monthly.csv, this council
-    changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # outputs/changes.csv, this council
-    record_files: pd.DataFrame = field(default_factory=pd.DataFrame)  # outputs/records_files.csv, this council
-    shown_measures: set = field(default_factory=set)
+    shown: set = field(default_factory=set)  # measures already shown in a section
 
-    # ------------------------------------------------------------------ lookups
+    # ------------------------------------------------------------------ what it is
+    @property
+    def SECTIONS(self) -> tuple[str, ...]:
+        return (*FRONT, *self.defs.sections.index, *BACK)
+
+    @property
+    def synthetic(self) -> bool:
+        return self.kind == "demonstration"
+
     @property
     def name(self) -> str:
         return self.council.short_name
 
-    def label(self, metric: str) -> str:
-        if metric in self.defs.metrics.index:
-            return self.defs.metrics.at[metric, "description"]
-        return self.defs.measures.at[metric, "description"] if metric in self.defs.measures.index else metric
+    @property
+    def period(self) -> str:
+        start = int(self.year[:4])
+        return f"1 April {start} to 31 March {start + 1}"
 
+    def caption(self, text: str) -> str:
+        return SYNTHETIC_TAG + text if self.synthetic else text
+
+    def label(self, metric_or_measure: str) -> str:
+        for table_ in (self.defs.metrics, self.defs.measures):
+            if metric_or_measure in table_.index:
+                return str(table_.at[metric_or_measure, "description"])
+        return metric_or_measure.replace("_", " ")
+
+    def lower_label(self, key: str) -> str:
+        text = self.label(key)
+        return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+    def trace(self, row: pd.Series) -> str:
+        return f"{row['council']}/{row['year']}/{row['metric']}"
+
+    # ------------------------------------------------------------------ lookups
     def row(self, metric: str) -> pd.Series | None:
         rows = self.metrics[(self.metrics["year"] == self.year) & (self.metrics["metric"] == metric)]
         return rows.iloc[0] if len(rows) else None
@@ -185,640 +123,832 @@ class Report(HtmlSections):
     def series(self, metric: str) -> pd.DataFrame:
         return self.metrics[self.metrics["metric"] == metric].sort_values("year")
 
-    def breakdown(self, measure: str) -> pd.DataFrame:
-        rows = self.figures[(self.figures["year"] == self.year) & (self.figures["measure"] == measure)]
-        return rows[rows["category"].fillna("") != ""]
+    def earlier(self, metric: str) -> pd.Series | None:
+        """The latest published figure of `metric` before this year (for when the year before has none)."""
+        rows = self.series(metric)
+        rows = rows[(rows["year"] < self.year) & rows["value"].notna()]
+        return rows.iloc[-1] if len(rows) else None
+
+    def year_figures(self) -> pd.DataFrame:
+        return self.figures[self.figures["year"] == self.year]
 
     def figure(self, measure: str) -> pd.Series | None:
-        rows = self.figures[
-            (self.figures["year"] == self.year)
-            & (self.figures["measure"] == measure)
-            & (self.figures["category"].fillna("") == "")
-        ]
+        f = self.year_figures()
+        rows = f[(f["measure"] == measure) & (f["category"] == "")]
         return rows.iloc[0] if len(rows) else None
 
     def count_text(self, value) -> str:
-        if pd.isna(value):
-            return ""
-        if self.suppress_below and 0 < value < self.suppress_below:
+        v = _num(value)
+        if v is None:
+            return numbers.MISSING
+        if self.suppress_below and 0 < v < self.suppress_below:
             return f"fewer than {self.suppress_below}"
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+        return numbers.count(v)
 
-    # ------------------------------------------------------------------ building blocks
-    def sentences(self, metrics: list[str]) -> list[str]:
+    def section_metrics(self, section_id: str) -> list[str]:
+        m = self.defs.metrics
+        ids = m.index[m["section"] == section_id]
+        order = m.loc[ids, "order"].astype(float).sort_values(kind="stable")
+        return [metric for metric in order.index if self.row(metric) is not None]
+
+    def section_measures(self, section_id: str) -> list[str]:
+        m = self.defs.measures
+        ids = m.index[m["section"] == section_id]
+        return list(m.loc[ids, "order"].astype(float).sort_values(kind="stable").index)
+
+    def audit_problems(self) -> pd.DataFrame:
+        a = self.audit
+        return a[(a["year"] == self.year) & a["verdict"].isin(["mismatch", "contradiction"])]
+
+    def words(self, text: str) -> str:
+        """Text from the audit with measure identifiers replaced by their descriptions."""
+
+        def swap(match: re.Match) -> str:
+            key = match.group(0)
+            return self.lower_label(key) if key in self.defs.measures.index else key
+
+        return re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", swap, str(text))
+
+    # ------------------------------------------------------------------ title and summary
+    def s_title(self) -> str:
+        titles = self.defs.sources.loc[self.defs.sources["council"] == self.council.id]
+        titles = titles[titles["report_year"] == self.year]["title"].tolist()
+        if self.synthetic:
+            title = f"Synthetic demonstration: complaints to children's services, {self.council.name}, {self.year}"
+            banner = (
+                "Every figure in this report is computed from SYNTHETIC complaint records: generated to "
+                "match what the council published, to show what an analyst's own records add. None of them "
+                "is a real complaint, and nothing here is a finding about the council."
+            )
+            lede = [
+                f"Synthetic complaint records for {self.name}, {self.period}, analysed as the council's own "
+                "records would be. Each change from the year before is tested for whether it is more than chance."
+            ]
+        else:
+            title = f"Complaints to children's services: {self.council.name}, {self.year}"
+            banner = ""
+            documents = "; ".join(titles) if titles else "its published documents"
+            lede = [
+                f"What {self.council.name} published about complaints to its children's services for "
+                f"{self.period} ({documents}). Each change from the year before is tested for whether it is "
+                "more than chance."
+            ]
+        problems = len(self.audit_problems())
+        if problems and not self.synthetic:
+            lede.append(
+                f"The council's documents disagree with their own figures in {problems} "
+                f"place{'s' if problems != 1 else ''}: see 'Figures the documents disagree on'."
+            )
+        depth = 3 if self.synthetic else 2
+        return render(
+            "title.html.j2", css=_css(), title=title, banner=banner, lede=lede, index="../" * depth + "index.html"
+        )
+
+    def headline_rows(self) -> list[pd.Series]:
+        m = self.defs.metrics
+        chosen = m[m["headline"] == "yes"].copy()
+        chosen["section_order"] = chosen["section"].map(self.defs.sections["order"]).astype(float)
+        chosen["order_"] = chosen["order"].astype(float)
+        ordered = chosen.sort_values(["section_order", "order_"], kind="stable").index
+        return [r for r in (self.row(metric) for metric in ordered) if r is not None]
+
+    def key_messages(self) -> list[pd.Series]:
+        """At most eight headline rows: first the changes the tests support (significant, not on small
+        numbers, the same whichever published figure is right), largest first; then the other
+        headline figures in the report's order (docs/methods.md, 'The summary')."""
+        rows = self.headline_rows()
+        supported = [r for r in rows if narrative.verdict_of(r, self.earlier(r["metric"])) in ("rise", "fall")]
+        supported.sort(key=_size_of_change, reverse=True)
+        rest = [r for r in rows if not any(r is s for s in supported)]
+        return (supported + rest)[:MAX_MESSAGES]
+
+    def s_summary(self) -> str:
+        items = []
+        rows = self.key_messages()
+        if not rows:
+            items.append(none(f"{self.name} published no figure for {self.year} from which a headline can be drawn."))
+        else:
+            messages = []
+            for r in rows:
+                text = narrative.key_message(r, self.label(r["metric"]), self.earlier(r["metric"]))
+                if (
+                    _is(r.get("contested", False))
+                    and narrative.verdict_of(r, self.earlier(r["metric"])) != "not_robust"
+                ):
+                    text += " The documents give more than one value for a figure behind this."
+                messages.append(text)
+            items.append(bullet_list(messages))
+            items.append(table(self.changes_table()))
+        return section(
+            items,
+            heading_text=self.caption("Summary") if self.synthetic else "Summary",
+            anchor="summary",
+            extra_class="summary",
+        )
+
+    def changes_table(self) -> Table:
+        rows, traces, notes = [], [], []
+        for r in self.headline_rows():
+            earlier = self.earlier(r["metric"])
+            if _num(r["prev_value"]) is not None:
+                before = f"{narrative.format_value(r['prev_value'], r['kind'])} ({r['prev_year']})"
+            elif earlier is not None:
+                before = f"{narrative.format_value(earlier['value'], earlier['kind'])} ({earlier['year']})"
+            else:
+                before = numbers.MISSING
+            contested = _is(r.get("contested", False))
+            rows.append(
+                [
+                    self.label(r["metric"]) + (" *" if contested else ""),
+                    narrative.format_value(r["value"], r["kind"]),
+                    before,
+                    _change_short(r),
+                    narrative.verdict_phrase(r, earlier),
+                ]
+            )
+            traces.append(self.trace(r))
+            if contested and not notes:
+                notes.append(
+                    "* The documents give more than one value for a figure behind this: see 'Figures the "
+                    "documents disagree on'."
+                )
+        notes.append(
+            "'Statistically significant' means larger than chance (and, where the test allows for it, the "
+            "usual variation from year to year) would produce, after allowing for the number of tests in "
+            "this report. 'Too few to conclude from': the figures rest on small numbers."
+        )
+        return Table(
+            self.caption(f"What changed and how sure we are, {self.name} {self.year}"),
+            [
+                Column("Measure"),
+                Column(self.year, numeric=True),
+                Column("Earlier", numeric=True),
+                Column("Change"),
+                Column("How sure we are"),
+            ],
+            rows,
+            kind="changes",
+            notes=notes,
+            traces=traces,
+        )
+
+    def s_coverage(self) -> str:
+        rows = []
+        for sid, spec in self.defs.sections.iterrows():
+            covered = bool(self.section_content(sid, dry=True))
+            rows.append([spec["guidance"], f"Yes: '{spec['title']}'" if covered else f"Not published for {self.year}"])
+        t = Table(
+            self.caption(f"The guidance's list, and where this report covers each item for {self.year}"),
+            [Column("What the statutory guidance asks an annual report to cover"), Column("In this report")],
+            rows,
+            kind="coverage",
+            notes=["The guidance is 'Getting the Best from Complaints' (Department for Education and Skills, 2006)."],
+        )
+        return section([table(t)], heading_text="What this report covers", anchor="coverage")
+
+    # ------------------------------------------------------------------ the guidance's sections
+    def section(self, name: str) -> str:
+        if name in self.defs.sections.index:
+            return self.guidance_section(name)
+        return super().section(name)
+
+    def guidance_section(self, section_id: str) -> str:
+        spec = self.defs.sections.loc[section_id]
+        content = self.section_content(section_id)
+        items = [paragraph(str(spec["intro"]))] if spec["intro"] else []
+        items += content or [none(f"{self.name} published nothing about this for {self.year}.")]
+        return section(items, heading_text=str(spec["title"]), anchor=section_id)
+
+    def section_content(self, section_id: str, dry: bool = False) -> list[dict]:
+        """The blocks of one section: its metrics (a table and a sentence each), charts, the parts of a
+        whole (outcomes...), breakdowns, the other figures of its measures and, for 'learning', the
+        learning actions. With dry, whether there is anything (no charts drawn)."""
+        items: list[dict] = []
+        shown: set = set()
+        metric_ids = self.section_metrics(section_id)
+        if metric_ids:
+            items += self.metric_blocks(metric_ids, section_id, shown, dry)
+        for whole, partition, parts in self.parts_groups(section_id):
+            items += self.parts_block(whole, partition, parts, shown, dry)
+        for measure in self.section_measures(section_id):
+            if self.defs.measures.at[measure, "by_category"] == "yes":
+                items += self.breakdown_block(measure, shown, dry)
+        items += self.other_figures(section_id, shown)
+        last = section_id == self.defs.sections.index[-1] and "learning" not in self.defs.sections.index
+        if (section_id == "learning" or last) and not self.synthetic:  # published actions, not records
+            items += self.learning_block()
+        if not dry:
+            self.shown |= shown
+        return items
+
+    def metric_blocks(self, metric_ids: list[str], section_id: str, shown: set, dry: bool) -> list[dict]:
+        rows = [self.row(m) for m in metric_ids]
+        for r in rows:
+            shown.add(r["numerator_measure"])
+        if dry:
+            return [paragraph("metrics")]
+        proportions = all(r["kind"] == "proportion" for r in rows)
+        kind = (
+            "timeliness"
+            if section_id == "timescales"
+            else "outcomes"
+            if proportions and section_id == "outcomes"
+            else "metrics"
+        )
+        table_rows = [
+            [
+                self.label(r["metric"]),
+                narrative.format_value(r["value"], r["kind"]),
+                narrative.format_interval(r) or numbers.MISSING,
+                narrative.verdict_phrase(r, self.earlier(r["metric"])),
+            ]
+            for r in rows
+        ]
+        bases: dict[str, list[str]] = {}
+        for r in rows:
+            den = r.get("denominator_measure")
+            if r["kind"] == "proportion" and isinstance(den, str) and den:
+                bases.setdefault(self.lower_label(den), []).append(self.lower_label(r["metric"]))
+        if len(bases) == 1:
+            notes = [f"The shares are of {next(iter(bases))}."]
+        else:
+            notes = (
+                ["The shares are of: " + "; ".join(f"{base} ({', '.join(what)})" for base, what in bases.items()) + "."]
+                if bases
+                else []
+            )
+        t = Table(
+            self.caption(f"{self.defs.sections.at[section_id, 'title']}: key figures, {self.name} {self.year}"),
+            [
+                Column("Measure"),
+                Column(self.year, numeric=True, share=kind in ("timeliness", "outcomes")),
+                Column("95% confidence interval", numeric=True),
+                Column("What the change shows"),
+            ],
+            table_rows,
+            kind=kind,
+            notes=notes,
+            traces=[self.trace(r) for r in rows],
+        )
+        items = [table(t)]
+        for r in rows:  # a sentence where there is more to say than the table does
+            earlier = self.earlier(r["metric"])
+            if (
+                narrative.verdict_of(r, earlier) != "no_earlier"
+                or _is(r.get("contested", False))
+                or r.get("numerator_basis") == "from_percentage"
+            ):
+                items.append(
+                    paragraph(narrative.change_sentence(r, self.label(r["metric"]), earlier), trace=self.trace(r))
+                )
+        items += self.metric_charts(metric_ids)
+        return items
+
+    def metric_charts(self, metric_ids: list[str]) -> list[dict]:
         out = []
-        for metric in metrics:
-            row = self.row(metric)
-            if row is not None:
-                self.shown_measures.add(row["numerator_measure"])
-                out.append(narrative.sentence_html(row, self.label(metric)))
+        spec = self.defs.metrics
+        timely = [m for m in metric_ids if spec.at[m, "chart"] == "timeliness"]
+        for metric in metric_ids:
+            if spec.at[metric, "chart"] != "trend":
+                continue
+            series = self.series(metric)
+            if series["value"].notna().sum() < MIN_TREND_YEARS:
+                continue
+            drawn = charts.trend_chart(series, f"{self.label(metric)}, {self.name}", self.label(metric))
+            if drawn is not None:
+                out.append(figure(self.figure_view(drawn)))
+        if timely:
+            rows = self.metrics[self.metrics["metric"].isin(timely)]
+            targets = {
+                m: int(re.search(r"within_(\d+)wd", m).group(1)) for m in timely if re.search(r"within_(\d+)wd", m)
+            }
+            drawn = charts.timeliness_chart(
+                rows[rows["metric"].isin(targets)], f"Responses within timescale, {self.name}", targets
+            )
+            if drawn is not None:
+                out.append(figure(self.figure_view(drawn)))
         return out
 
-    def metric_table(self, metrics: list[str], caption: str) -> str:
-        rows = []
-        for metric in metrics:
-            row = self.row(metric)
-            if row is None:
-                continue
-            ci = narrative.format_interval(row)
-            rows.append(
+    def figure_view(self, chart: charts.Chart) -> dict:
+        if self.synthetic:
+            chart.title = SYNTHETIC_TAG + chart.title
+            chart.alt = "Synthetic data. " + chart.alt
+        return charts.figure_view(chart)
+
+    def parts_groups(self, section_id: str) -> list[tuple[str, str, list[str]]]:
+        """Measures of this section that are parts of a whole (outcomes of complaints received...),
+        grouped by their whole and partition, in the report's order."""
+        m = self.defs.measures
+        groups: dict[tuple[str, str], list[str]] = {}
+        for measure in self.section_measures(section_id):
+            if m.at[measure, "part_of"] and m.at[measure, "partition"] and m.at[measure, "by_category"] != "yes":
+                groups.setdefault((m.at[measure, "part_of"], m.at[measure, "partition"]), []).append(measure)
+        return [(whole, partition, parts) for (whole, partition), parts in groups.items()]
+
+    def parts_block(self, whole: str, partition: str, parts: list[str], shown: set, dry: bool) -> list[dict]:
+        found = [(p, self.figure(p)) for p in parts]
+        found = [
+            (p, f) for p, f in found if f is not None and (_num(f["value"]) is not None or _num(f["pct"]) is not None)
+        ]
+        if not found:
+            return []
+        shown.update(p for p, _ in found)
+        if dry:
+            return [paragraph("parts")]
+        base = self.figure(whole)
+        n = _num(base["value"]) if base is not None else None
+        counted = [_num(f["value"]) for _, f in found if _num(f["value"]) is not None]
+        total = n if n is not None else (sum(counted) if counted else None)
+        rows, notes = [], []
+        for measure, f in found:
+            k, stated = _num(f["value"]), _num(f["pct"])
+            if k is not None and total:
+                share = numbers.percent(k / total)
+                if (
+                    stated is not None
+                    and f.get("pct_qualifier", "") in ("", None)
+                    and not percentage_check(k, total, stated)[0]
+                ):
+                    notes.append(
+                        f"{self.label(measure)}: the council's document says {stated:g}%; "
+                        f"{numbers.count(k)} of {numbers.count(total)} is {share}."
+                    )
+            elif stated is not None:
+                share = f"{numbers.percent(stated / 100)} (as published)"
+            else:
+                share = numbers.MISSING
+            rows.append([self.label(measure), self.count_text(k) if k is not None else numbers.MISSING, share])
+        whole_words = self.lower_label(whole)
+        if n is not None:
+            notes.insert(0, f"Shares are of the {numbers.count(n)} {whole_words}, worked out from the counts.")
+        elif counted:
+            notes.insert(0, f"The council publishes no total of {whole_words}: shares are of those listed.")
+        title = f"{self.label(whole)}, by {partition.replace('_', ' ')}"
+        kind = "timeliness" if "within" in partition or partition == "timeliness" else "outcomes"
+        t = Table(
+            self.caption(f"{title}, {self.name} {self.year}"),
+            [Column("Category"), Column("Number", numeric=True), Column("Share", numeric=True, share=True)],
+            rows,
+            kind=kind,
+            notes=notes,
+        )
+        items = [table(t)]
+        with_counts = [(p, f) for p, f in found if _num(f["value"]) is not None]
+        if len(with_counts) >= MIN_SHARES and total:
+            shares = pd.DataFrame(
                 {
-                    "Measure": self.label(metric),
-                    str(self.year): narrative.format_value(row["value"], row["kind"]),
-                    "95% confidence interval": ci,
-                    "Year before": narrative.format_value(row["prev_value"], row["kind"])
-                    if pd.notna(row["prev_value"])
-                    else "not published",
-                    "What the change shows": narrative.verdict_phrase(row),
-                    "metrics.csv row": f"{row['council']} / {row['year']} / {row['metric']}",
+                    "category": [self.label(p) for p, _ in with_counts],
+                    "count": [_num(f["value"]) for _, f in with_counts],
+                    "share": [_num(f["value"]) / total for _, f in with_counts],
                 }
             )
-        if not rows:
-            return ""
-        return table_html(pd.DataFrame(rows), caption, numeric=(str(self.year), "Year before"))
+            drawn = charts.shares_chart(shares, f"{title}, {self.name} {self.year}", "Complaints")
+            if drawn is not None:
+                items.append(figure(self.figure_view(drawn)))
+        return items
 
-    def trend_charts(self, metrics: list[str]) -> str:
-        out = []
-        for metric in metrics:
-            if self.row(metric) is None:
-                continue
-            chart = charts.trend_chart(self.series(metric), f"{self.label(metric)}, {self.name}", self.label(metric))
-            if chart is not None:
-                out.append(charts.chart_html(chart))
-        return "".join(out)
-
-    def breakdown_block(self, measure: str, heading: str, chart: bool) -> str:
-        rows = self.breakdown(measure)
+    def breakdown_block(self, measure: str, shown: set, dry: bool) -> list[dict]:
+        f = self.year_figures()
+        rows = f[(f["measure"] == measure) & (f["category"] != "")]
         if rows.empty:
-            return ""
-        self.shown_measures.add(measure)
-        table = pd.DataFrame(
-            {
-                "Category": rows["category"],
-                "Number": [self.count_text(v) for v in rows["value"]],
-                "Stated percentage": [f"{p:g}%" if pd.notna(p) else "" for p in rows["pct"]],
-            }
-        )
-        if (table["Stated percentage"] == "").all():
-            table = table.drop(columns="Stated percentage")
-        if (table["Number"] == "").all():
-            table = table.drop(columns="Number")
-        out = [
-            f"<h3>{esc(heading)}</h3>",
-            table_html(table, f"{heading}, {self.name} {self.year}", numeric=("Number",)),
-        ]
-        if chart and rows["value"].notna().sum() >= 2:
-            total = rows["value"].sum()
-            shares = pd.DataFrame(
-                {"category": rows["category"], "count": rows["value"], "share": rows["value"] / total}
-            )
-            drawn = charts.shares_chart(shares, f"{heading}, {self.name} {self.year}", heading)
-            if drawn is not None:
-                out.append(charts.chart_html(drawn))
-        return "".join(out)
-
-    def parts_block(self, heading: str, measures: list[str]) -> str:
-        rows = []
-        for measure in measures:
-            fig = self.figure(measure)
-            if fig is None or (pd.isna(fig["value"]) and pd.isna(fig["pct"])):
-                continue
-            self.shown_measures.add(measure)
-            rows.append({"category": self.label(measure), "count": fig["value"], "pct": fig["pct"]})
-        if len(rows) < 1:
-            return ""
-        frame = pd.DataFrame(rows)
-        table = pd.DataFrame(
-            {
-                "Outcome": frame["category"],
-                "Number": [self.count_text(v) for v in frame["count"]],
-                "Stated percentage": [f"{p:g}%" if pd.notna(p) else "" for p in frame["pct"]],
-            }
-        )
-        out = [
-            f"<h3>{esc(heading)}</h3>",
-            table_html(table, f"{heading}: outcomes, {self.name} {self.year}", numeric=("Number",)),
-        ]
-        counted = frame.dropna(subset=["count"])
-        if len(counted) >= 2:
-            base = self.figure(
-                {
-                    "Statutory complaints": "statutory_received",
-                    "Corporate complaints": "corporate_received",
-                    "SEND complaints": "send_received",
-                }.get(heading, "")
-            )
-            total = base["value"] if base is not None and pd.notna(base["value"]) else counted["count"].sum()
-            shares = pd.DataFrame(
-                {"category": counted["category"], "count": counted["count"], "share": counted["count"] / total}
-            )
-            drawn = charts.shares_chart(shares, f"{heading}: outcomes, {self.name} {self.year}", "Outcome")
-            if drawn is not None:
-                out.append(charts.chart_html(drawn))
-        return "".join(out)
-
-    # ------------------------------------------------------------------ sections
-    @property
-    def synthetic(self) -> bool:
-        files = (
-            self.record_files[self.record_files["year"] == self.year] if len(self.record_files) else self.record_files
-        )
-        return bool(len(files)) and bool(files["synthetic"].astype(str).eq("True").any())
-
-    def s_title(self) -> str:
-        start = int(self.year[:4])
-        period = f"the year 1 April {start} to 31 March {start + 1}"
-        banner = ""
-        if self.synthetic:
-            banner = (
-                '<p role="note" style="border:3px solid #D55E00;padding:0.5rem 0.75rem;font-weight:bold">'
-                "Part of this report is built from SYNTHETIC complaint records: generated to match the figures the "
-                "council published, to show what record-level data adds. They are not real complaints.</p>"
-            )
-        if self.source == "records":
-            kind = "synthetic complaint records" if self.synthetic else "complaint records"
-            lede = (
-                f"Figures computed from {esc(self.council.name)}'s {kind} for {period}: the council published "
-                "no figure from which a metric can be computed for this year (what it did publish is listed under "
-                "&lsquo;Other published figures&rsquo;)."
-            )
-        else:
-            lede = f"Figures that {esc(self.council.name)} published for {period}."
-        return STYLE + section_html(
-            f"<h1>Complaints to children's services: {esc(self.council.name)}, {esc(self.year)}</h1>"
-            + banner
-            + f"<p>{lede} Each change from the year before is tested. Every number in the text is a row of "
-            "<code>metrics.csv</code>; breakdowns come from <code>figures.csv</code>. The last sections say where the "
-            "figures come from and where the council's documents disagree with themselves.</p>"
-        )
-
-    def s_headlines(self) -> str:
-        body = ["<h2>Headlines</h2>"]
-        items = []
-        for metric in HEADLINE_METRICS:
-            row = self.row(metric)
-            if row is None:
-                continue
-            value = narrative.format_value(row["value"], row["kind"])
-            if pd.isna(row["prev_value"]):
-                text = value
-            elif row["kind"] in ("proportion", "rate"):
-                text = narrative.format_change(row)  # "up from 37% to 75% (38 percentage points)"
+            return []
+        shown.add(measure)
+        if dry:
+            return [paragraph("breakdown")]
+        values = pd.to_numeric(rows["value"], errors="coerce")
+        pcts = pd.to_numeric(rows["pct"], errors="coerce")
+        whole_measure = self.defs.measures.at[measure, "part_of"]
+        whole = self.figure(whole_measure) if whole_measure else None
+        whole_n = _num(whole["value"]) if whole is not None else None
+        listed = values.sum() if values.notna().any() else None
+        exhaustive = self.defs.measures.at[measure, "exhaustive"] == "yes"
+        if whole_n is not None and listed is not None and whole_n >= listed:
+            total = whole_n
+        else:  # shares of the categories listed only when the list is the whole breakdown
+            total = listed if exhaustive else None
+        order = values.fillna(-1).sort_values(ascending=False, kind="stable").index
+        table_rows = []
+        for i in order:
+            k, stated = _num(values[i]), _num(pcts[i])
+            if k is not None and total:
+                share = numbers.percent(k / total)
+            elif stated is not None:
+                share = f"{numbers.percent(stated / 100)} (as published)"
             else:
-                text = f"{value}, {narrative.format_change(row)}"
-            items.append(
-                f"<li {narrative.trace_attr(row)}>{esc(self.label(metric))}: {esc(text)} "
-                f"({esc(narrative.verdict_phrase(row))}).</li>"
+                share = numbers.MISSING
+            table_rows.append(
+                [str(rows.at[i, "category"]), self.count_text(k) if k is not None else numbers.MISSING, share]
             )
-        body.append(
-            f"<ul>{''.join(items)}</ul>"
-            if items
-            else none_html(f"No metric can be computed from what {self.name} published for {self.year}.")
-        )
-        if items:
-            body.append("<p>Each change is explained, with its confidence interval, in the sections below.</p>")
-        problems = self.audit_problems()
-        if len(problems):
-            body.append(
-                f"<p>The council's documents disagree with their own figures in {len(problems)} "
-                f"place{'s' if len(problems) != 1 else ''} for {esc(self.year)}: see "
-                "&lsquo;Figures the documents disagree on&rsquo;.</p>"
-            )
-        return section_html("".join(body))
-
-    def s_volumes(self) -> str:
-        body = [
-            "<h2>Complaints by procedure and stage</h2>",
-            f"<p>{esc(self.name)} reports: {esc(', '.join(self.council.procedures))}.</p>",
-        ]
-        table = self.metric_table(VOLUME_METRICS, f"Complaints by procedure and stage, {self.name} {self.year}")
-        if not table:
-            body.append(none_html(f"{self.name} publishes no complaint counts for {self.year}."))
-            return section_html("".join(body))
-        body.append(table)
-        body += self.sentences(VOLUME_METRICS)
-        if any(self.row(m) is not None for m in ("complaints_per_contact_rate", "statutory_per_contact_rate")):
-            body.append(
-                f"<p>Contacts, as {esc(self.name)} counts them: {esc(self.council.contacts_definition)} "
-                "Other councils count contacts differently, so this rate is not comparable between councils.</p>"
-            )
-        body.append(self.trend_charts(VOLUME_METRICS))
-        return section_html("".join(body))
-
-    def s_outcomes(self) -> str:
-        body = ["<h2>Outcomes</h2>"]
-        table = self.metric_table(OUTCOME_METRICS, f"Complaints upheld, {self.name} {self.year}")
-        parts = "".join(self.parts_block(h, m) for h, m in OUTCOME_PARTS.items())
-        if not table and not parts:
-            body.append(none_html(f"{self.name} publishes no complaint outcomes for {self.year}."))
-            return section_html("".join(body))
-        body.append(table)
-        body += self.sentences(OUTCOME_METRICS)
-        for metric in OUTCOME_METRICS:
-            row = self.row(metric)
-            if row is not None and isinstance(row["denominator_measure"], str):
-                body.append(
-                    f"<p>{esc(self.label(metric))}: the share is of "
-                    f"{esc(self.label(row['denominator_measure']).lower())}, the base {esc(self.name)} uses.</p>"
-                )
-        body.append(parts)
-        body.append(self.trend_charts(OUTCOME_METRICS))
-        return section_html("".join(body))
-
-    def s_timeliness(self) -> str:
-        t = self.council.timescales
-        clocks = []
-        if "statutory_stage1" in t:
-            clocks.append(
-                f"statutory stage 1 within {t['statutory_stage1']} working days"
-                + (f", extendable to {t['statutory_stage1_extended']}" if "statutory_stage1_extended" in t else "")
-            )
-        if "statutory_stage2" in t:
-            clocks.append(
-                f"stage 2 within {t['statutory_stage2']} working days"
-                + (f", extendable to {t['statutory_stage2_extended']}" if "statutory_stage2_extended" in t else "")
-            )
-        if "corporate" in t:
-            clocks.append(f"corporate complaints within {t['corporate']} working days")
-        body = ["<h2>Timeliness</h2>", f"<p>The clocks {esc(self.name)} works to: {esc('; '.join(clocks))}.</p>"]
-        table = self.metric_table(TIMELINESS_METRICS, f"Responses within timescale, {self.name} {self.year}")
-        if not table:
-            body.append(none_html(f"{self.name} publishes no response times for {self.year}."))
+        title = self.label(measure)
+        if total is not None and total == whole_n:
+            notes = [f"Shares are of the {numbers.count(whole_n)} {self.lower_label(whole_measure)}."]
+        elif total is not None:
+            notes = ["Shares are of the categories listed."]
         else:
-            body.append(table)
-            body += self.sentences(TIMELINESS_METRICS)
-            rows = self.metrics[self.metrics["metric"].isin(TIMELINESS_TARGETS)]
-            chart = charts.timeliness_chart(rows, f"Responses within timescale, {self.name}", TIMELINESS_TARGETS)
-            if chart is not None:
-                body.append(charts.chart_html(chart))
-        body.append(self.breakdown_block("overdue_reason", "Main reasons for late responses", False))
-        return section_html("".join(body))
+            notes = []
+        columns = [Column("Category"), Column("Number", numeric=True), Column("Share", numeric=True, share=True)]
+        if listed is None:
+            columns, table_rows = [columns[0], columns[2]], [[r[0], r[2]] for r in table_rows]
+            notes = ["Only percentages are published, with no counts behind them."]
+        elif total is None and pcts.isna().all():
+            columns, table_rows = columns[:2], [r[:2] for r in table_rows]
+        t = Table(self.caption(f"{title}, {self.name} {self.year}"), columns, table_rows, kind="breakdown", notes=notes)
+        items = [table(t)]
+        if self.defs.measures.at[measure, "chart"] == "shares" and values.notna().sum() >= 2:
+            shares = pd.DataFrame({"category": rows["category"], "count": values, "share": values / total})
+            drawn = charts.shares_chart(shares, f"{title}, {self.name} {self.year}", title)
+            if drawn is not None:
+                items.append(figure(self.figure_view(drawn)))
+        return items
 
-    def s_feedback(self) -> str:
-        body = ["<h2>Compliments, comments, the Ombudsman and remedies</h2>"]
-        table = self.metric_table(
-            FEEDBACK_METRICS, f"Compliments, comments, Ombudsman cases and remedies, {self.name} {self.year}"
-        )
-        extra = self.parts_block("Ombudsman cases", OMBUDSMAN_PARTS)
-        extra += "".join(self.breakdown_block(m, h, c) for m, h, c in FEEDBACK_BREAKDOWNS)
-        if not table and not extra:
-            body.append(
-                none_html(
-                    f"{self.name} publishes no compliments, comments, Ombudsman cases or remedies for {self.year}."
+    def other_figures(self, section_id: str, shown: set) -> list[dict]:
+        f = self.year_figures()
+        rows = []
+        for measure in self.section_measures(section_id):
+            if measure in shown:
+                continue
+            fig = f[(f["measure"] == measure) & (f["category"] == "")]
+            if fig.empty:
+                continue
+            fig = fig.iloc[0]
+            value, pct = _num(fig["value"]), _num(fig["pct"])
+            if value is None and pct is None:
+                continue
+            unit = self.defs.measures.at[measure, "unit"]
+            if value is not None:
+                text = {"money": numbers.money, "days": numbers.days}.get(unit, self.count_text)(value)
+            else:
+                text = f"{numbers.percent(pct / 100)} (as published)"
+            rows.append([self.label(measure), text])
+            shown.add(measure)
+        if not rows:
+            return []
+        title = f"{self.defs.sections.at[section_id, 'title']}: other figures"
+        return [
+            table(
+                Table(
+                    self.caption(f"{title}, {self.name} {self.year}"),
+                    [Column("Figure"), Column("Value", numeric=True)],
+                    rows,
+                    kind="figures",
                 )
             )
-            return section_html("".join(body))
-        body.append(table)
-        body += self.sentences(FEEDBACK_METRICS)
-        body.append(extra)
-        body.append(self.trend_charts(["compliments_received", "comments_received", "ombudsman_cases"]))
-        return section_html("".join(body))
+        ]
 
-    def s_themes(self) -> str:
-        body = ["<h2>Themes, services and who complained</h2>"]
-        blocks = "".join(self.breakdown_block(m, h, c) for m, h, c in THEME_BREAKDOWNS)
-        send = self.metric_table(
-            SEND_METRICS, f"Complaints about special educational needs and disabilities (SEND), {self.name} {self.year}"
-        )
-        if not blocks and not send:
-            body.append(
-                none_html(
-                    f"{self.name} publishes no themes, service areas, complainant types or channels for {self.year}."
-                )
-            )
-            return section_html("".join(body))
-        body.append(blocks)
-        if send:
-            body += ["<h3>Special educational needs and disabilities (SEND)</h3>", send, *self.sentences(SEND_METRICS)]
-        return section_html("".join(body))
-
-    def s_learning(self) -> str:
-        body = ["<h2>Learning from complaints</h2>"]
+    def learning_block(self) -> list[dict]:
         rows = self.learning[self.learning["year"] == self.year]
         if rows.empty:
-            body.append(none_html(f"{self.name} publishes no learning actions for {self.year}."))
-        else:
-            table = pd.DataFrame(
-                {
-                    "Learning": rows["learning"],
-                    "Complaint about": rows["complaint_about"],
-                    "Action": rows["action"],
-                    "Status": rows["status"],
-                }
+            return []
+        columns = [
+            c
+            for c, key in (
+                ("Learning", "learning"),
+                ("Complaint about", "complaint_about"),
+                ("Action", "action"),
+                ("Status", "status"),
             )
-            table = table.loc[:, (table != "").any()]
-            body.append(table_html(table, f"Learning actions published by {self.name} for {self.year}"))
-        return section_html("".join(body))
+            if (rows[key] != "").any()
+        ]
+        keys = {"Learning": "learning", "Complaint about": "complaint_about", "Action": "action", "Status": "status"}
+        t = Table(
+            self.caption(f"Learning actions published by {self.name} for {self.year}"),
+            [Column(c) for c in columns],
+            [[str(r[keys[c]]) for c in columns] for _, r in rows.iterrows()],
+            kind="learning",
+        )
+        return [table(t)]
 
     # ------------------------------------------------------------------ records
-    def records_row(self, metric: str) -> pd.Series | None:
-        m = self.records_metrics
-        rows = m[(m["year"] == self.year) & (m["metric"] == metric)] if len(m) else m
-        return rows.iloc[0] if len(rows) else None
-
-    def agreement_table(self) -> tuple[str, int, int]:
-        """Published against records for every metric both give for this year: (html, compared, disagreeing)."""
-        rows = []
-        for metric in self.defs.metrics.index:
-            pub = self.published_row(metric)
-            rec = self.records_row(metric)
-            if pub is None or rec is None or pd.isna(pub["value"]) or pd.isna(rec["value"]):
-                continue
-            if pd.notna(pub["numerator"]) and pd.notna(rec["numerator"]):
-                agree = pub["numerator"] == rec["numerator"] and (
-                    pd.isna(pub["denominator"]) or pub["denominator"] == rec["denominator"]
-                )
-            else:  # only a published percentage: agree when the records show it the same way, rounded
-                agree = round(100 * pub["value"]) == round(100 * rec["value"])
-            rows.append(
-                {
-                    "Measure": self.label(metric),
-                    "Published": narrative.format_value(pub["value"], pub["kind"]),
-                    "From the records": narrative.format_value(rec["value"], rec["kind"]),
-                    "Agree": "yes" if agree else "no",
-                }
-            )
-        if not rows:
-            return "", 0, 0
-        frame = pd.DataFrame(rows)
-        return (
-            table_html(frame, f"Published figures against the records, {self.name} {self.year}"),
-            len(frame),
-            int((frame["Agree"] == "no").sum()),
-        )
-
-    def published_row(self, metric: str) -> pd.Series | None:
-        return self.row(metric) if self.source == "published" else None
-
     def s_records(self) -> str:
-        body = ["<h2>What the complaint records add</h2>"]
+        title = "What the complaint records add" if self.synthetic else "From the council's own complaint records"
         files = (
             self.record_files[self.record_files["year"] == self.year] if len(self.record_files) else self.record_files
         )
-        has_metrics = len(self.records_metrics) and (self.records_metrics["year"] == self.year).any()
-        if not len(files) and not has_metrics:
-            body.append(
-                none_html(
-                    f"No complaint records are loaded for {self.name} {self.year}: "
-                    "this report uses published figures only."
+        if not len(files):
+            text = (
+                "No complaint records of the council's own are used for this report: it shows published figures only."
+                if not self.synthetic
+                else "No complaint records are loaded for this year."
+            )
+            return section([none(text)], heading_text=title, anchor="records")
+        rows = int(pd.to_numeric(files["rows"], errors="coerce").fillna(0).sum())
+        aside = int(pd.to_numeric(files["set_aside"], errors="coerce").fillna(0).sum())
+        kinds = ", ".join(sorted(set(files["kind"])))
+        items = [
+            paragraph(
+                f"{'Synthetic ' if self.synthetic else ''}record-level extracts for {self.year} ({kinds}): "
+                f"{rows:,} rows. "
+                + (
+                    f"{aside:,} invalid rows were set aside with their reasons and are left out of every figure."
+                    if aside
+                    else "No row was set aside as invalid."
                 )
             )
-            return section_html("".join(body))
-        described = ", ".join(f"{f} ({int(n):,} rows)" for f, n in zip(files["file"], files["rows"]))
-        set_aside = int(pd.to_numeric(files["set_aside"], errors="coerce").fillna(0).sum()) if len(files) else 0
-        body.append(
-            f"<p>Record-level extracts used: {esc(described)}. "
-            + (
-                f"{set_aside:,} invalid rows were set aside with their reasons (see "
-                "<code>outputs/records_set_aside/</code>); the figures below leave them out.</p>"
-                if set_aside
-                else "No row was set aside as invalid.</p>"
-            )
-        )
-        if self.source == "published":
-            table, compared, disagree = self.agreement_table()
-            if compared:
-                verdict = (
-                    "The records agree with every published figure they can be compared with."
-                    if not disagree
-                    else f"The records disagree with {disagree} of the {compared} published figures "
-                    "they can be compared with."
-                )
-                body += [f"<p>{esc(verdict)}</p>", table]
-        # monthly timeliness (SPC), over every month the records cover
-        monthly = self.monthly
-        if len(monthly):  # the twelve months of this financial year
-            start = int(self.year[:4])
-            months = pd.period_range(f"{start}-04", f"{start + 1}-03", freq="M").strftime("%Y-%m")
-            monthly = monthly[(monthly["procedure"] == "all") & monthly["month"].isin(months)]
-        if len(monthly) >= 2:
-            frame = pd.DataFrame(
-                {
-                    "month": pd.to_datetime(monthly["month"] + "-01"),
-                    "responded": monthly["responded"],
-                    "within": monthly["within_20wd"],
-                }
-            )
-            frame["proportion"] = frame["within"] / frame["responded"].where(frame["responded"] > 0)
-            chart = spc.p_chart(frame)
-            flags = spc.run_rules(chart)
-            drawn = spc_charts.spc_chart(
-                chart,
-                flags,
-                f"{self.name}: stage 1 complaints answered within 20 working days, by month",
-                "Answered within 20 working days",
-            )
-            body.append("<h3>Month by month: answered within 20 working days</h3>")
-            body.append(
-                "<p>A statistical process control chart (NHS England's &lsquo;Making Data Count&rsquo; rules): "
-                "months outside the limits, or runs of seven above or below the average, are signals worth "
-                "looking into; the rest is ordinary variation.</p>"
-            )
-            signals = spc_charts.describe_signals(
-                flags, chart["month"], what="the share answered within 20 working days"
-            )
-            body.append(
-                "".join(f"<p>{esc(t)}</p>" for t in signals)
-                or "<p>No month shows a signal: the variation is what a stable process produces.</p>"
-            )
-            if drawn is not None:
-                body.append(charts.chart_html(drawn))
-        # before and after a process change in this year
+        ]
+        items += self.agreement_blocks()
+        items += self.spc_blocks()
         changes = self.changes[financial_year(self.changes["date"]) == self.year] if len(self.changes) else self.changes
         for _, change in changes.iterrows():
-            body.append(
-                f"<h3>Before and after {esc(change['description'] or 'the process change')} "
-                f"({esc(change['date'])})</h3>"
-                f"<p>{esc(spc_charts.before_after_sentence(change))}</p>"
-            )
-        # themes, teams, reasons for delay, who complained and how, from the records
-        blocks = []
-        for measure, heading in [
-            ("overdue_reason", "Reasons for late responses"),
-            ("statutory_complainant_type", "Who made statutory complaints"),
-            ("statutory_channel", "How statutory complaints were made"),
-            ("statutory_issues", "Issues raised in statutory complaints"),
-            ("corporate_issues", "Issues raised in corporate complaints"),
-        ]:
-            blocks.append(self.records_breakdown(measure, heading))
-        blocks.append(
-            self.upheld_rates(
+            items += [
+                heading(f"Before and after {change['description'] or 'the process change'} ({change['date']})"),
+                paragraph(spc_charts.before_after_sentence(change)),
+            ]
+        for received, upheld, what, note in (
+            (
                 "statutory_received_by_team",
                 "statutory_upheld_by_team",
-                "Upheld statutory complaints by team",
-                "Team",
+                "team",
                 "A complaint that names several teams counts once for each.",
-            )
-        )
-        blocks.append(
-            self.upheld_rates(
+            ),
+            (
                 "statutory_issues",
                 "statutory_upheld_theme",
-                "Upheld statutory complaints by theme",
-                "Theme",
+                "theme",
                 "A complaint that raises several issues counts once for each.",
-            )
-        )
-        body += [b for b in blocks if b]
-        return section_html("".join(body))
+            ),
+        ):
+            items += self.upheld_rates_block(received, upheld, what, note)
+        return section(items, heading_text=title, anchor="records")
 
-    def records_breakdown(self, measure: str, heading: str) -> str:
-        f = self.records_figures
-        rows = f[(f["year"] == self.year) & (f["measure"] == measure) & (f["category"] != "")] if len(f) else f
-        if rows.empty:
-            return ""
-        rows = rows.sort_values("value", ascending=False)
-        total = rows["value"].sum()
-        table = pd.DataFrame(
+    def agreement_blocks(self) -> list[dict]:
+        """Published figures against the records for every metric both give for this year."""
+        pub = self.published_metrics[self.published_metrics["year"] == self.year]
+        rec = (
+            self.records_metrics[self.records_metrics["year"] == self.year]
+            if len(self.records_metrics)
+            else pub.iloc[:0]
+        )
+        rows = []
+        for _, p in pub.iterrows():
+            r = rec[rec["metric"] == p["metric"]]
+            if r.empty or _num(p["value"]) is None or _num(r.iloc[0]["value"]) is None:
+                continue
+            r = r.iloc[0]
+            if _num(p["numerator"]) is not None and _num(r["numerator"]) is not None:
+                agree = _num(p["numerator"]) == _num(r["numerator"]) and (
+                    _num(p["denominator"]) is None or _num(p["denominator"]) == _num(r["denominator"])
+                )
+            else:
+                agree = round(100 * float(p["value"])) == round(100 * float(r["value"]))
+            rows.append(
+                [
+                    self.label(p["metric"]),
+                    narrative.format_value(p["value"], p["kind"]),
+                    narrative.format_value(r["value"], r["kind"]),
+                    "yes" if agree else "no",
+                ]
+            )
+        if not rows:
+            return []
+        disagree = sum(r[-1] == "no" for r in rows)
+        verdict = (
+            "The records agree with every published figure they can be compared with."
+            if not disagree
+            else f"The records disagree with {disagree} of the {len(rows)} published figures they can be compared with."
+        )
+        t = Table(
+            self.caption(f"Published figures against the records, {self.name} {self.year}"),
+            [
+                Column("Measure"),
+                Column("Published", numeric=True),
+                Column("From the records", numeric=True),
+                Column("Agree"),
+            ],
+            rows,
+            kind="agreement",
+        )
+        return [heading("Published figures against the records"), paragraph(verdict), table(t)]
+
+    def spc_blocks(self) -> list[dict]:
+        monthly = self.monthly
+        if not len(monthly):
+            return []
+        start = int(self.year[:4])
+        months = pd.period_range(f"{start}-04", f"{start + 1}-03", freq="M").strftime("%Y-%m")
+        monthly = monthly[(monthly["procedure"] == "all") & monthly["month"].isin(months)]
+        if len(monthly) < 2:
+            return []
+        frame = pd.DataFrame(
             {
-                "Category": rows["category"],
-                "Number": [self.count_text(v) for v in rows["value"]],
-                "Share": [f"{100 * v / total:.0f}%" for v in rows["value"]],
+                "month": pd.to_datetime(monthly["month"] + "-01"),
+                "responded": monthly["responded"],
+                "within": monthly["within_20wd"],
             }
         )
-        return f"<h3>{esc(heading)} (records)</h3>" + table_html(
-            table, f"{heading}, {self.name} {self.year}, from the records", numeric=("Number", "Share")
+        frame["proportion"] = frame["within"] / frame["responded"].where(frame["responded"] > 0)
+        chart = spc.control_chart(frame)
+        flags = spc.run_rules(chart)
+        capability = spc.chart_capability(frame)
+        drawn = spc_charts.spc_chart(
+            chart,
+            flags,
+            f"{self.name}: stage 1 complaints answered within 20 working days, by month",
+            "Answered within 20 working days",
+            capability=capability,
         )
+        signals = spc_charts.describe_signals(flags, chart["month"], what="the share answered within 20 working days")
+        laney = str(chart["chart"].iloc[0]) == "p'"
+        items = [
+            heading("Month by month: answered within 20 working days"),
+            paragraph(
+                "A statistical process control chart (NHS England's 'Making Data Count' rules): months "
+                "outside the limits, or runs of seven above or below the average, are signals worth looking "
+                "into; the rest is ordinary variation."
+                + (
+                    " With this many responses a month, the months vary more than chance alone would make them, "
+                    "so the limits allow for it (Laney's p'-chart)."
+                    if laney
+                    else ""
+                )
+            ),
+        ]
+        cannot = spc_charts.capability_sentence(capability)
+        if signals:
+            items += [paragraph(t) for t in signals]
+        elif cannot:
+            items.append(paragraph(cannot))
+        else:
+            items.append(paragraph("No month shows a signal: the variation is what a stable process produces."))
+        if drawn is not None:
+            items.append(figure(self.figure_view(drawn)))
+        return items
 
-    def upheld_rates(self, received_measure: str, upheld_measure: str, heading: str, what: str, note: str) -> str:
-        """Upheld share per category (team, theme) from the records, with Wilson intervals."""
+    def upheld_rates_block(self, received_measure: str, upheld_measure: str, what: str, note: str) -> list[dict]:
         f = self.records_figures
         if not len(f):
-            return ""
+            return []
         mine = f[f["year"] == self.year]
         rates = upheld_rates(
             mine[mine["measure"] == received_measure].set_index("category")["value"],
             mine[mine["measure"] == upheld_measure].set_index("category")["value"],
         )
         if rates.empty:
-            return ""
-        rows = []
-        for _, r in rates.iterrows():
-            rows.append(
-                {
-                    what: r["category"],
-                    "Complaints": self.count_text(r["n"]),
-                    "Upheld": self.count_text(r["k"]),
-                    "Upheld share": f"{100 * r['share']:.0f}%",
-                    "95% interval": f"{100 * r['ci_low']:.0f}% to {100 * r['ci_high']:.0f}%",
-                }
-            )
-        return (
-            f"<h3>{esc(heading)} (records)</h3><p>{esc(note)} Categories with few complaints have wide intervals: "
-            "their shares are not evidence of a difference.</p>"
-            + table_html(
-                pd.DataFrame(rows),
-                f"{heading}, {self.name} {self.year}, from the records",
-                numeric=("Complaints", "Upheld", "Upheld share"),
-            )
+            return []
+        rows = [
+            [
+                r["category"],
+                self.count_text(r["n"]),
+                self.count_text(r["k"]),
+                numbers.percent(r["share"]),
+                numbers.interval(r["ci_low"], r["ci_high"], "proportion"),
+            ]
+            for _, r in rates.iterrows()
+        ]
+        title = f"Upheld statutory complaints by {what}"
+        t = Table(
+            self.caption(f"{title}, {self.name} {self.year}, from the records"),
+            [
+                Column(what.capitalize()),
+                Column("Complaints", numeric=True),
+                Column("Upheld", numeric=True),
+                Column("Upheld share", numeric=True, share=True),
+                Column("95% interval", numeric=True),
+            ],
+            rows,
+            kind="outcomes",
         )
+        return [
+            heading(title),
+            paragraph(
+                f"{note} Categories with few complaints have wide intervals: their shares "
+                "are not evidence of a difference."
+            ),
+            table(t),
+        ]
 
-    def audit_problems(self) -> pd.DataFrame:
-        a = self.audit
-        return a[(a["year"] == self.year) & a["verdict"].isin(["mismatch", "contradiction"])]
-
-    def s_audit(self) -> str:
-        body = ["<h2>Figures the documents disagree on</h2>"]
+    # ------------------------------------------------------------------ the documents' disagreements
+    def s_disagreements(self) -> str:
+        title = "Figures the documents disagree on"
+        if self.synthetic:
+            return section(
+                [
+                    none(
+                        "This demonstration is built from synthetic records; the council's documents are "
+                        "checked in its own report."
+                    )
+                ],
+                heading_text=title,
+                anchor="disagreements",
+            )
         mine = self.audit[self.audit["year"] == self.year]
         problems = self.audit_problems()
         counts = mine["verdict"].value_counts()
-        body.append(
-            f"<p>Every published percentage, change and total for {esc(self.year)} was checked against the counts it "
-            f"describes: {counts.get('ok', 0)} agree, {counts.get('mismatch', 0)} do not, "
-            f"{counts.get('contradiction', 0)} figures are given two values or have parts adding up to more than the "
-            f"whole, and {counts.get('cannot_check', 0)} give nothing to check against. Percentages count as right "
-            "when the counts give them rounded or truncated.</p>"
-        )
+        items = [
+            paragraph(
+                f"Every published percentage, change and total for {self.year} was checked against the counts it "
+                f"describes: {counts.get('ok', 0)} agree, {counts.get('mismatch', 0)} do not, "
+                f"{counts.get('contradiction', 0)} figures are given two values or have parts adding up to more than "
+                f"the whole, and {counts.get('cannot_check', 0)} give nothing to check against. Percentages count as "
+                "right when the counts give them rounded or truncated. The checks read as a careful reader would: "
+                "an overall share must lie between the shares of its parts, stated parts must add up to the stated "
+                "whole, words such as 'the majority' must fit the counts, and each figure must be for the year it "
+                "is said to be for."
+            )
+        ]
         if problems.empty:
-            body.append(none_html(f"No disagreements found for {self.year}."))
+            items.append(none(f"No disagreements found for {self.year}."))
+        sources = set(problems["source"]) if len(problems) else set()
+        if len(sources) == 1:
+            items.append(paragraph(f"All from: {self.source_title(next(iter(sources)))}."))
         for _, row in problems.iterrows():
-            quotes = "".join(f"<blockquote>{esc(q.strip())}</blockquote>" for q in row["quote"].split(" | "))
-            what = {"mismatch": "does not match its counts", "contradiction": "is contradicted"}[row["verdict"]]
-            detail = f" {esc(row['detail'])}" if row["detail"] else ""
-            body.append(
-                f"<h3>{esc(self.label(row['measure']))}{(': ' + esc(row['category'])) if row['category'] else ''}</h3>"
-                f"<p>The statement ({esc(row['check'])} check) {what}. Stated: {esc(row['stated'])}. "
-                f"The counts give: {esc(row['counts_give'] or 'no value')}.{detail}</p>{quotes}"
-                f"<p>Source: {esc(self.source_title(row['source']))}.</p>"
+            what = {"mismatch": "does not match its counts", "contradiction": "is contradicted"}.get(
+                row["verdict"], row["verdict"]
             )
-        contested = self.metrics[(self.metrics["year"] == self.year) & self.metrics["contested"]]
+            label = self.label(row["measure"]) + (f": {row['category']}" if row["category"] else "")
+            detail = (
+                re.split(r"\s*Rule: ", str(row["detail"]))[0] if row["detail"] else ""
+            )  # the rule is in the appendix
+            detail = f" {self.words(detail)}" if detail else ""
+            items.append(heading(label))
+            items.append(
+                paragraph(
+                    f"The statement {what}. Stated: {self.words(row['stated'])}. The counts give: "
+                    f"{self.words(row['counts_give']) or 'no value'}.{detail}"
+                )
+            )
+            items += [quote(q.strip()) for q in str(row["quote"]).split(" | ") if q.strip()]
+            if len(sources) > 1:
+                items.append(paragraph(f"Source: {self.source_title(row['source'])}."))
+        contested = self.metrics[(self.metrics["year"] == self.year) & self.metrics["contested"].map(_is)]
         if len(contested):
-            body.append(
-                "<p>Metrics in this report that stand on a contested figure: "
-                + esc(", ".join(self.label(m) for m in contested["metric"]))
-                + ".</p>"
+            items.append(
+                paragraph(
+                    "Figures in this report that stand on a contested figure: "
+                    + ", ".join(self.lower_label(m) for m in contested["metric"])
+                    + "."
+                )
             )
-        return section_html("".join(body))
-
-    def s_other(self) -> str:
-        year_figs = self.published_figures[(self.published_figures["year"] == self.year)]
-        # sections above show records when the council published no metric this year: list every published figure then
-        rest = year_figs if self.source == "records" else year_figs[~year_figs["measure"].isin(self.shown_measures)]
-        rest = rest[rest["basis"].fillna("").isin(["published", ""]) & rest["quote"].fillna("").ne("")]
-        body = ["<h2>Other published figures</h2>"]
-        if rest.empty:
-            body.append(none_html("Every figure published for this year is shown above."))
-            return section_html("".join(body))
-        table = pd.DataFrame(
-            {
-                "Figure": [
-                    self.label(m) + (f": {c}" if isinstance(c, str) and c else "")
-                    for m, c in zip(rest["measure"], rest["category"])
-                ],
-                "Value": [
-                    self.count_text(v) if pd.notna(v) else (f"{p:g}%" if pd.notna(p) else "")
-                    for v, p in zip(rest["value"], rest["pct"])
-                ],
-                "As published": rest["quote"],
-            }
-        )
-        body.append(
-            "<p>Figures the documents give for this year that are not in the sections above, each with the sentence it "
-            "comes from.</p>"
-        )
-        body.append(table_html(table, f"Other figures published by {self.name} for {self.year}", numeric=("Value",)))
-        return section_html("".join(body))
+        return section(items, heading_text=title, anchor="disagreements")
 
     def source_title(self, source: str) -> str:
         titles = []
         for s in str(source).split("; "):
-            titles.append(self.defs.sources.at[s, "title"] if s in self.defs.sources.index else s)
+            titles.append(str(self.defs.sources.at[s, "title"]) if s in self.defs.sources.index else s)
         return "; ".join(titles)
 
-    def s_methods(self) -> str:
+    # ------------------------------------------------------------------ appendix
+    def s_appendix(self) -> str:
+        items = [heading("Where the figures come from")]
         sources = self.defs.sources[self.defs.sources["council"] == self.council.id]
-        items = "".join(
-            f"<li>{esc(r['title'])} ({esc(r['kind'])}, reporting on {esc(r['report_year'])}; "
-            f"file {esc(r['source'])})</li>"
-            for _, r in sources.iterrows()
+        items.append(
+            bullet_list([f"{r['title']} ({r['kind']}, reporting on {r['report_year']})" for _, r in sources.iterrows()])
         )
-        notes = "".join(f"<li>{esc(n)}</li>" for n in self.council.notes)
-        return section_html(
-            "<h2>Data and methods</h2>"
-            f"<h3>Where the figures come from</h3><ul>{items}</ul>"
-            "<p>Every figure in these documents was transcribed with the sentence it comes from. Where a document "
-            "gives one figure two values, both are kept and the one used is chosen by a fixed rule: the council's "
-            "report for that year over a later restatement; then the value most statements give; then a section about "
-            "the measure over a summary; then the first statement. Such figures are marked as contested.</p>"
-            f"<h3>What {esc(self.name)}'s figures mean</h3><ul>{notes}</ul>"
-            "<h3>Statistics</h3>"
-            "<p>Every interval is a 95% confidence interval: exact Poisson (Garwood) for counts and for rates per "
-            "contact, Wilson score for proportions. A change in a count from one year to the next is tested with an "
-            "exact conditional test (the second year's count out of both years' total, as a binomial, with contacts as "
-            "exposure when both years publish them); a change in a proportion with Fisher's exact test, with "
-            "Newcombe's interval for the difference. All tests in one council-year are adjusted together "
-            "(Benjamini-Hochberg q-values).</p>"
-            "<p>A change is called statistically significant only when its q-value is below 0.05. Otherwise the change "
-            "is within what year-to-year variation would produce: it may be real, but these figures cannot show it. "
-            "Results built on fewer than 10 in either year are too few to conclude from, whatever the test says. Where "
-            "only a percentage is published, the count is worked out from it: the whole number of the base nearest to "
-            "that percentage among those that round to it (when several fit, the count is uncertain by one or two); "
-            "where none fits, the percentage is shown as published and not tested.</p>"
+        if self.synthetic or len(self.record_files):
+            files = (
+                self.record_files[self.record_files["year"] == self.year]
+                if len(self.record_files)
+                else self.record_files
+            )
+            if len(files):
+                items.append(
+                    paragraph(
+                        "Complaint extracts: "
+                        + "; ".join(f"{f} ({int(n):,} rows)" for f, n in zip(files["file"], files["rows"]))
+                        + "."
+                    )
+                )
+        items.append(
+            paragraph(
+                "Every figure in these documents was transcribed with the sentence it comes from. Where a document "
+                "gives one figure two values, both are kept and the one used is chosen by a fixed rule, and the figure "
+                "is marked as contested (see docs/methods.md)."
+            )
         )
+        items += [
+            heading(f"What {self.name}'s figures mean"),
+            bullet_list(list(self.council.notes) or ["No notes are configured."]),
+        ]
+        items += [
+            heading("How the figures were computed"),
+            paragraph(METHODS_TEXT[0]),
+            paragraph(METHODS_TEXT[1]),
+            paragraph(METHODS_TEXT[2]),
+        ]
+        items += [
+            heading("The figures in metrics.csv"),
+            paragraph(
+                "Each figure in this report is a row of outputs/metrics.csv (council, year and the identifier below); "
+                "breakdowns come from outputs/figures.csv."
+            ),
+        ]
+        used = self.metrics[self.metrics["year"] == self.year]
+        items.append(
+            table(
+                Table(
+                    "Metric identifiers",
+                    [Column("Figure"), Column("Identifier")],
+                    [[self.label(m), m] for m in used["metric"]],
+                    kind="appendix",
+                )
+            )
+        )
+        items += self.provenance_blocks()
+        return section(items, heading_text="Appendix: about these figures", anchor="appendix", extra_class="appendix")
 
-    def s_provenance(self) -> str:
+    def provenance_blocks(self) -> list[dict]:
         files = [
             self.paths.councils / f"{self.council.id}.toml",
+            self.paths.sections_file,
             self.paths.measures_file,
             self.paths.metrics_definitions_file,
             self.paths.sources_file,
@@ -832,25 +962,87 @@ class Report(HtmlSections):
         packages = []
         for name in ("complaints", "pandas", "numpy", "scipy", "matplotlib", "seaborn", "papermill", "nbconvert"):
             try:
-                packages.append({"Package": name, "Version": importlib.metadata.version(name)})
+                packages.append([name, importlib.metadata.version(name)])
             except importlib.metadata.PackageNotFoundError:
                 continue
-        params = pd.DataFrame(
-            [
-                {"Parameter": "council", "Value": self.council.id},
-                {"Parameter": "year", "Value": self.year},
-                {"Parameter": "data", "Value": self.paths.data.name},
-                {"Parameter": "outputs", "Value": self.paths.outputs.name},
-                {"Parameter": "public version", "Value": "yes" if self.public else "no"},
-            ]
-        )
-        return section_html(
-            "<h2>Provenance</h2>"
-            f"<p>{run_line()}.</p>"
-            + table_html(params, "Parameters of this run")
-            + table_html(pd.DataFrame(packages), "Package versions")
-            + hashes_table(files, self.paths)
-        )
+        params = [
+            ["council", self.council.id],
+            ["year", self.year],
+            ["kind", self.kind],
+            ["public version", "yes" if self.public else "no"],
+        ]
+        return [
+            heading("Provenance"),
+            paragraph(f"Run at {run_time()} from commit {git_commit()}."),
+            table(Table("Parameters of this run", [Column("Parameter"), Column("Value")], params, kind="appendix")),
+            table(Table("Package versions", [Column("Package"), Column("Version")], packages, kind="appendix")),
+            table(
+                Table(
+                    "Input files and their SHA-256 hashes",
+                    [Column("Input file"), Column("SHA-256")],
+                    [[self.paths.relative(p), file_sha256(p)] for p in files if p.exists()],
+                    kind="appendix",
+                )
+            ),
+        ]
+
+
+METHODS_TEXT = (
+    "Every interval is a 95% confidence interval: exact Poisson (Garwood) for counts and for rates per contact, "
+    "Wilson score for proportions. A change in a count from one year to the next is tested allowing for the "
+    "variation from year to year that complaint numbers show beyond chance (a quasi-Poisson test, with the "
+    "over-dispersion estimated from the council's own series of at least four years, or pooled across councils); "
+    "where there is none, with an exact conditional test (with contacts as exposure when both years publish "
+    "them). A change in a proportion is tested with Fisher's exact test, with Newcombe's interval for the "
+    "difference. All the tests of one council, year and source (the year-on-year changes and any before/after "
+    "comparison of a process change) are adjusted together (Benjamini-Hochberg q-values).",
+    "A change is called statistically significant only when its q-value is below 0.05. Figures that rest on small "
+    "numbers (a count under 10, or a share's base under 30, in either year) are too few to conclude from, and no "
+    "verdict is drawn from them. Otherwise the change is within what the variation it is compared with would "
+    "produce: it may be real, but these figures cannot show it. Where the documents give a figure more than one "
+    "value, every test is run at each value; where the verdicts differ, the report says the verdict depends on "
+    "which published figure is right.",
+    "Where only a percentage is published, the count is worked out from it: the nearest of the whole counts of "
+    "the base that give the percentage, and every one of them is tested; where none fits, the percentage is "
+    "shown as published and not tested. Where a document gives one figure two values, the value consistent with "
+    "the same document's other figures (parts and wholes, an overall share of its parts) is used first. Where "
+    "the year before is not published, the latest earlier figure is given with its year, and the change is not "
+    "tested.",
+)
+
+
+def _size_of_change(row: pd.Series) -> float:
+    """How big a change is, for ordering key messages: the relative change of a count or rate; the change
+    in percentage points (divided by 100) of a share."""
+    value, prev = _num(row["value"]), _num(row["prev_value"])
+    if value is None or prev is None:
+        return 0.0
+    if row["kind"] == "proportion":
+        return abs(value - prev)
+    return abs(value - prev) / prev if prev else math.inf
+
+
+def _change_short(row: pd.Series) -> str:
+    """The change for a table cell: 'down 37 (14%)', 'up 15 points', '–'."""
+    value, prev = _num(row["value"]), _num(row["prev_value"])
+    if value is None or prev is None:
+        return numbers.MISSING
+    if value == prev:
+        return "no change"
+    direction = "up" if value > prev else "down"
+    kind = row["kind"]
+    if kind == "proportion":
+        return f"{direction} {numbers.points(value - prev).replace('percentage ', '')}"
+    if kind == "rate":
+        return f"{direction} {numbers.per_thousand(abs(value - prev))} per 1,000"
+    size = {"money": numbers.money, "mean": numbers.days}.get(kind, numbers.count)(abs(value - prev))
+    return f"{direction} {size}" + (f" ({numbers.percent_number(abs(value - prev) / prev)}%)" if prev else "")
+
+
+def _css() -> str:
+    from .templating import css
+
+    return css()
 
 
 def _read_optional(path: Path, council: str, **kw) -> pd.DataFrame:
@@ -861,9 +1053,20 @@ def _read_optional(path: Path, council: str, **kw) -> pd.DataFrame:
 
 
 def load_report(
-    council: str, year: str, data_dir: str = "", outputs_dir: str = "", public: bool = False, suppress_below: int = 5
+    council: str,
+    year: str,
+    data_dir: str = "",
+    outputs_dir: str = "",
+    public: bool = False,
+    suppress_below: int = 5,
+    kind: str = "council",
 ) -> Report:
-    """Everything one council-year report needs, read from the outputs of the main job."""
+    """Everything one council-year report needs, read from the outputs of the main job.
+
+    kind 'council': the council's published figures, and a section from its own records only where the
+    extract is real (data/private/). kind 'demonstration': the shipped synthetic extract, throughout."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind of report '{kind}'; kinds are {', '.join(KINDS)}")
     paths = default_paths(data_dir or None, outputs_dir or None)
     defs = load_definitions(paths)
     council, year = str(council), str(year)
@@ -874,32 +1077,55 @@ def load_report(
     figures = pd.read_csv(paths.figures_csv, dtype={"year": str, "category": str, "pct_of": str, "quote": str})
     figures["category"] = figures["category"].fillna("")
     learning = load_learning(paths, defs)
+    record_files = _read_optional(paths.record_files_csv, council, dtype={"year": str})
 
     def mine(frame: pd.DataFrame) -> pd.DataFrame:
         return frame[frame["council"] == council].reset_index(drop=True)
 
     metrics, figures = mine(metrics), mine(figures)
+    if len(record_files):
+        record_files = record_files[record_files["used"].map(_is)] if "used" in record_files else record_files
+        synthetic_file = record_files["synthetic"].map(_is)
+    else:
+        synthetic_file = pd.Series(dtype=bool)
+    wanted = synthetic_file if kind == "demonstration" else ~synthetic_file
+    files = record_files[wanted].reset_index(drop=True) if len(record_files) else record_files
+    record_years = set(files["year"]) if len(files) else set()
     from_records = figures["basis"] == "records"
-    # the main sections show published metrics where the council published any for the year, else the records'
-    has_published = ((metrics["source"] == "published") & (metrics["year"] == year)).any()
-    has_records = ((metrics["source"] == "records") & (metrics["year"] == year)).any()
-    source = "records" if has_records and not has_published else "published"
+    published_metrics = metrics[metrics["source"] == "published"].reset_index(drop=True)
+    records_metrics = metrics[(metrics["source"] == "records") & metrics["year"].isin(record_years)].reset_index(
+        drop=True
+    )
+    records_figures = figures[from_records & figures["year"].isin(record_years)].reset_index(drop=True)
+    published_figures = figures[~from_records].reset_index(drop=True)
+    if kind == "demonstration":
+        main_metrics, main_figures = records_metrics, records_figures
+    else:
+        main_metrics, main_figures = published_metrics, published_figures
+    up_to = lambda frame: frame[frame["year"] <= year].reset_index(drop=True)  # noqa: E731
+    monthly = _read_optional(paths.monthly_csv, council, dtype={"month": str})
+    changes = _read_optional(paths.changes_csv, council, dtype={"date": str}, keep_default_na=False)
+    if kind == "council" and len(changes) and "synthetic" in changes:
+        changes = changes[~changes["synthetic"].map(_is)]
+    if not record_years:
+        monthly, changes = monthly.iloc[:0], changes.iloc[:0]
     return Report(
         council=defs.councils[council],
         year=year,
         defs=defs,
         paths=paths,
-        metrics=metrics[metrics["source"] == source].reset_index(drop=True),
+        kind=kind,
+        metrics=up_to(main_metrics),
+        figures=up_to(main_figures),
+        published_figures=published_figures,
+        published_metrics=published_metrics,
         audit=mine(audit),
-        figures=figures[from_records == (source == "records")].reset_index(drop=True),
-        published_figures=figures[~from_records].reset_index(drop=True),
         learning=mine(learning),
+        records_metrics=records_metrics,
+        records_figures=records_figures,
+        monthly=monthly,
+        changes=changes,
+        record_files=files,
         public=bool(public),
         suppress_below=int(suppress_below) if public else 0,
-        source=source,
-        records_metrics=metrics[metrics["source"] == "records"].reset_index(drop=True),
-        records_figures=figures[from_records].reset_index(drop=True),
-        monthly=_read_optional(paths.monthly_csv, council, dtype={"month": str}),
-        changes=_read_optional(paths.changes_csv, council, dtype={"date": str}, keep_default_na=False),
-        record_files=_read_optional(paths.record_files_csv, council, dtype={"year": str}),
     )

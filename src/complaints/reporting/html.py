@@ -1,89 +1,28 @@
-"""The pieces every HTML page of the project shares: escaping, tables, sections and provenance."""
+"""What every report page shares: showing a section in the notebook, and the provenance of a run.
+
+The markup itself comes from the templates (complaints.reporting.templating); these helpers turn a
+DataFrame into a template table and say when and from which commit a report was built.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import html
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from ..inputs.paths import ROOT, Paths
-
-STYLE = (
-    "<style>\n"
-    '.cr-report { font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; line-height: 1.5; '
-    "max-width: 60rem; }\n"
-    ".cr-report table { border-collapse: collapse; margin: 0.5rem 0 1rem; }\n"
-    ".cr-report th, .cr-report td { border: 1px solid #bbb; padding: 0.25rem 0.5rem; text-align: left !important; "
-    "vertical-align: top; }\n"
-    ".cr-report td.num { text-align: right !important; font-variant-numeric: tabular-nums; }\n"
-    ".cr-report caption { text-align: left; font-weight: bold; padding: 0.25rem 0; }\n"
-    ".cr-report blockquote { border-left: 4px solid #0072B2; margin: 0.5rem 0; padding: 0.25rem 0.75rem; "
-    "background: #f3f6f9; }\n"
-    ".cr-report .none { color: #444; font-style: italic; }\n"
-    ".cr-report figure { margin: 1rem 0; }\n"
-    ".cr-report img { max-width: 100%; height: auto; }\n"
-    "</style>"
-)
-
-
-def esc(value) -> str:
-    return html.escape("" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value))
-
-
-def table_html(frame: pd.DataFrame, caption: str, numeric: tuple[str, ...] = ()) -> str:
-    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
-    body = []
-    for _, row in frame.iterrows():
-        cells = "".join(
-            f'<td class="num">{esc(v)}</td>' if c in numeric else f"<td>{esc(v)}</td>" for c, v in row.items()
-        )
-        body.append(f"<tr>{cells}</tr>")
-    return (
-        f"<table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
-
-
-def none_html(text: str) -> str:
-    return f'<p class="none">{esc(text)}</p>'
-
-
-def section_html(body: str) -> str:
-    return f'<div class="cr-report">{body}</div>'
+from ..inputs.paths import ROOT
+from .templating import Column, Table, css, none, section, table
 
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def hashes_table(files: list[Path], paths: Paths) -> str:
-    """The provenance table: each input file (relative to the project) and its SHA-256."""
-    rows = [{"Input file": paths.relative(p), "SHA-256": file_sha256(p)} for p in files if p.exists()]
-    return table_html(pd.DataFrame(rows), "Input files and their SHA-256 hashes")
-
-
-def run_line() -> str:
-    """When and from which commit a report was built, for its provenance section."""
-    return f"Run at {esc(datetime.now(UTC).strftime('%Y-%m-%d %H:%M:%S UTC'))} from commit {esc(git_commit())}"
-
-
-class HtmlSections:
-    """For a report whose sections are methods `s_<name>` listed in SECTIONS: the notebook calls show()."""
-
-    SECTIONS: tuple[str, ...] = ()
-
-    def section(self, name: str) -> str:
-        if name not in self.SECTIONS:
-            raise ValueError(f"unknown section '{name}'; sections are {', '.join(self.SECTIONS)}")
-        return getattr(self, f"s_{name}")()
-
-    def show(self, name: str) -> None:
-        from IPython.display import HTML, display
-
-        display(HTML(self.section(name)))
+def run_time() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def git_commit() -> str:
@@ -104,3 +43,59 @@ def git_commit() -> str:
         return (commit + (" (with uncommitted changes)" if dirty else "")) if commit else "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
+
+
+def frame_table(frame: pd.DataFrame, caption: str, numeric: tuple[str, ...] = (), kind: str = "") -> Table:
+    """A DataFrame as a template table: every cell as text ('' for an empty cell)."""
+
+    def text(v) -> str:
+        return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+
+    return Table(
+        caption,
+        [Column(str(c), numeric=c in numeric) for c in frame.columns],
+        [[text(v) for v in row] for row in frame.itertuples(index=False, name=None)],
+        kind=kind,
+    )
+
+
+def table_block(frame: pd.DataFrame, caption: str, numeric: tuple[str, ...] = ()) -> dict:
+    return table(frame_table(frame, caption, numeric))
+
+
+def hashes_block(files: list[Path], paths) -> dict:
+    """The provenance table: each input file (relative to the data folder's parent) and its SHA-256."""
+    rows = [[paths.relative(p), file_sha256(p)] for p in files if p.exists()]
+    return table(
+        Table("Input files and their SHA-256 hashes", [Column("Input file"), Column("SHA-256")], rows, kind="appendix")
+    )
+
+
+__all__ = [
+    "HtmlSections",
+    "css",
+    "file_sha256",
+    "frame_table",
+    "git_commit",
+    "hashes_block",
+    "none",
+    "run_time",
+    "section",
+    "table_block",
+]
+
+
+class HtmlSections:
+    """For a report whose sections are methods `s_<name>` listed in SECTIONS: the notebook calls show()."""
+
+    SECTIONS: tuple[str, ...] = ()
+
+    def section(self, name: str) -> str:
+        if name not in self.SECTIONS:
+            raise ValueError(f"unknown section '{name}'; sections are {', '.join(self.SECTIONS)}")
+        return getattr(self, f"s_{name}")()
+
+    def show(self, name: str) -> None:
+        from IPython.display import HTML, display
+
+        display(HTML(self.section(name)))

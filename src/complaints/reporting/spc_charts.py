@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from ..analysis.spc import SMALL, run_rules, shift_runs, trend_runs, two_of_three_windows
+from ..analysis.spc import run_rules, shift_runs, trend_runs, two_of_three_windows
 from . import charts
 from .charts import Chart, _fmt_percent, _join, _new_figure, _plain, _png, _wrap, palette
 
@@ -152,10 +152,11 @@ def _signed_points(x: float) -> str:
 def before_after_sentence(result: dict) -> str:
     """complaints.analysis.spc.before_after's result in words (plain text, not HTML-escaped).
 
-    "statistically significant" only when p < 0.05 (one pre-specified test, so no q-value);
-    otherwise the difference is "within what chance variation would produce"; with fewer than 10
-    responses in either group the sentence says the numbers are too few to conclude from and
-    draws no conclusion.
+    "statistically significant" only when `significant` (its q-value, in the year's family of tests,
+    below 0.05; p when there is no q); otherwise the difference is "within what chance variation
+    would produce"; when either group rests on small numbers (complaints.analysis.small_numbers:
+    fewer than 10 answered in time or late, or fewer than 30 answered) the sentence says the numbers
+    are too few to conclude from and draws no conclusion.
     """
     out = result
     change = pd.Timestamp(out["change_date"] if "change_date" in out else out["date"])
@@ -176,12 +177,8 @@ def before_after_sentence(result: dict) -> str:
         )
 
     parts = [f"{when_before}, {share(k1, n1, True)}; {when_after}, {share(k2, n2, n1 == 0)}."]
-    if out["too_few"]:
-        parts.append(
-            f"With fewer than {SMALL} responses {'before' if n1 < SMALL else 'after'}"
-            f"{' and after' if n1 < SMALL and n2 < SMALL else ''} the change, the numbers are "
-            "too few to conclude from."
-        )
+    if _is_true(out["too_few"]):
+        parts.append("The numbers are too few to conclude from.")
     else:
         diff = out["difference"]
         if _signed_points(diff) == "0":
@@ -192,12 +189,42 @@ def before_after_sentence(result: dict) -> str:
             f"(95% confidence interval {_signed_points(out['diff_ci_low'])} to "
             f"{_signed_points(out['diff_ci_high'])} points)"
         )
-        p_text = f"Fisher's exact test, {_p_text(out['p_value'])}"
-        if out["significant"]:
+        q = out.get("q_value")
+        has_q = q is not None and not (isinstance(q, float) and math.isnan(q)) and str(q) != ""
+        p_text = (
+            f"Fisher's exact test, {_p_text(float(q)).replace('p ', 'q ', 1) if has_q else _p_text(out['p_value'])}"
+        )
+        if _is_true(out["significant"]):
             parts.append(f"{what} {interval} is statistically significant ({p_text}).")
         else:
             parts.append(f"{what} {interval} is within what chance variation would produce ({p_text}).")
     return " ".join(parts)
+
+
+def _is_true(value) -> bool:
+    return str(value).strip().lower() in ("true", "1", "yes")
+
+
+def capability_sentence(capability: dict) -> str | None:
+    """What a control chart cannot show, and what it would need (None when it can show a signal)."""
+    if capability.get("can_show_signal"):
+        return None
+    reasons = capability.get("reasons", [])
+    needs = []
+    if "too_few_points" in reasons:
+        needs.append(f"at least {capability['points_needed']} months (there are {capability['points']})")
+    if "too_few_responses" in reasons:
+        needs.append(
+            f"about {capability['responses_needed']:,} responses a month (the typical month has "
+            f"{capability['median_responses']:,.0f})"
+        )
+    if "no_variation" in reasons:
+        needs.append("months in which some responses are in time and some are not")
+    return (
+        "These months are too few, or hold too few responses, for the chart to show a signal: it "
+        f"would need {_join(needs)}. Read it as a picture of the months, not as evidence that the "
+        "process is stable or has changed."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,6 +250,7 @@ def spc_chart(
     label: str,
     target_text: str | None = None,
     target: float | None = None,
+    capability: dict | None = None,
 ) -> Chart | None:
     """A p-chart of monthly timeliness as a charts.Chart (PNG, alt text, table of the numbers).
 
@@ -389,7 +417,7 @@ def spc_chart(
     names = [_month_name(m) for m in months]
     total_n = int(frame["responded"].sum())
     parts = [
-        f"Control chart (p-chart): {label}, by month of receipt, {names[0]} to {names[-1]}.",
+        f"Control chart ({_chart_name(frame)}): {label}, by month of receipt, {names[0]} to {names[-1]}.",
         f"Average (centre line) {_fmt_percent(centre)} of {total_n:,} responses.",
         f"Monthly values ranged from {_fmt_percent(y[low_i])} in {names[low_i]} to "
         f"{_fmt_percent(y[high_i])} in {names[high_i]}.",
@@ -409,14 +437,22 @@ def spc_chart(
     if empty:
         parts.append(f"No responses in {_join(empty)}.")
     sentences = describe_signals(flags, months)
+    cannot = capability_sentence(capability) if capability is not None else None
     if sentences:
         parts.append("Signals: " + " ".join(sentences))
+    elif cannot:
+        parts.append(cannot)
     else:
         parts.append(
             "No special cause: every month is within the limits and there is no shift, trend or "
             "run of months near a limit, so the variation is common cause."
         )
     return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats)
+
+
+def _chart_name(frame: pd.DataFrame) -> str:
+    kind = str(frame["chart"].iloc[0]) if "chart" in frame.columns and len(frame) else "p"
+    return "Laney's p'-chart" if kind == "p'" else "p-chart"
 
 
 def _range_text(values: np.ndarray) -> str:

@@ -1,8 +1,9 @@
 """Running the council report for every council and year: the batch behind `complaints reports`.
 
-A batch is a list of jobs (council, year); each job executes notebooks/council_report.ipynb with
-papermill into outputs/<council>/<year>/report.ipynb and exports it to report.html (code hidden,
-cells tagged `remove_cell` removed, images embedded, one self-contained file).
+A batch is a list of jobs (council, year, kind); each job executes notebooks/council_report.ipynb
+with papermill into outputs/<council>/<year>/report.ipynb (outputs/demonstration/... for a synthetic
+demonstration, outputs/benchmark/<year>/ for councils side by side) and exports it to report.html
+(code hidden, cells tagged `remove_cell` removed, images embedded, one self-contained file).
 
 What makes it fast, in the order it matters:
 - nothing to do is found out from file hashes alone (`up_to_date`), before pandas is imported;
@@ -10,7 +11,10 @@ What makes it fast, in the order it matters:
 - a pool of worker processes, one per core, each importing papermill and nbconvert once and
   exporting HTML in-process (the command-line tools pay for both on every report);
 - kernels forked from a fork server that has already imported ipykernel and what the notebook
-  imports (see complaints.kernel), started before the metrics are computed.
+  imports (see complaints.running.kernel), started once the inputs are known to be valid, while
+  the CSVs are written;
+- workers of your own: `Options.executor` takes a concurrent.futures executor (see `worker_pool`),
+  so that a long-lived process (or another machine's executor) pays for the imports once.
 
 What a failure does: see `run_job`. This module imports only the standard library at the top,
 so that `complaints reports` can decide there is nothing to do in a fraction of a second.
@@ -29,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..inputs.paths import BENCHMARK, LOCK_FILE, PACKAGE, REPORT_HTML, Paths
+from ..inputs.paths import BENCHMARK, DEMONSTRATION, LOCK_FILE, PACKAGE, REPORT_HTML, Paths
 
 MANIFEST = ".manifest.json"
 FINGERPRINT = ".fingerprint"
@@ -44,16 +48,24 @@ class SelectionError(ValueError):
 
 @dataclass(frozen=True, order=True)
 class Job:
+    """One report: a council's (kind 'council'), a synthetic demonstration (kind 'demonstration'), or
+    councils side by side (council 'benchmark')."""
+
     council: str
     year: str
+    kind: str = "council"
 
     @property
     def name(self) -> str:
-        return f"{self.council} {self.year}"
+        return f"{self.council} {self.year}" + (" (synthetic demonstration)" if self.is_demonstration else "")
 
     @property
     def is_benchmark(self) -> bool:
         return self.council == BENCHMARK
+
+    @property
+    def is_demonstration(self) -> bool:
+        return self.kind == DEMONSTRATION
 
 
 @dataclass
@@ -77,6 +89,9 @@ class Options:
     kernel: str = "preloaded"  # or "fresh": an ordinary kernel process per report
     progress: bool = True
     preload: tuple[str, ...] | None = None  # fork server's imports; None: BASE_PRELOAD + the notebook's
+    # Workers of your own (a concurrent.futures executor whose workers ran `init_worker`, see worker_pool):
+    # the batch submits to it and leaves it running. None: the batch starts and stops a process pool.
+    executor: object = None
 
     def notebook_path(self, paths: Paths) -> Path:
         return Path(self.notebook or paths.council_notebook).resolve()
@@ -194,6 +209,7 @@ def report_fingerprint(paths: Paths, job: Job, parameters: dict, code: str) -> s
     parts.append(json.dumps(hash_tree(paths.published / job.council)))
     parts.append(json.dumps(hash_tree(paths.definitions)))
     parts.append(_council_rows(paths.sources_file, job.council))
+    parts.append(json.dumps(hash_tree(paths.learning)))  # learning actions are shown in the report
     return _digest(*parts)
 
 
@@ -239,16 +255,6 @@ def write_manifest(paths: Paths, fingerprint: str, outputs: list[str]) -> None:
 # --------------------------------------------------------------------------- jobs
 
 
-def available_jobs(figures_csv: Path) -> list[Job]:
-    """Every council x year with at least one published figure (figures.csv), metric or not."""
-    jobs: set[Job] = set()
-    with open(figures_csv, newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if row.get("value", "") != "" or row.get("pct", "") != "":
-                jobs.add(Job(str(row["council"]), str(row["year"])))
-    return sorted(jobs)
-
-
 def select_jobs(jobs: list[Job], councils: list[str], years: list[str]) -> list[Job]:
     """The jobs asked for with --council/--year; SelectionError names what exists."""
     valid_councils = sorted({j.council for j in jobs})
@@ -256,19 +262,15 @@ def select_jobs(jobs: list[Job], councils: list[str], years: list[str]) -> list[
     unknown = [c for c in councils if c not in valid_councils]
     if unknown:
         raise SelectionError(
-            f"unknown council {', '.join(unknown)}: councils with published figures are {', '.join(valid_councils)}"
+            f"unknown council {', '.join(unknown)}: councils with a report are {', '.join(valid_councils)}"
         )
     unknown = [y for y in years if y not in valid_years]
     if unknown:
-        raise SelectionError(
-            f"unknown year {', '.join(unknown)}: years with published figures are {', '.join(valid_years)}"
-        )
+        raise SelectionError(f"unknown year {', '.join(unknown)}: years with a report are {', '.join(valid_years)}")
     chosen = [j for j in jobs if (not councils or j.council in councils) and (not years or j.year in years)]
     if not chosen:
         have = "; ".join(f"{c}: {', '.join(j.year for j in jobs if j.council == c)}" for c in valid_councils)
-        raise SelectionError(
-            f"no published figures for {', '.join(councils)} in {', '.join(years)} (years by council: {have})"
-        )
+        raise SelectionError(f"no report for {', '.join(councils)} in {', '.join(years)} (years by council: {have})")
     return chosen
 
 
@@ -303,16 +305,17 @@ def job_parameters(paths: Paths, job: Job, public: bool) -> dict:
         "data_dir": str(paths.data),
         "outputs_dir": str(paths.outputs),
         "public": bool(plain(public)),
+        "kind": str(job.kind),
     }
 
 
 def report_files(paths: Paths, job: Job) -> dict[str, Path]:
-    folder = paths.report_dir(job.council, job.year)
+    folder = paths.report_dir(job.council, job.year, job.kind)
     return {
         "dir": folder,
-        "html": paths.report_html(job.council, job.year),
-        "ipynb": paths.report_ipynb(job.council, job.year),
-        "failed": paths.report_failed(job.council, job.year),
+        "html": paths.report_html(job.council, job.year, job.kind),
+        "ipynb": paths.report_ipynb(job.council, job.year, job.kind),
+        "failed": paths.report_failed(job.council, job.year, job.kind),
         "fingerprint": folder / FINGERPRINT,
     }
 
@@ -428,7 +431,7 @@ def run_job(task: dict) -> dict:
     from .kernel import KERNEL_NAME
 
     start = time.perf_counter()
-    job = Job(task["council"], task["year"])
+    job = Job(task["council"], task["year"], task["kind"])
     files = {k: Path(v) for k, v in task["files"].items()}
     files["dir"].mkdir(parents=True, exist_ok=True)
     temp_nb = files["dir"] / f".report.tmp-{os.getpid()}.ipynb"
@@ -499,12 +502,43 @@ def _noop() -> int:
     return os.getpid()
 
 
+def start_fork_server(preload: list[str], cwd: Path):
+    """A kernel fork server that has imported `preload` (None where fork is not supported or it fails)."""
+    from . import kernel
+
+    if not kernel.fork_supported():
+        return None
+    try:
+        return kernel.KernelForkServer(preload, cwd=cwd)
+    except (OSError, ValueError) as exc:
+        log.warning("the kernel fork server did not start (%s); ordinary kernels will be started", exc)
+        return None
+
+
+def worker_pool(workers: int, fork_address: str | None = None):
+    """A process pool whose workers have imported papermill and nbconvert (and, given a fork server's
+    address, start kernels from it): what Options.executor expects, started now so that its imports
+    overlap whatever comes next."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=init_worker,
+        initargs=({"fork_address": fork_address},),
+    )
+    for _ in range(workers):
+        pool.submit(_noop)
+    return pool
+
+
 # --------------------------------------------------------------------------- the batch
 
 
 @dataclass
 class Batch:
-    """The reports part of `complaints reports`, started before the metrics are computed."""
+    """The reports part of `complaints reports`: workers and kernels, started once every input is valid."""
 
     paths: Paths
     options: Options
@@ -512,37 +546,23 @@ class Batch:
     fork_server: object = None
 
     def start(self) -> None:
-        """Start the fork server and the workers now, so their imports overlap the metrics."""
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
+        """Start the fork server and the workers (or take the executor given in the options)."""
         from . import kernel
 
         kernel.install_kernelspec()
+        if self.options.executor is not None:
+            self.pool = self.options.executor
+            return
         notebook = self.options.notebook_path(self.paths)
-        if self.options.kernel == "preloaded" and kernel.fork_supported():
-            try:
-                preload = list(kernel.BASE_PRELOAD if self.options.preload is None else self.options.preload)
-                preload += kernel.notebook_imports(notebook)
-                self.fork_server = kernel.KernelForkServer(preload, cwd=notebook.parent)
-            except (OSError, ValueError) as exc:
-                log.warning("the kernel fork server did not start (%s); ordinary kernels will be started", exc)
-                self.fork_server = None
-        settings = {"fork_address": getattr(self.fork_server, "address", None)}
-        workers = self.options.jobs or os.cpu_count() or 1
-        self.pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=init_worker,
-            initargs=(settings,),
-        )
-        for _ in range(workers):
-            self.pool.submit(_noop)
+        if self.options.kernel == "preloaded":
+            preload = list(kernel.BASE_PRELOAD if self.options.preload is None else self.options.preload)
+            self.fork_server = start_fork_server(preload + kernel.notebook_imports(notebook), notebook.parent)
+        self.pool = worker_pool(self.options.jobs or os.cpu_count() or 1, getattr(self.fork_server, "address", None))
 
     def close(self) -> None:
-        if self.pool is not None:
+        if self.pool is not None and self.pool is not self.options.executor:
             self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        self.pool = None
         if self.fork_server is not None:
             self.fork_server.close()
             self.fork_server = None
@@ -569,6 +589,7 @@ class Batch:
                 {
                     "council": job.council,
                     "year": job.year,
+                    "kind": job.kind,
                     "notebook": str(notebook),
                     "parameters": parameters,
                     "fingerprint": fingerprint,
@@ -576,6 +597,8 @@ class Batch:
                     "title": (
                         f"Complaints to children's services: councils side by side, {job.year}"
                         if job.is_benchmark
+                        else f"Synthetic demonstration: complaints to children's services, {job.council}, {job.year}"
+                        if job.is_demonstration
                         else f"Complaints to children's services: {job.council}, {job.year}"
                     ),
                 }
@@ -590,7 +613,7 @@ class Batch:
             )
             for future in as_completed(futures):
                 task = futures[future]
-                job = Job(task["council"], task["year"])
+                job = Job(task["council"], task["year"], task["kind"])
                 try:
                     r = future.result()
                     outcomes.append(Outcome(job, r["status"], r["seconds"], r["error"], r.get("kernel_output", "")))
@@ -636,10 +659,40 @@ def summary(outcomes: list[Outcome], seconds: float, paths: Paths) -> int:
     return 1 if count["failed"] else 0
 
 
-def jobs_from_figures(figures) -> list[Job]:
-    """Every council x year with at least one figure (a value or a percentage), metric or not."""
-    stated = figures[figures["value"].notna() | figures["pct"].notna()]
-    return sorted({Job(str(c), str(y)) for c, y in zip(stated["council"], stated["year"])})
+@dataclass
+class Plan:
+    """What a run can build, from the checked inputs."""
+
+    reports: list[Job]  # council reports and synthetic demonstrations
+    restated: list[Job]  # council-years known only from figures restated in a later year's documents
+
+
+def plan_jobs(results) -> Plan:
+    """A council report for every council-year that has a document of its own (a source whose report
+    year it is) or a real extract (data/private/); a synthetic demonstration for every council-year with
+    a shipped synthetic extract. Council-years whose only figures are restated in later documents get
+    no report of their own: they appear in later reports' trends, and in the index as restated."""
+    sources = results.definitions.sources
+    own = {(str(c), str(y)) for c, y in zip(sources["council"], sources["report_year"])}
+    files = results.record_files
+    used = files[files["used"].astype(bool)] if len(files) else files
+    real = {
+        (str(c), str(y))
+        for c, y, s in zip(used.get("council", []), used.get("year", []), used.get("synthetic", []))
+        if not s
+    }
+    synthetic = {
+        (str(c), str(y))
+        for c, y, s in zip(used.get("council", []), used.get("year", []), used.get("synthetic", []))
+        if s
+    }
+    figures = results.figures
+    stated = figures[(figures["value"].notna() | figures["pct"].notna()) & (figures["basis"] != "records")]
+    published = {(str(c), str(y)) for c, y in zip(stated["council"], stated["year"])}
+    council_years = (own & published) | real
+    reports = [Job(c, y) for c, y in council_years] + [Job(c, y, DEMONSTRATION) for c, y in synthetic]
+    restated = [Job(c, y) for c, y in published - council_years]
+    return Plan(sorted(reports), sorted(restated))
 
 
 def log_run(paths: Paths, options: Options) -> None:
@@ -659,11 +712,11 @@ def log_run(paths: Paths, options: Options) -> None:
         log.debug("input %s/%s sha256 %s", paths.data.name, name, digest)
 
 
-def write_index(paths: Paths, jobs: list[Job]) -> Path:
+def write_index(paths: Paths, jobs: list[Job], restated: list[Job] = ()) -> Path:
     """Write outputs/index.html for `jobs` (whether each report exists or failed is read from its folder)."""
     from ..reporting.index_page import render_index
 
-    write_atomic(paths.index_html, render_index(paths, jobs))
+    write_atomic(paths.index_html, render_index(paths, jobs, restated))
     return paths.index_html
 
 
@@ -683,19 +736,21 @@ def run_reports(paths: Paths, options: Options) -> int:
     check_councils(paths, options.councils)
     with RunLog() as run_log:
         batch = Batch(paths, options)
-        batch.start()
         try:
             from .pipeline import compute, write_results
 
             results = compute(paths, set_aside=options.set_aside)
-            every = jobs_from_figures(results.figures)
+            plan = plan_jobs(results)
+            every = plan.reports
             jobs = select_jobs(every, options.councils, options.years)
             if not options.councils and paths.benchmark_notebook.exists() and options.notebook is None:
                 from ..analysis.comparability import benchmark_years
 
                 years = benchmark_years(results.metrics, results.definitions)
                 jobs += [Job(BENCHMARK, y) for y in years if not options.years or y in options.years]
-            # every input is valid: from here on, outputs/ changes
+            # every input is valid: from here on, outputs/ changes; the workers start and import
+            # while the CSVs are written
+            batch.start()
             log_path = run_log.open(paths.logs)
             log_run(paths, options)
             manifest_path(paths).unlink(missing_ok=True)
@@ -707,7 +762,7 @@ def run_reports(paths: Paths, options: Options) -> int:
             outcomes = batch.run(jobs)
         finally:
             batch.close()
-        write_index(paths, every)
+        write_index(paths, every, plan.restated)
         status = summary(outcomes, time.perf_counter() - start, paths)
         log.info("log: %s", log_path)
         if status == 0:

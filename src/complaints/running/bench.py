@@ -81,8 +81,8 @@ def loop(jobs_file: str, data: str, outputs: str, notebook: str) -> int:
     """The baseline: papermill and nbconvert command lines, one report after another."""
     jobs = json.loads(Path(jobs_file).read_text())
     failures = 0
-    for council, year in jobs:
-        folder = Path(outputs) / council / year
+    for council, year, kind in jobs:
+        folder = Path(outputs) / ("demonstration/" if kind == "demonstration" else "") / council / year
         folder.mkdir(parents=True, exist_ok=True)
         out = folder / "report.ipynb"
         code = subprocess.call(
@@ -102,6 +102,9 @@ def loop(jobs_file: str, data: str, outputs: str, notebook: str) -> int:
                 "-p",
                 "outputs_dir",
                 outputs,
+                "-p",
+                "kind",
+                kind,
                 "-k",
                 "complaints",
                 "--cwd",
@@ -121,8 +124,9 @@ def loop(jobs_file: str, data: str, outputs: str, notebook: str) -> int:
 
 
 def run_condition(name: str, env: dict[str, str], data: Path, notebook: Path, work: Path, warm_up: bool) -> dict:
-    from .batch import available_jobs
+    from .batch import plan_jobs
     from .kernel import install_kernelspec, jupyter_env
+    from .pipeline import compute
 
     install_kernelspec()
     work.mkdir(parents=True, exist_ok=True)
@@ -145,7 +149,7 @@ def run_condition(name: str, env: dict[str, str], data: Path, notebook: Path, wo
     result: dict = {}
     log.info(f"[{name}] cold batch: complaints reports --force ...")
     result["batch_cold"] = measure([*reports, "--outputs", str(batch_out), "--force"], env)
-    jobs = [[j.council, j.year] for j in available_jobs(batch_out / "figures.csv")]
+    jobs = [[j.council, j.year, j.kind] for j in plan_jobs(compute(default_paths(data, batch_out))).reports]
     result["reports"] = len(jobs)
     log.info(f"[{name}] warm rerun: complaints reports (nothing changed) ...")
     result["warm"] = measure([*reports, "--outputs", str(batch_out)], env)

@@ -1,0 +1,103 @@
+"""Templates, not string building: every page's HTML comes from the Jinja2 templates in templates/,
+with autoescaping on, so text that came from data can never become markup.
+
+Sections are lists of blocks (a heading, a paragraph, a list, a table, a figure, a quote, a 'none'
+line) that templates/macros.html.j2 renders; the report modules build the blocks, never the markup.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from importlib.resources import files
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+
+@functools.cache
+def environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("complaints.reporting", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+
+
+def render(name: str, **context) -> str:
+    return environment().get_template(name).render(**context)
+
+
+@functools.cache
+def css() -> str:
+    """The reports' style sheet (templates/report.css)."""
+    return files("complaints.reporting").joinpath("templates", "report.css").read_text(encoding="utf-8")
+
+
+@dataclass
+class Column:
+    name: str
+    numeric: bool = False
+    share: bool = False  # the cell holds this row's one percentage (outcome and timeliness tables)
+
+    @property
+    def classes(self) -> str:
+        return " ".join(c for c in ("num" if self.numeric else "", "share" if self.share else "") if c)
+
+
+@dataclass
+class Table:
+    caption: str
+    columns: list[Column]
+    rows: list[list[str]]
+    kind: str = ""  # the table's class and data-kind: metrics, outcomes, timeliness, breakdown...
+    notes: list[str] = field(default_factory=list)  # footnotes under the table
+    traces: list[str] | None = None  # each row's metrics.csv row, as council/year/metric
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+
+def heading(text: str, anchor: str = "") -> dict:
+    return {"type": "heading", "text": text, "id": anchor}
+
+
+def paragraph(text: str, trace: str = "") -> dict:
+    return {"type": "paragraph", "text": text, "trace": trace}
+
+
+def bullet_list(items: list[str]) -> dict:
+    return {"type": "list", "items": list(items)}
+
+
+def table(t: Table) -> dict:
+    return {"type": "table", "table": t}
+
+
+def figure(f: dict) -> dict:
+    return {"type": "figure", "figure": f}
+
+
+def none(text: str) -> dict:
+    return {"type": "none", "text": text}
+
+
+def quote(text: str) -> dict:
+    return {"type": "quote", "text": text}
+
+
+def section(
+    items: list[dict], heading_text: str = "", anchor: str = "", *, with_css: bool = False, extra_class: str = ""
+) -> str:
+    """One section of a report page: an optional h2 and its blocks."""
+    return render(
+        "section.html.j2",
+        items=items,
+        heading=heading_text,
+        anchor=anchor,
+        css=css() if with_css else "",
+        extra_class=extra_class,
+    )
