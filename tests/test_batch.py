@@ -90,6 +90,7 @@ def workers(tmp_path_factory):
 
 def fast(notebook: Path, **kw) -> Options:
     """Options for tests: a tiny notebook, one worker, a fork server that preloads nothing extra."""
+    kw.setdefault("formats", ("html",))  # the tiny notebook writes no PDF or Word file
     return Options(notebook=notebook, jobs=1, progress=False, preload=(), **kw)
 
 
@@ -181,6 +182,21 @@ def test_the_council_report_end_to_end(project):
     assert status == 0, text
     demonstration = (project.outputs / "demonstration" / "telford-wrekin" / "2024-25" / "report.html").read_text()
     assert "Synthetic demonstration" in demonstration and "SYNTHETIC" in demonstration
+    # the same report as an A4 PDF and a Word document, from the notebook's last (hidden) cell
+    import docx
+    import pypdf
+
+    folder = project.outputs / "telford-wrekin" / "2024-25"
+    pdf = pypdf.PdfReader(folder / "report.pdf")
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    assert "Summary" in text and "What changed and how sure we are" in text and "Page 1 of" in text
+    assert all(
+        abs(float(p.mediabox.width) - 595.3) < 1 and abs(float(p.mediabox.height) - 841.9) < 1 for p in pdf.pages
+    )
+    word = docx.Document(folder / "report.docx")
+    headings = [p.text for p in word.paragraphs if p.style.name == "Heading 1"]
+    assert headings[:2] == ["Summary", "What this report covers"] and "Appendix: about these figures" in headings
+    assert len(word.tables) >= 5 and word.core_properties.title.startswith("Complaints to children's services")
     folder = project.outputs / "telford-wrekin" / "2024-25"
     html = (folder / "report.html").read_text(encoding="utf-8")
     page = parse(html)
@@ -194,8 +210,13 @@ def test_the_council_report_end_to_end(project):
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and 'council = "telford-wrekin"' in injected[0].source and 'year = "2024-25"' in injected[0].source
     assert nb.metadata.papermill.parameters["council"] == "telford-wrekin"
+    assert 'href="../../index.html"' in html  # back to the index
     index = (project.outputs / "index.html").read_text(encoding="utf-8")
-    assert 'href="telford-wrekin/2024-25/report.html"' in index
+    for f in ("html", "pdf", "docx"):
+        assert f'href="telford-wrekin/2024-25/report.{f}"' in index
+    assert "of the guidance's" in index  # what the report covers, from the .contents.json it wrote
+    contents = json.loads((folder / ".contents.json").read_text(encoding="utf-8"))
+    assert contents["covered"] and not contents["synthetic"]
 
 
 @pytest.mark.parametrize("kernel_mode", ["preloaded", "fresh"])
@@ -292,7 +313,7 @@ def test_a_rerun_with_nothing_changed_does_not_import_pandas(plain, tmp_path, wo
     script = (
         "import sys; from complaints.cli import main; "
         f"s = main(['reports', '--data', {str(plain.data)!r}, '--outputs', {str(plain.outputs)!r}, "
-        f"'--council', 'dorset', '--year', '2023-24', '--notebook', {str(notebook)!r}]); "
+        f"'--council', 'dorset', '--year', '2023-24', '--notebook', {str(notebook)!r}, '--formats', 'html']); "
         "print('pandas' in sys.modules, 'papermill' in sys.modules); sys.exit(s)"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)

@@ -26,10 +26,13 @@ from hypothesis import strategies as st
 from complaints.reporting.charts import (
     CI_HIGH,
     CI_LOW,
+    MAX_WIDTH_IN,
+    SMALLEST_TEXT_PT,
     Chart,
     _consecutive_runs,
     _year_axis,
     chart_html,
+    figure_view,
     format_cell,
     shares_chart,
     timeliness_chart,
@@ -425,21 +428,43 @@ def test_chart_html_is_self_contained_and_accessible(index):
     markup = chart_html(chart)
     page = parse(markup)
     # base64 can spell anything, so look for links only in the rest of the markup
-    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "data:", markup).lower()
+    text = re.sub(r"data:image/svg\+xml;base64,[A-Za-z0-9+/=]+", "data:", markup).lower()
     assert text.count("data:") == 1
     for link in ["http", "//", "url(", "<link", "<script", "@import"]:
         assert link not in text
     imgs = [attrs for tag, attrs in page.tags if tag == "img"]
     assert len(imgs) == 1
     assert imgs[0]["alt"] == chart.alt  # parser unescapes: the alt survives intact
-    assert imgs[0]["src"].startswith("data:image/png;base64,")
-    assert base64.b64decode(imgs[0]["src"].split(",", 1)[1]) == chart.png
+    assert imgs[0]["src"].startswith("data:image/svg+xml;base64,")
+    svg = base64.b64decode(imgs[0]["src"].split(",", 1)[1])
+    assert svg == chart.svg
+    # the picture is self-contained too: nothing fetched, no script; only the SVG namespaces name a URL
+    inside = re.sub(
+        rb'(xmlns(:xlink)?="http://www.w3.org/[^"]*"|"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd")', b"", svg
+    )
+    for link in [b"http", b"<script", b"<image", b"@import", b"url(http"]:
+        assert link not in inside.lower()
+    assert chart.png[:8] == b"\x89PNG\r\n\x1a\n"  # for PDF and Word
     assert [tag for tag, _ in page.tags][:2] == ["figure", "figcaption"]
     assert page.figcaption == chart.title
     assert chart.title in page.caption
     assert all(attrs.get("scope") == "col" for tag, attrs in page.tags if tag == "th")
     assert page.header == list(chart.table.columns)
     assert len(page.rows) == len(chart.table)
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_chart_text_is_text_no_smaller_than_the_smallest_size_and_the_chart_fits_a4(index):
+    chart = example_charts()[index]
+    svg = chart.svg.decode("utf-8")
+    sizes = [float(s) for s in re.findall(r"font-size: ?([0-9.]+)px", svg)]  # SVG px are the chart's points
+    assert sizes and min(sizes) >= SMALLEST_TEXT_PT
+    assert "<text" in svg  # text, not outlines: it scales, and prints crisp
+    width_pt = float(re.search(r'<svg[^>]*width="([0-9.]+)pt"', svg)[1])
+    assert width_pt <= MAX_WIDTH_IN * 72 + 1
+    view = figure_view(chart)
+    # on a phone the chart is never drawn narrower than min_width, where its smallest text is 10 px
+    assert view["min_width"] / view["width"] * SMALLEST_TEXT_PT * 96 / 72 >= 10 - 0.05
 
 
 @pytest.mark.parametrize("index", range(5))

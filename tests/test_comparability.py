@@ -4,6 +4,10 @@ comparability rule, a year with one council, the publication matrix and the char
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from html.parser import HTMLParser
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -406,3 +410,301 @@ def test_funnel_with_fewer_than_ten_councils_says_no_dispersion(defs):
 )
 def test_benchmark_small_numbers_is_the_one_rule(kind, numerator, denominator, small):
     assert bm.is_small(kind, numerator, denominator, None) is small
+
+
+# ---------------------------------------------------------------------------------------------
+# Council size: counts per 10,000 children
+
+
+@pytest.mark.parametrize("k, children", [(0, 50_000), (3, 12_345), (49, 61_234), (23, 41_000), (301, 250_000)])
+def test_rate_per_10000_is_the_exact_poisson_interval_over_the_children(k, children):
+    from statsmodels.stats.rates import confint_poisson
+
+    rate = bm.rate_per_10000(k, children)
+    low, high = confint_poisson(k, children / 10_000, method="exact-c")
+    assert rate.rate == pytest.approx(k / children * 10_000)
+    assert rate.ci_low == pytest.approx(low, abs=1e-12) and rate.ci_high == pytest.approx(high)
+    if k == 0:
+        assert rate.ci_low == 0
+
+
+@pytest.mark.parametrize("children", [0, -5, float("nan"), None, True])
+def test_rate_per_10000_needs_children(children):
+    with pytest.raises(ValueError):
+        bm.rate_per_10000(10, children)
+
+
+POPULATIONS = {
+    # made up for the test: never in data/ (the shipped configurations give no population)
+    "dudley": (72_000, "mid-2023", "A made-up estimate for this test"),
+    "telford-wrekin": (41_000, "mid-2022", "Another made-up estimate"),
+}
+
+
+@pytest.fixture(scope="module")
+def with_population(tmp_path_factory):
+    """A copy of the fixture data whose Dudley and Telford & Wrekin configurations give a [population],
+    with the main job's outputs written."""
+    import shutil
+
+    from conftest import FIXTURE_DATA
+
+    from complaints.inputs.paths import Paths
+    from complaints.running.pipeline import compute, write_results
+
+    root = tmp_path_factory.mktemp("population")
+    shutil.copytree(FIXTURE_DATA, root / "data")
+    (root / "outputs").mkdir()
+    for council, (children, year, source) in POPULATIONS.items():
+        path = root / "data" / "councils" / f"{council}.toml"
+        text = f'\n[population]\nchildren_0_17 = {children}\nyear = "{year}"\nsource = "{source}"\n'
+        path.write_text(path.read_text() + text)
+    paths = Paths(data=root / "data", outputs=root / "outputs")
+    write_results(compute(paths), paths)
+    return paths
+
+
+def test_counts_per_10000_children(with_population):
+    from scipy.stats import chi2
+
+    from complaints.reporting.benchmark_report import load_benchmark
+
+    report = load_benchmark("2024-25", data_dir=str(with_population.data), outputs_dir=str(with_population.outputs))
+    table = bm.per_children(report.metrics, "2024-25", "statutory_received", report.defs).set_index("council")
+    for council, k in [("dudley", 49), ("telford-wrekin", 23)]:
+        children, year, source = POPULATIONS[council]
+        row = table.loc[council]
+        assert row["count"] == k and row["children_0_17"] == children
+        assert row["population_year"] == year and row["population_source"] == source
+        assert row["per_10000"] == pytest.approx(k / children * 10_000)
+        assert row["ci_low"] == pytest.approx(chi2.ppf(0.025, 2 * k) / 2 / children * 10_000)
+        assert row["ci_high"] == pytest.approx(chi2.ppf(0.975, 2 * k + 2) / 2 / children * 10_000)
+    page = report.section("size")
+    # 49 of 72,000 is 6.8 per 10,000 (5.0 to 9.0); 23 of 41,000 is 5.6 (3.6 to 8.4)
+    assert "Dudley 6.8 (95% interval 5.0 to 9.0; 49 among 72,000 children)" in page
+    assert "Telford &amp; Wrekin 5.6 (95% interval 3.6 to 8.4; 23 among 41,000 children)" in page
+    assert "A made-up estimate for this test (mid-2023)" in page and "Another made-up estimate (mid-2022)" in page
+    assert "estimates are for different dates" in page
+    assert "No council&#39;s configuration" not in page
+    # a council of the pair without a population: its count is not compared for size
+    dudley_only = {**report.defs.councils}
+    dudley_only["telford-wrekin"] = replace(dudley_only["telford-wrekin"], population=None)
+    one = replace(report, defs=replace(report.defs, councils=dudley_only))
+    page = one.section("size")
+    assert "Only Dudley&#39;s configuration gives its number of children" in page
+    assert "6.8" not in page
+    assert bm.per_children(one.metrics, "2024-25", "statutory_received", one.defs)["per_10000"].notna().sum() == 1
+
+
+def test_without_a_population_counts_are_not_compared_for_size(built_outputs):
+    from complaints.reporting.benchmark_report import NO_POPULATION, load_benchmark
+
+    report = load_benchmark("2024-25", data_dir=str(built_outputs.data), outputs_dir=str(built_outputs.outputs))
+    assert all(c.population is None for c in report.defs.councils.values())
+    page = report.section("size")
+    assert NO_POPULATION.replace("'", "&#39;") in page
+    assert "<table" not in page and "per 10,000 children aged" not in page
+
+
+# ---------------------------------------------------------------------------------------------
+# The benchmarking report reads as words and formatted numbers
+
+
+class _Page(HTMLParser):
+    """The text a reader sees (alt text included: it is read aloud), and every table's cells."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.tables: list[list[list[str]]] = []
+        self._skip = 0
+        self._cell: list[str] | None = None
+        self._in_table = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("style", "script"):
+            self._skip += 1
+        if tag == "img" and attrs.get("alt"):
+            self.text.append(attrs["alt"])
+        if tag == "table":
+            self.tables.append([])
+        if tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        if tag == "td":
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "script"):
+            self._skip -= 1
+        if tag == "td" and self._cell is not None:
+            self.tables[-1][-1].append(" ".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._skip:
+            return
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _read(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
+
+
+RAW_NUMBER = re.compile(r"(?<![\w.,£])(\d+)\.(\d+)(?![\w.])")
+
+
+def _significant_digits(whole: str, fraction: str) -> int:
+    return len((whole + fraction).lstrip("0"))
+
+
+def readability_problems(sections: dict[str, str], identifiers: list[str]) -> list[str]:
+    """What a person should never meet in the report: raw floats (more than 3 significant digits),
+    Python booleans, metric or measure identifiers (outside the appendix), and table columns that are
+    empty in every row."""
+    problems = []
+    for name, html in sections.items():
+        page = _read(html)
+        text = " ".join(page.text)
+        for m in RAW_NUMBER.finditer(text):
+            if _significant_digits(m.group(1), m.group(2)) > 3:
+                problems.append(f"{name}: raw number {m.group(0)}")
+        problems += [f"{name}: {b}" for b in re.findall(r"\b(?:True|False)\b", text)]
+        if name != "provenance":  # the appendix
+            for identifier in identifiers:
+                if re.search(rf"(?<![A-Za-z0-9_]){re.escape(identifier)}(?![A-Za-z0-9_])", text):
+                    problems.append(f"{name}: identifier {identifier}")
+        for t, rows in enumerate(page.tables):
+            rows = [r for r in rows if r]
+            width = max((len(r) for r in rows), default=0)
+            for c in range(width):
+                if all((r[c] if c < len(r) else "") in ("", "–") for r in rows):
+                    problems.append(f"{name}: table {t + 1} has an empty column {c + 1}")
+    return problems
+
+
+def made_up_year(report, year="2030-31"):
+    """The report's metrics plus a made-up year in which Dudley and Telford & Wrekin publish a
+    comparable share answered within 20 working days (40 of 49, 15 of 23) and a comparable count."""
+    rows = made_up([40, 15], [49, 23], year=year)
+    counts = rows.assign(
+        metric="statutory_received",
+        kind="count",
+        value=rows["denominator"],
+        numerator=rows["denominator"],
+        denominator=np.nan,
+        ci_low=[stats.poisson_ci(n)[0] for n in rows["denominator"]],
+        ci_high=[stats.poisson_ci(n)[1] for n in rows["denominator"]],
+        numerator_measure="statutory_received",
+        denominator_measure="",
+    )
+    metrics = pd.concat([report.metrics, rows, counts], ignore_index=True)
+    return replace(report, year=year, metrics=metrics)
+
+
+def with_made_up_population(report):
+    from complaints.inputs.definitions import Population
+
+    councils = {**report.defs.councils}
+    for council, (children, year, source) in POPULATIONS.items():
+        councils[council] = replace(councils[council], population=Population(children, year, source))
+    return replace(report, defs=replace(report.defs, councils=councils))
+
+
+def test_the_benchmarking_report_reads_as_words_and_formatted_numbers(built_outputs, metrics, defs):
+    from complaints.reporting.benchmark_report import SECTIONS, load_benchmark
+
+    identifiers = [i for i in [*defs.metrics.index, *defs.measures.index] if "_" in i]
+    # every identifier but 'contacts' and 'referrals', which are the plain English words they name
+    assert {i for i in [*defs.metrics.index, *defs.measures.index] if "_" not in i} == {"contacts", "referrals"}
+    years = bm.benchmark_years(metrics, defs)
+    assert years == ["2024-25"]
+    reports = {
+        year: load_benchmark(year, data_dir=str(built_outputs.data), outputs_dir=str(built_outputs.outputs))
+        for year in [*years, "2019-20", "2021-22"]
+    }
+    made_up_report = made_up_year(reports["2024-25"])
+    reports["2030-31 (made up)"] = made_up_report
+    reports["2030-31 (made up, with populations)"] = with_made_up_population(made_up_report)
+    problems = []
+    for label, report in reports.items():
+        sections = {name: report.section(name) for name in SECTIONS}
+        problems += [f"{label}, {p}" for p in readability_problems(sections, identifiers)]
+    assert problems == []
+
+
+def test_the_readability_check_finds_what_it_should():
+    bad = (
+        "<p>0.4897959184 and comparable: False, statutory_received</p>"
+        "<table><tr><th>Metric</th><th>Dorset</th></tr><tr><td>x</td><td></td></tr></table>"
+    )
+    problems = readability_problems({"trends": bad}, ["statutory_received"])
+    assert len(problems) == 4
+    good = "<p>49% (95% interval 36% to 63%), 17.9 per 1,000 contacts, £71,608.96, 99.8% limits</p>"
+    assert readability_problems({"trends": good}, ["statutory_received"]) == []
+    assert readability_problems({"provenance": "<p>statutory_received</p>"}, ["statutory_received"]) == []
+
+
+def test_the_old_report_lines_are_gone(built_outputs):
+    from complaints.reporting.benchmark_report import load_benchmark
+
+    report = load_benchmark("2024-25", data_dir=str(built_outputs.data), outputs_dir=str(built_outputs.outputs))
+    trends = report.section("trends")
+    assert "0.4897959184" not in trends and "49%" in trends and "43%" in trends
+    assert "0.002906114703" not in trends and "2.9 per 1,000 contacts" in trends
+    assert "no: different definitions" in trends and ">yes<" in trends
+    assert "Dorset" not in trends  # no figure for any of these measures: no empty column
+    compared = report.section("compared")
+    assert "statutory_received" not in compared and ">Measure<" in compared and ">Metric<" not in compared
+    assert "Dorset" not in compared.split("Years for which each council")[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Why not: one sentence
+
+
+def test_each_reason_is_one_plain_sentence(metrics, defs):
+    table = bm.comparability(metrics, "2024-25", defs)
+    for judgement in table["judgement"]:
+        words = views.reason(judgement, defs)
+        assert re.fullmatch(r"[A-Z][^.]*\.", words), words
+    published = bm.published_rows(metrics)
+    one = bm.judge(published[(published["metric"] == "statutory_received") & (published["year"] == "2021-22")], defs)
+    assert one.differs == "councils"
+    assert views.reason(one, defs) == "Only Dudley publishes it, so there is no other council to compare it with."
+    row = table.set_index("metric").loc["statutory_received"]
+    assert views.reason(row["judgement"], defs) == (
+        "Dudley and Telford & Wrekin publish it on the same definition (statutory complaints received at "
+        "stage 1), so it can be compared."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The regional reference band: the words say what is drawn
+
+
+def test_the_reference_band_is_said_to_be_drawn_only_where_it_is(built_outputs):
+    from complaints.reporting.benchmark_report import load_benchmark
+
+    report = load_benchmark("2024-25", data_dir=str(built_outputs.data), outputs_dir=str(built_outputs.outputs))
+    assert report.band_drawn_on() == {}
+    words = report.section("reference")
+    assert "It is not drawn on any chart in this report" in words and "West Midlands" in words
+    page = report.section("side_by_side") + report.section("funnel")
+    assert "Shaded:" not in page
+
+    made = made_up_year(report)
+    assert made.band_drawn_on() == {
+        "statutory_within_20wd_rate": ["the chart of councils side by side", "the funnel plot"]
+    }
+    words = made.section("reference")
+    assert (
+        "It is drawn as a shaded band on the chart of councils side by side and the funnel plot of statutory "
+        "stage 1 responses within 20 working days" in words
+    )
+    for name in ("side_by_side", "funnel"):
+        assert made.section(name).count("Shaded: West Midlands") == 1

@@ -147,14 +147,98 @@ def test_unknown_measure_in_definitions(project):
     ]
 
 
+def _files(folder):
+    """Every file under `folder` (the councils' workbooks in their folders too) with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def test_bad_input_leaves_earlier_outputs_untouched(project, capsys):
     args = ["metrics", "--data", str(project.data), "--outputs", str(project.outputs)]
     assert main(args) == 0
-    before = {p.name: p.read_bytes() for p in project.outputs.iterdir()}
+    before = _files(project.outputs)
+    assert "metrics.xlsx" in before and "dudley/metrics.xlsx" in before
     set_cell(project, DUDLEY, 0, "value", "-1")
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "1 problem(s) in the input files; nothing was written" in err
     assert "line 2, column 'value': -1 is negative" in err
-    after = {p.name: p.read_bytes() for p in project.outputs.iterdir()}
+    after = _files(project.outputs)
     assert after == before
+
+
+# --------------------------------------------------------------------------- [population] of a council
+
+GOOD_POPULATION = 'children_0_17 = 61234\nyear = "mid-2023"\nsource = "A made-up estimate for this test"'
+
+
+def add_population(project, table: str, council: str = "dudley") -> None:
+    path = project.data / f"councils/{council}.toml"
+    path.write_text(path.read_text() + "\n[population]\n" + table + "\n")
+
+
+def test_population_is_read_with_its_source(project):
+    from complaints.inputs.definitions import Population, load_definitions
+
+    add_population(project, GOOD_POPULATION)
+    councils = load_definitions(project).councils
+    assert councils["dudley"].population == Population(61234, "mid-2023", "A made-up estimate for this test")
+    assert councils["dorset"].population is None and councils["telford-wrekin"].population is None
+
+
+@pytest.mark.parametrize(
+    "table, setting, message",
+    [
+        (
+            'children_0_17 = 61234\nyear = "mid-2023"',
+            "population.source",
+            "required when children_0_17 is given: the official release the number comes from",
+        ),
+        (
+            'children_0_17 = 61234\nyear = "mid-2023"\nsource = "  "',
+            "population.source",
+            "required when children_0_17 is given",
+        ),
+        (
+            'children_0_17 = "61,234"\nyear = "mid-2023"\nsource = "ONS"',
+            "population.children_0_17",
+            "'61,234' is not a positive whole number of children",
+        ),
+        (
+            'children_0_17 = 61234.5\nyear = "mid-2023"\nsource = "ONS"',
+            "population.children_0_17",
+            "61234.5 is not a positive whole number",
+        ),
+        ('children_0_17 = 0\nyear = "mid-2023"\nsource = "ONS"', "population.children_0_17", "0 is not a positive"),
+        ('children_0_17 = true\nyear = "mid-2023"\nsource = "ONS"', "population.children_0_17", "True is not a"),
+        (
+            'year = "mid-2023"\nsource = "ONS"',
+            "population.children_0_17",
+            "required in [population]: the number of children aged 0 to 17",
+        ),
+        (
+            GOOD_POPULATION + "\nchildren_0_15 = 50000",
+            "population.children_0_15",
+            "unknown setting (known: children_0_17, year, source)",
+        ),
+        ('children_0_17 = 61234\nsource = "ONS"', "population.year", "required when children_0_17 is given"),
+        ('children_0_17 = 61234\nyear = 2023\nsource = "ONS"', "population.year", "2023 should be text"),
+        (
+            'children_0_17 = 61234\nyear = "recent"\nsource = "ONS"',
+            "population.year",
+            "'recent' does not say which year the estimate is for",
+        ),
+        ('children_0_17 = 61234\nyear = "mid-2023"\nsource = 7', "population.source", "7 should be text"),
+    ],
+)
+def test_bad_population(project, table, setting, message):
+    add_population(project, table)
+    messages = problems_of(project)
+    prefix = f"data/councils/dudley.toml, setting '{setting}': "
+    assert any(m.startswith(prefix) and message in m for m in messages), messages
+
+
+def test_population_that_is_not_a_table(project):
+    path = project.data / "councils/dudley.toml"
+    path.write_text("population = 61234\n" + path.read_text())
+    messages = problems_of(project)
+    assert any(m.startswith("data/councils/dudley.toml, setting 'population': should be a table") for m in messages)

@@ -32,6 +32,7 @@ EXAMPLES = {
   complaints reports                              # everything that changed (what `make reports` runs)
   complaints reports --council dudley --year 2024-25
   complaints reports --force --jobs 1 -v          # rebuild all, one at a time, with details
+  complaints reports --formats html               # web pages only: quicker than with PDF and Word
   complaints reports --data DIR --outputs DIR     # an installed package, on your own folders""",
     "kernel": """example:
   complaints kernel    # then pick "Python (complaints)" in JupyterLab""",
@@ -50,6 +51,18 @@ def _council(text: str) -> str:
             f"'{text}' is not a council identifier (lower case and hyphens, like telford-wrekin)"
         )
     return text
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    from .running.batch import FORMATS
+
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or "html" not in chosen:
+        raise argparse.ArgumentTypeError(
+            f"'{text}': formats are {', '.join(FORMATS)}, comma-separated, html always among them"
+        )
+    return chosen
 
 
 def _positive(text: str) -> int:
@@ -189,6 +202,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reports.add_argument("--force", action="store_true", help="rebuild everything, even what is unchanged")
     reports.add_argument(
+        "--formats",
+        type=_formats,
+        default=("html", "pdf", "docx"),
+        metavar="LIST",
+        help="what each report is written as, comma-separated: html (always), pdf (A4, for committee papers), "
+        "docx (Word, to edit); default: html,pdf,docx",
+    )
+    reports.add_argument(
         "--public",
         action="store_true",
         help="the public version: small counts suppressed (passes public=True to the notebook)",
@@ -249,6 +270,7 @@ def cmd_reports(args) -> int:
         public=args.public,
         notebook=args.notebook,
         kernel=args.kernel,
+        formats=args.formats,
         set_aside=args.set_aside,
     )
     return run_reports(_checked_paths(args), options)

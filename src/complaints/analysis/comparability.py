@@ -11,6 +11,8 @@ complaints.reporting.comparisons.
     require_comparable(metrics, year, metric, defs)   the comparability rule: NotComparable if not
     side_by_side(metrics, year, metric, defs)         each council's value, interval, counts, definition
     funnel_data(metrics, year, metric, defs)          k, n, p, pooled p0 and the 95% / 99.8% limits
+    rate_per_10000(count, children)                   a count per 10,000 children, with its exact interval
+    per_children(metrics, year, metric, defs)         each council's count per 10,000 children (council size)
     reference_band_from_figures(figures)              the West Midlands range Dudley quotes (2021)
     trend_table(metrics, metric, councils, defs)      councils' values over the years
     benchmark_years(metrics, defs)                    years with at least one comparable measure
@@ -22,6 +24,13 @@ id, the numerator measure, the denominator measure and, for anything per contact
 contacts definition. Otherwise they are shown in a table, each with its definition, never on one
 axis: `require_comparable` (and so the chart builders and `funnel_data`) raise NotComparable (a
 ValueError) naming the councils and what differs.
+
+Council size. A bigger council can expect more complaints. Where a council's configuration gives
+the number of children aged 0 to 17 in its area with the official release it comes from ([population]
+in data/councils/<id>.toml), a comparable count is also compared per 10,000 children:
+rate = 10,000 k / children, with the exact Poisson (Garwood) interval of k (stats.poisson_ci) divided
+the same way, the population being taken as known exactly. Nothing is assumed for a council whose
+configuration gives no population: its count is not compared for size.
 
 Small numbers: the project's one rule (complaints.analysis.small_numbers, docs/methods.md), the
 same as metrics.csv's: a count, the events behind a rate or a share's numerator under 10, or a
@@ -50,6 +59,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -62,17 +72,22 @@ __all__ = [
     "FUNNEL_POSITIONS",
     "LEVELS",
     "MIN_FUNNEL_UNITS",
+    "PER_CHILDREN",
+    "PER_CHILDREN_COLUMNS",
     "SMALL_COUNT",
     "SMALL_DENOMINATOR",
     "Judgement",
     "NotComparable",
+    "PerChildren",
     "benchmark_years",
     "comparability",
     "definition_of",
     "funnel_data",
     "funnel_limits_two_sided",
     "judge",
+    "per_children",
     "published_rows",
+    "rate_per_10000",
     "reference_band_from_figures",
     "require_comparable",
     "side_by_side",
@@ -461,6 +476,88 @@ def funnel_data(metrics: pd.DataFrame, year: str, metric: str, defs=None) -> pd.
     out["dispersion"] = phi
     out["dispersion_basis"] = basis
     return out[FUNNEL_COLUMNS]
+
+
+# ---------------------------------------------------------------------------------------------
+# Council size: counts per 10,000 children
+
+PER_CHILDREN = 10_000
+
+
+class PerChildren(NamedTuple):
+    """A count per 10,000 children with its 95% interval."""
+
+    rate: float
+    ci_low: float
+    ci_high: float
+
+
+def rate_per_10000(count, children, alpha: float = 0.05) -> PerChildren:
+    """`count` per 10,000 children, with the exact Poisson (Garwood) interval of the count
+    (stats.poisson_ci) divided by the children in the same way; the population is taken as known
+    exactly (it is an estimate, but one far more precise than a count of complaints)."""
+    size = pd.to_numeric(pd.Series([children]), errors="coerce").iloc[0]
+    if isinstance(children, bool) or pd.isna(size) or not math.isfinite(size) or size <= 0:
+        raise ValueError(f"the number of children must be a positive number, not {children!r}")
+    low, high = stats.poisson_ci(count, alpha)
+    k = float(count)
+    scale = PER_CHILDREN / float(size)
+    return PerChildren(k * scale, low * scale, high * scale)
+
+
+PER_CHILDREN_COLUMNS = [
+    "council",
+    "short_name",
+    "count",
+    "children_0_17",
+    "population_year",
+    "population_source",
+    "per_10000",
+    "ci_low",
+    "ci_high",
+    "small_numbers",
+]
+
+
+def per_children(metrics: pd.DataFrame, year: str, metric: str, defs) -> pd.DataFrame:
+    """Every council publishing the count `metric` in `year`: its count and, where its configuration
+    gives its population ([population]), the children aged 0 to 17 with the estimate's date and
+    source, and the count per 10,000 children with its exact 95% interval (rate_per_10000). A council
+    with no population keeps empty (NaN) population and rate columns: nothing is assumed for it.
+    Counts only (empty for other kinds); NotComparable when the councils' definitions differ."""
+    rows = require_comparable(metrics, year, metric, defs)
+    if len(rows) == 0 or str(rows["kind"].iloc[0]) != "count":
+        return pd.DataFrame(columns=PER_CHILDREN_COLUMNS)
+    councils = councils_of(defs)
+    out = []
+    for _, row in rows.iterrows():
+        council = str(row["council"])
+        k = pd.to_numeric(pd.Series([row.get("value")]), errors="coerce").iloc[0]
+        population = getattr(councils.get(council), "population", None)
+        record = {
+            "council": council,
+            "short_name": short_name(council, councils),
+            "count": k,
+            "children_0_17": np.nan,
+            "population_year": None,
+            "population_source": None,
+            "per_10000": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "small_numbers": is_small("count", k, None, k),
+        }
+        if population is not None and pd.notna(k) and k >= 0 and float(k).is_integer():
+            rate = rate_per_10000(int(k), population.children_0_17)
+            record.update(
+                children_0_17=population.children_0_17,
+                population_year=population.year,
+                population_source=population.source,
+                per_10000=rate.rate,
+                ci_low=rate.ci_low,
+                ci_high=rate.ci_high,
+            )
+        out.append(record)
+    return pd.DataFrame(out, columns=PER_CHILDREN_COLUMNS)
 
 
 # ---------------------------------------------------------------------------------------------

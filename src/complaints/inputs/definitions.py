@@ -7,7 +7,8 @@
 - data/definitions/metrics.csv: the metrics of docs/methods.md, each from a numerator (and denominator)
   measure, with its report section, its order there, whether it may be a headline, and its chart
 - data/published/sources.csv: the documents published figures are transcribed from
-- data/councils/<id>.toml: one file per council
+- data/councils/<id>.toml: one file per council (an optional [population] table gives the number of
+  children in its area, with the official release it comes from: see Population)
 """
 
 from __future__ import annotations
@@ -29,6 +30,21 @@ METRIC_CHARTS = ("", "trend", "timeliness")  # a trend across years; the shares 
 MEASURE_CHARTS = ("", "shares")  # a breakdown drawn as bars
 KINDS = ("count", "proportion", "rate", "mean", "money")
 MEASURE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+POPULATION_KEYS = ("children_0_17", "year", "source")
+POPULATION_EXAMPLE = (
+    'children_0_17 = 61234, year = "mid-2023" and source = "ONS mid-year population estimates 2023" under [population]'
+)
+
+
+@dataclass(frozen=True)
+class Population:
+    """The children (aged 0 to 17) living in a council's area, from a named official estimate: the
+    denominator the benchmarking report compares counts by (per 10,000 children). Only ever from the
+    council's configuration: nothing is assumed where it gives none."""
+
+    children_0_17: int
+    year: str  # the estimate's reference date, as the release gives it: "mid-2023"
+    source: str  # the named release: "ONS mid-year population estimates 2023"
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,7 @@ class Council:
     reporting_body: str = ""
     events: tuple[dict, ...] = ()  # process changes: {date, description, target_days}
     records: dict = field(default_factory=dict)  # how the council's complaints export maps onto the schema
+    population: Population | None = None  # [population]: children in the area, with its source; None if not given
 
     def denominator(self, metric: str, default: str) -> str:
         return self.denominators.get(metric, default)
@@ -215,6 +232,7 @@ def load_council(
         "notes",
         "events",
         "records",
+        "population",
     }
     for key in sorted(set(raw) - known_keys):
         problems.append(Problem(name, None, key, f"unknown setting (known: {', '.join(sorted(known_keys))})"))
@@ -257,6 +275,8 @@ def load_council(
             problems.append(
                 Problem(name, None, f"events[{i}].date", f"{event.get('date')!r} is not a date written like 2020-08-18")
             )
+    population, population_problems = _population(raw.get("population"), name)
+    problems += population_problems
     if problems:
         return None, problems
     council = Council(
@@ -274,8 +294,62 @@ def load_council(
         reporting_body=str(raw.get("reporting_body", "")),
         events=tuple(events),
         records=dict(raw.get("records", {})),
+        population=population,
     )
     return council, []
+
+
+def _population(raw, name: str) -> tuple[Population | None, list[Problem]]:
+    """The optional [population] table of a council's configuration, checked strictly: a whole
+    number of children aged 0 to 17, the estimate's reference date and the named release it comes
+    from, and nothing else. A number is never accepted without its source."""
+    if raw is None:
+        return None, []
+    if not isinstance(raw, dict):
+        return None, [Problem(name, None, "population", f"should be a table: {POPULATION_EXAMPLE}")]
+    problems = [
+        Problem(name, None, f"population.{key}", f"unknown setting (known: {', '.join(POPULATION_KEYS)})")
+        for key in sorted(set(raw) - set(POPULATION_KEYS))
+    ]
+    children = raw.get("children_0_17")
+    if children is None:
+        problems.append(
+            Problem(
+                name, None, "population.children_0_17", "required in [population]: the number of children aged 0 to 17"
+            )
+        )
+    elif isinstance(children, bool) or not isinstance(children, int) or children <= 0:
+        problems.append(
+            Problem(
+                name,
+                None,
+                "population.children_0_17",
+                f"{children!r} is not a positive whole number of children (write it like 61234, without quotes)",
+            )
+        )
+    for key, what, example in (
+        ("source", "the official release the number comes from", "ONS mid-year population estimates 2023"),
+        ("year", "the estimate's reference date", "mid-2023"),
+    ):
+        value = raw.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            needed = "required when children_0_17 is given" if children is not None else "required in [population]"
+            problems.append(Problem(name, None, f"population.{key}", f"{needed}: {what}, such as '{example}'"))
+        elif not isinstance(value, str):
+            problems.append(Problem(name, None, f"population.{key}", f"{value!r} should be text, such as '{example}'"))
+    year = raw.get("year")
+    if isinstance(year, str) and year.strip() and not re.search(r"(?<!\d)(19|20)\d{2}(?!\d)", year):
+        problems.append(
+            Problem(
+                name,
+                None,
+                "population.year",
+                f"'{year}' does not say which year the estimate is for: write its reference date, such as 'mid-2023'",
+            )
+        )
+    if problems:
+        return None, problems
+    return Population(children_0_17=children, year=year.strip(), source=raw["source"].strip()), []
 
 
 def load_sources(paths: Paths, councils: dict[str, Council]) -> tuple[pd.DataFrame, list[Problem]]:

@@ -34,6 +34,7 @@ LOCK_FILE: Path | None = ROOT / "uv.lock" if ROOT is not None else None
 REPORT_HTML = "report.html"
 REPORT_IPYNB = "report.ipynb"
 FAILED_IPYNB = "report.failed.ipynb"
+REPORT_CONTENTS = ".contents.json"  # what a report covers, written with it, read by the index
 BENCHMARK = "benchmark"  # outputs/benchmark/<year>/: the councils-side-by-side reports
 DEMONSTRATION = "demonstration"  # outputs/demonstration/<council>/<year>/: reports from synthetic extracts
 RESERVED_IDS = (BENCHMARK, DEMONSTRATION, "logs")  # folder names under outputs/ that no council may take
@@ -111,6 +112,14 @@ class Paths:
     @property
     def record_files_csv(self) -> Path:
         return self.outputs / "records_files.csv"
+
+    @property
+    def metrics_xlsx(self) -> Path:
+        """metrics.csv as a spreadsheet (every row); each council's rows in council_metrics_xlsx."""
+        return self.outputs / "metrics.xlsx"
+
+    def council_metrics_xlsx(self, council: str) -> Path:
+        return self.outputs / council / "metrics.xlsx"
 
     @property
     def set_aside_dir(self) -> Path:

@@ -13,12 +13,33 @@ import pandas as pd
 from ..analysis import comparability as benchmark
 from ..inputs.definitions import Definitions, load_definitions
 from ..inputs.paths import Paths, default_paths
-from . import charts, comparisons, narrative
-from .html import HtmlSections, git_commit, hashes_block, run_time, table_block
-from .templating import figure, heading, none, paragraph, render, section
+from . import charts, comparisons, narrative, numbers
+from .html import HtmlSections, frame_table, git_commit, hashes_block, run_time
+from .templating import Part, figure, heading, none, paragraph, table
 
-SECTIONS = ["title", "compared", "side_by_side", "funnel", "contacts", "trends", "reference", "methods", "provenance"]
+SECTIONS = [
+    "title",
+    "compared",
+    "side_by_side",
+    "size",
+    "funnel",
+    "contacts",
+    "trends",
+    "reference",
+    "methods",
+    "provenance",
+]
 TIMELINESS_20 = ("statutory_within_20wd_rate", "corporate_within_20wd_rate", "complaints_within_20wd_rate")
+PER_CONTACT = ("complaints_per_contact_rate", "statutory_per_contact_rate")
+NO_POPULATION = "No council's configuration gives its number of children, so counts are not compared for council size."
+
+
+def _table(frame: pd.DataFrame, caption: str, numeric: tuple[str, ...] = (), notes=()) -> dict:
+    """A table block without the columns that are empty in every row, with notes under it."""
+    shown = comparisons.without_empty_columns(frame)
+    t = frame_table(shown, caption, numeric=tuple(c for c in numeric if c in shown.columns))
+    t.notes = list(notes)
+    return table(t)
 
 
 @dataclass
@@ -41,6 +62,9 @@ class BenchmarkReport(HtmlSections):
     def label(self, metric: str) -> str:
         return self.defs.metrics.at[metric, "description"] if metric in self.defs.metrics.index else metric
 
+    def kind(self, metric: str) -> str:
+        return str(self.defs.metrics.at[metric, "kind"]) if metric in self.defs.metrics.index else ""
+
     def comparisons(self) -> pd.DataFrame:
         return benchmark.comparability(self.metrics, self.year, self.defs)
 
@@ -48,15 +72,47 @@ class BenchmarkReport(HtmlSections):
         table = self.comparisons()
         return list(table.loc[table["comparable"], "metric"]) if len(table) else []
 
+    def differing_metrics(self) -> list[str]:
+        """Published by two councils or more on different definitions, other than the rates per contact
+        of s_contacts (shown there with each council's definition of a contact)."""
+        table = self.comparisons()
+        if not len(table):
+            return []
+        differs = table["differs"].isin(["numerator", "denominator", "contacts"]) & ~table["metric"].isin(PER_CONTACT)
+        return list(table.loc[differs, "metric"])
+
+    # ------------------------------------------------------------------ the reference band
+    def band(self, metric: str) -> dict | None:
+        """The regional reference band, for the charts of a share answered within 20 working days only."""
+        return benchmark.reference_band_from_figures(self.figures) if metric in TIMELINESS_20 else None
+
+    def band_drawn_on(self) -> dict[str, list[str]]:
+        """{metric: the charts of this report the reference band is drawn on}: the same conditions as
+        s_side_by_side and s_funnel, so that s_reference says what is actually drawn."""
+        out: dict[str, list[str]] = {}
+        for metric in self.comparable_metrics():
+            if self.band(metric) is None:
+                continue
+            charts_ = []
+            rows = benchmark.side_by_side(self.metrics, self.year, metric, self.defs)
+            if rows["value"].notna().sum() >= 2:
+                charts_.append("the chart of councils side by side")
+            if (
+                self.kind(metric) == "proportion"
+                and len(benchmark.funnel_data(self.metrics, self.year, metric, self.defs)) >= 2
+            ):
+                charts_.append("the funnel plot")
+            if charts_:
+                out[metric] = charts_
+        return out
+
     # ------------------------------------------------------------------ sections
-    def s_title(self) -> str:
+    def p_title(self) -> Part:
         this_year = sorted(self.metrics.loc[self.metrics["year"] == self.year, "council"].unique())
         names = ", ".join(self.name(c) for c in this_year) or "no council"
-        return render(
-            "title.html.j2",
-            css=_css(),
+        return Part(
+            kind="title",
             index="../../index.html",
-            banner="",
             title=f"Complaints to children's services: councils side by side, {self.year}",
             lede=[
                 f"Figures published by {names}, set side by side only where they follow the same definition. "
@@ -65,65 +121,160 @@ class BenchmarkReport(HtmlSections):
             ],
         )
 
-    def s_compared(self) -> str:
+    def p_compared(self) -> Part:
         items = [paragraph(s) for s in comparisons.sentences(self.metrics, self.year, self.defs)]
-        table = self.comparisons()
-        if len(table):
+        table_ = self.comparisons()
+        if len(table_):
             shown = pd.DataFrame(
                 {
-                    "Measure": [self.label(m) for m in table["metric"]],
-                    "Councils": [", ".join(self.name(c) for c in ids) for ids in table["councils"]],
-                    "Comparable": ["yes" if c else "no" for c in table["comparable"]],
-                    "Why": [comparisons.reason(j, self.defs) for j in table["judgement"]],
+                    "Measure": [self.label(m) for m in table_["metric"]],
+                    "Councils": [", ".join(self.name(c) for c in ids) for ids in table_["councils"]],
+                    "Can they be compared?": ["yes" if c else "no" for c in table_["comparable"]],
+                    "Why": [comparisons.reason(j, self.defs) for j in table_["judgement"]],
                 }
             )
-            items.append(table_block(shown, f"Measures published by more than one council in {self.year}"))
+            items.append(_table(shown, f"Measures published by more than one council in {self.year}"))
         matrix = comparisons.publication_matrix_year(self.metrics, self.councils, self.year, self.defs)
         if len(matrix):
             items += [
                 heading("Who publishes what"),
-                table_block(matrix, f"Measures each council publishes for {self.year}"),
+                _table(
+                    _readable_matrix(matrix, self.defs),
+                    f"Measures each council publishes for {self.year}",
+                    notes=[f"{comparisons.TICK}: published for {self.year}."],
+                ),
             ]
         full = comparisons.publication_matrix(self.metrics, self.councils, self.defs)
         if len(full):
-            items.append(table_block(full, "Years for which each council publishes each measure"))
-        return section(items, heading_text="What can be compared", anchor="compared")
+            items.append(
+                _table(_readable_matrix(full, self.defs), "Years for which each council publishes each measure")
+            )
+        return Part(items, heading_text="What can be compared", anchor="compared")
 
-    def s_side_by_side(self) -> str:
+    def _figures_table(self, metric: str, definitions: bool) -> dict:
+        rows = benchmark.side_by_side(self.metrics, self.year, metric, self.defs)
+        frame = pd.DataFrame(
+            {
+                "Council": rows["short_name"],
+                str(self.year): [numbers.value(v, k) for v, k in zip(rows["value"], rows["kind"])],
+                "95% confidence interval": [narrative.format_interval(r) for _, r in rows.iterrows()],
+                "What the figure is": [comparisons.definition_words(r, self.defs) for _, r in rows.iterrows()]
+                if definitions
+                else "",
+                "Small numbers": ["yes: wide interval" if s else "" for s in rows["small_numbers"]],
+            }
+        )
+        caption = f"{self.label(metric)}, {self.year}" + (": each council with its definition" if definitions else "")
+        return _table(frame, caption, numeric=(str(self.year), "95% confidence interval"))
+
+    def p_side_by_side(self) -> Part:
         items = []
         metrics = self.comparable_metrics()
         if not metrics:
             items.append(none(f"No measure is published with the same definition by two councils for {self.year}."))
         for metric in metrics:
-            rows = benchmark.side_by_side(self.metrics, self.year, metric, self.defs)
-            table = pd.DataFrame(
-                {
-                    "Council": rows["short_name"],
-                    str(self.year): [narrative.format_value(v, k) for v, k in zip(rows["value"], rows["kind"])],
-                    "95% confidence interval": [narrative.format_interval(r) for _, r in rows.iterrows()],
-                    "Small numbers": ["yes: wide interval" if s else "" for s in rows["small_numbers"]],
-                }
-            )
+            judgement = self.comparisons().set_index("metric").at[metric, "judgement"]
             items += [
                 heading(self.label(metric)),
-                table_block(table, f"{self.label(metric)}, {self.year}", numeric=(str(self.year),)),
+                paragraph(comparisons.reason(judgement, self.defs)),
+                self._figures_table(metric, definitions=False),
             ]
-            band = benchmark.reference_band_from_figures(self.figures) if metric in TIMELINESS_20 else None
-            chart = comparisons.side_by_side_chart(self.metrics, self.year, metric, self.defs, reference_band=band)
+            chart = comparisons.side_by_side_chart(
+                self.metrics, self.year, metric, self.defs, reference_band=self.band(metric)
+            )
             if chart is not None:
                 items.append(figure(charts.figure_view(chart)))
-        return section(items, heading_text="Side by side", anchor="side_by_side")
+        differing = self.differing_metrics()
+        if differing:
+            items.append(
+                paragraph(
+                    "Published by more than one council, but on different definitions: each council's figure "
+                    "with its definition, not on one chart."
+                )
+            )
+            table_ = self.comparisons().set_index("metric")
+            for metric in differing:
+                items += [
+                    heading(self.label(metric)),
+                    paragraph(comparisons.reason(table_.at[metric, "judgement"], self.defs)),
+                    self._figures_table(metric, definitions=True),
+                ]
+        return Part(items, heading_text="Side by side", anchor="side_by_side")
 
-    def s_funnel(self) -> str:
+    def p_size(self) -> Part:
+        counts = [m for m in self.comparable_metrics() if self.kind(m) == "count"]
+        publishing = sorted(self.metrics.loc[self.metrics["year"] == self.year, "council"].unique())
+        with_population = [c for c in publishing if getattr(self.defs.councils.get(c), "population", None)]
         items = []
-        proportions = [
-            m
-            for m in self.comparable_metrics()
-            if m in self.defs.metrics.index and self.defs.metrics.at[m, "kind"] == "proportion"
-        ]
+        if not any(getattr(c, "population", None) for c in self.defs.councils.values()):
+            items.append(paragraph(NO_POPULATION))
+        elif not with_population:
+            names = [self.name(c) for c in publishing]
+            items.append(
+                paragraph(
+                    f"{'Neither' if len(names) == 2 else 'None'} of the councils publishing for {self.year} "
+                    f"({comparisons.join(names)}) gives its number of children in its configuration, so counts are "
+                    "not compared for council size."
+                )
+            )
+        elif not counts:
+            items.append(
+                none(
+                    f"No count is published with the same definition by two councils for {self.year}, so no count "
+                    "is compared for council size."
+                )
+            )
+        else:
+            items.append(
+                paragraph(
+                    "A council with more children can expect more complaints. Where a council's configuration gives "
+                    "the number of children aged 0 to 17 in its area, from a named official estimate, its count is "
+                    "also given per 10,000 children, with an exact 95% interval."
+                )
+            )
+        for metric in counts if with_population else []:
+            data = benchmark.per_children(self.metrics, self.year, metric, self.defs)
+            label = self.label(metric)
+            items.append(heading(f"{label} per 10,000 children"))
+            items += [paragraph(s) for s in comparisons.size_sentences(data, label, self.year)]
+            known = data[data["per_10000"].notna()]
+            if len(known) < 2:
+                continue
+            frame = pd.DataFrame(
+                {
+                    "Council": known["short_name"],
+                    label: [numbers.value(v, "count") for v in known["count"]],
+                    "Children aged 0 to 17": [numbers.count(v) for v in known["children_0_17"]],
+                    "Population estimate": [
+                        f"{s} ({y})" for s, y in zip(known["population_source"], known["population_year"])
+                    ],
+                    "Per 10,000 children": [comparisons.per_10000(v) for v in known["per_10000"]],
+                    "95% confidence interval": [
+                        comparisons.per_10000_interval(lo, hi) for lo, hi in zip(known["ci_low"], known["ci_high"])
+                    ],
+                    "Small numbers": ["yes: wide interval" if s else "" for s in known["small_numbers"]],
+                }
+            )
+            items.append(
+                _table(
+                    frame,
+                    f"{label} per 10,000 children aged 0 to 17, {self.year}",
+                    numeric=(label, "Children aged 0 to 17", "Per 10,000 children", "95% confidence interval"),
+                    notes=[
+                        "95% intervals: exact Poisson (Garwood) intervals of the count, divided by the number of "
+                        "children (taken as known exactly)."
+                    ],
+                )
+            )
+        return Part(items, heading_text="Council size: per 10,000 children", anchor="size")
+
+    def p_funnel(self) -> Part:
+        items = []
+        proportions = [m for m in self.comparable_metrics() if self.kind(m) == "proportion"]
         for metric in proportions:
-            band = benchmark.reference_band_from_figures(self.figures) if metric in TIMELINESS_20 else None
-            chart = comparisons.funnel_chart(self.metrics, self.year, metric, self.defs, reference_band=band)
+            chart = comparisons.funnel_chart(
+                self.metrics, self.year, metric, self.defs, reference_band=self.band(metric)
+            )
             if chart is not None:
                 items += [heading(self.label(metric)), figure(charts.figure_view(chart))]
         if not items:
@@ -133,9 +284,9 @@ class BenchmarkReport(HtmlSections):
                     f"by two councils for {self.year}, so no funnel plot can be drawn."
                 )
             )
-        return section(items, heading_text="Funnel plots", anchor="funnel")
+        return Part(items, heading_text="Funnel plots", anchor="funnel")
 
-    def s_contacts(self) -> str:
+    def p_contacts(self) -> Part:
         items = [
             paragraph(
                 "Each council counts its contacts its own way, so these rates are shown with each "
@@ -143,61 +294,85 @@ class BenchmarkReport(HtmlSections):
             )
         ]
         rows = []
-        for metric in ("complaints_per_contact_rate", "statutory_per_contact_rate"):
+        for metric in PER_CONTACT:
             for _, r in benchmark.side_by_side(self.metrics, self.year, metric, self.defs).iterrows():
                 council = self.defs.councils.get(r["council"])
                 rows.append(
                     {
                         "Council": r["short_name"],
                         "Measure": self.label(metric),
-                        str(self.year): narrative.format_value(r["value"], r["kind"]),
+                        str(self.year): numbers.value(r["value"], r["kind"]),
                         "What counts as a contact": council.contacts_definition if council else "",
                     }
                 )
         if rows:
-            items.append(table_block(pd.DataFrame(rows), f"Complaints per contact, {self.year}"))
+            items.append(_table(pd.DataFrame(rows), f"Complaints per contact, {self.year}", numeric=(str(self.year),)))
         else:
             items.append(none(f"No council publishes complaints and contacts for {self.year}."))
-        return section(items, heading_text="Complaints per contact", anchor="contacts")
+        return Part(items, heading_text="Complaints per contact", anchor="contacts")
 
-    def s_trends(self) -> str:
+    def _trend(self, metric: str) -> dict | None:
+        trend = benchmark.trend_table(self.metrics, metric, self.councils, self.defs)
+        if not len(trend):
+            return None
+        kind = self.kind(metric)
+        names = [c for c in trend.columns if c not in ("Year", "comparable")]
+        frame = pd.DataFrame({"Year": trend["Year"]})
+        for name in names:
+            frame[name] = [numbers.value(v, kind) if pd.notna(v) else numbers.MISSING for v in trend[name]]
+        answers, why = [], {}
+        for year, comparable, row in zip(trend["Year"], trend["comparable"], trend[names].itertuples(index=False)):
+            if sum(pd.notna(v) for v in row) < 2:
+                answers.append("only one council publishes it")
+            elif comparable:
+                answers.append("yes")
+            else:
+                answers.append("no: different definitions")
+                judgement = (
+                    benchmark.comparability(self.metrics, year, self.defs).set_index("metric").at[metric, "judgement"]
+                )
+                why.setdefault(comparisons.reason(judgement, self.defs), []).append(year)
+        frame["Can they be compared?"] = answers
+        names = [n for n in names if trend[n].notna().any()]  # only the councils that publish it
+        frame = frame[["Year", *names, "Can they be compared?"]]
+        notes = (
+            [f"{numbers.MISSING}: not published for that year."]
+            if (frame[names] == numbers.MISSING).any().any()
+            else []
+        )
+        notes += [f"Not comparable in {comparisons.join(years)}: {text}" for text, years in why.items()]
+        return _table(frame, f"{self.label(metric)} by year", numeric=tuple(names), notes=notes)
+
+    def p_trends(self) -> Part:
         items = []
         shared = self.metrics.groupby("metric")["council"].nunique()
-        for metric in shared[shared >= 2].index:
-            table = benchmark.trend_table(self.metrics, metric, self.councils, self.defs)
-            if len(table):
-                items += [
-                    heading(self.label(metric)),
-                    table_block(table.astype(str).replace({"nan": "", "None": ""}), f"{self.label(metric)} by year"),
-                ]
+        for metric in sorted(shared[shared >= 2].index, key=lambda m: _place(m, self.defs)):
+            block = self._trend(metric)
+            if block is not None:
+                items += [heading(self.label(metric)), block]
         if not items:
             items.append(none("No measure is published by two councils in any year."))
-        return section(items, heading_text="Trends", anchor="trends")
+        return Part(items, heading_text="Trends", anchor="trends")
 
-    def s_reference(self) -> str:
+    def p_reference(self) -> Part:
         band = benchmark.reference_band_from_figures(self.figures)
         if band is None:
             items = [none("No regional reference figures are published.")]
         else:
-            items = [
-                paragraph(
-                    f"{comparisons.band_label(band)}. It is drawn as a shaded band only on charts of "
-                    "responses within 20 working days, and only as context: the councils, years and "
-                    "definitions behind it are not stated."
-                )
-            ]
-        return section(items, heading_text="A regional reference", anchor="reference")
+            drawn = {self.label(m): places for m, places in self.band_drawn_on().items()}
+            items = [paragraph(comparisons.reference_words(band, drawn, self.year))]
+        return Part(items, heading_text="A regional reference", anchor="reference")
 
-    def s_methods(self) -> str:
+    def p_methods(self) -> Part:
         text = BENCHMARK_METHODS.format(
             small_denominator=benchmark.SMALL_DENOMINATOR, small_count=benchmark.SMALL_COUNT
         )
-        return section([paragraph(text)], heading_text="Data and methods", anchor="methods")
+        return Part([paragraph(text)], heading_text="Data and methods", anchor="methods")
 
-    def s_provenance(self) -> str:
+    def p_provenance(self) -> Part:
         files = [self.paths.metrics_definitions_file, self.paths.measures_file]
         files += [self.paths.councils / f"{c}.toml" for c in self.councils]
-        return section(
+        return Part(
             [
                 paragraph(
                     f"Run at {run_time()} from commit {git_commit()}, for {self.year}, from the rows of "
@@ -205,16 +380,36 @@ class BenchmarkReport(HtmlSections):
                 ),
                 hashes_block(files, self.paths),
             ],
-            heading_text="Provenance",
+            heading_text="Appendix: provenance",
             anchor="provenance",
         )
+
+
+def _place(metric: str, defs: Definitions) -> tuple:
+    """Where a metric comes in a council report: its section (data/definitions/sections.csv), then its
+    order there. Measures are listed in this order, as readers of the council reports know them."""
+    sections = list(defs.sections.index) if len(defs.sections) else []
+    if metric not in defs.metrics.index:
+        return (len(sections), float("inf"), metric)
+    row = defs.metrics.loc[metric]
+    where = sections.index(row["section"]) if row["section"] in sections else len(sections)
+    return (where, float(row["order"] or 0), metric)
+
+
+def _readable_matrix(matrix: pd.DataFrame, defs: Definitions) -> pd.DataFrame:
+    """A publication matrix for reading: the measure's description, not its identifier, in report order."""
+    order = sorted(range(len(matrix)), key=lambda i: _place(str(matrix["Metric"].iloc[i]), defs))
+    return matrix.iloc[order].drop(columns=["Metric"]).rename(columns={"Description": "Measure"})
 
 
 BENCHMARK_METHODS = (
     "Only figures councils published are compared; figures from complaint records (including the synthetic "
     "extracts this project ships) are not. Two councils' figures are compared only when they have the same metric, "
     "computed from the same numerator and denominator measures, and, for rates per contact, the same definition of "
-    "a contact. Intervals are 95%: exact Poisson for counts, Wilson for proportions. Funnel plots show each "
+    "a contact. Intervals are 95%: exact Poisson (Garwood) for counts and rates, Wilson for proportions. Where a "
+    "council's configuration gives the number of children aged 0 to 17 in its area, with the official estimate it "
+    "comes from, a count is also compared per 10,000 children, its interval the count's exact Poisson interval "
+    "divided by the number of children; no number of children is assumed where none is given. Funnel plots show each "
     "council's proportion against its denominator with exact binomial 95% and 99.8% limits around the pooled "
     "proportion (Spiegelhalter 2005; upper limits from the same formula applied to the other outcome, so that a "
     "small council answering every complaint on time is not drawn as an outlier). A council outside the 99.8% "
@@ -222,12 +417,6 @@ BENCHMARK_METHODS = (
     "measure and vary more than chance allows, the limits are widened for it (Spiegelhalter 2005). Figures whose "
     "count is under {small_count}, or whose base is under {small_denominator}, are flagged as small numbers."
 )
-
-
-def _css() -> str:
-    from .templating import css
-
-    return css()
 
 
 def load_benchmark(year: str, councils: str = "", data_dir: str = "", outputs_dir: str = "") -> BenchmarkReport:

@@ -1,4 +1,8 @@
-"""Charts for the HTML reports: static PNGs that travel inside a single emailed HTML file.
+"""Charts for the reports: each drawn once as SVG (for the web page: text stays text, crisp in print
+and scaling with the picture) and as PNG (for PDF and Word), embedded so that a report is one file.
+No chart is wider than MAX_WIDTH_IN, so no A4 page shrinks it, and no text on it is smaller than
+SMALLEST_TEXT_PT: in print, chart text is at least the size of the body text; on a phone the
+page scrolls a chart sideways rather than shrink its text under 10 px.
 
 Every chart comes with alt text that states the key numbers in plain English and a table of the
 numbers it draws, so that a reader who cannot see the image, or wants the exact figures, loses
@@ -9,7 +13,7 @@ to draw.
     trend_chart(rows, title, label)          one metric of one council across years, with 95% CIs
     shares_chart(shares, title, label)       a breakdown of one council-year, as sorted horizontal bars
     timeliness_chart(rows, title, targets)   the shares answered within their timescales, across years
-    chart_html(chart)                        <figure> with the embedded image, caption and table
+    chart_html(chart)                        <figure> with the embedded picture, caption and table
 
 Figures are drawn on `matplotlib.figure.Figure` objects directly (the Agg canvas), never through
 pyplot's figure manager, so nothing is left open in pyplot between calls and batch runs do not
@@ -25,6 +29,7 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import math
 import re
 import struct
 import textwrap
@@ -58,6 +63,12 @@ __all__ = [
 MARKERS = ["o", "s", "^", "D", "v", "P"]
 LINESTYLES = ["-", "--", ":", "-.", (0, (7, 2, 1, 2, 1, 2)), (0, (1, 1))]
 DPI = 144
+PAD_IN = 0.15  # white space around a chart
+MAX_WIDTH_IN = 7.0  # no chart is wider: A4's text width (180 mm) is 7.09 in
+# Footnotes; everything else is larger. Charts are drawn about as wide as an A4 page's text (7.2 in),
+# so in print their text is at least the 10 pt of the body text.
+SMALLEST_TEXT_PT = 10.5
+MIN_SCALE = 10 / (SMALLEST_TEXT_PT * 96 / 72)  # how far a chart shrinks before its text is under 10 px
 FOOTNOTE_COLOUR = "#444444"
 
 _RC = {
@@ -66,9 +77,9 @@ _RC = {
     "axes.titlesize": 13,
     "axes.titleweight": "bold",
     "axes.labelsize": 11,
-    "xtick.labelsize": 10.5,
-    "ytick.labelsize": 10.5,
-    "legend.fontsize": 10.5,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 11,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.edgecolor": "#555555",
@@ -80,6 +91,7 @@ _RC = {
 }
 
 CI_LOW, CI_HIGH = "95% CI low", "95% CI high"
+UNBROKEN = {"Year", "Financial year", "Month"}  # columns whose values never wrap ("2022-23")
 
 
 @dataclass
@@ -87,8 +99,9 @@ class Chart:
     title: str
     alt: str  # what the chart shows and its key numbers, in plain English
     table: pd.DataFrame  # the numbers drawn, with readable column names
-    png: bytes
+    png: bytes  # for PDF and Word
     formats: dict[str, str] = field(default_factory=dict)  # column -> text | number | percent | money
+    svg: bytes = b""  # for web pages, where there is one
 
 
 @functools.cache
@@ -200,19 +213,93 @@ def _new_figure(width: float, height: float) -> Figure:
     return fig
 
 
-def _png(fig: Figure) -> bytes:
+def _fit_width(fig: Figure) -> None:
+    """Narrow the axes until everything drawn (long category labels, numbers at the ends of bars)
+    fits in MAX_WIDTH_IN, padding included: then no page shrinks the chart, and its text prints
+    at the size it was drawn."""
+    limit = MAX_WIDTH_IN - 2 * PAD_IN - 0.02  # a little under, for rounding
+    width = fig.get_figwidth()
+    for _ in range(8):
+        fig.draw_without_rendering()
+        box = fig.get_tightbbox()
+        excess = box.width - limit
+        if excess <= 0:
+            return
+        if _rewrap_titles(fig, box.x0 + limit):
+            continue
+        narrowed = False
+        for ax in fig.axes:
+            box = ax.get_position()
+            if box.width - excess / width >= 0.4:  # never squeeze the plot itself below 40% of the figure
+                ax.set_position([box.x0, box.y0, box.width - excess / width, box.height])
+                narrowed = True
+        if not narrowed:
+            return
+
+
+def _rewrap_titles(fig: Figure, right: float) -> bool:
+    """Wrap to shorter lines any axes title that runs past `right` (inches); whether any did."""
+    renderer = fig.canvas.get_renderer()
+    changed = False
+    # an axes has three titles: centre, left and right (set_title's loc)
+    titles = [t for ax in fig.axes for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
+    for title in titles:
+        text = title.get_text()
+        extent = title.get_window_extent(renderer).transformed(fig.dpi_scale_trans.inverted())
+        if extent.x1 <= right + 0.01 or extent.width <= 0:
+            continue
+        longest = max(len(line) for line in text.split("\n"))
+        chars = int(longest * (right - extent.x0) / extent.width) - 1
+        if chars < 20:
+            continue
+        title.set_text("\n".join(textwrap.wrap(" ".join(text.split("\n")), width=chars)))
+        changed = True
+    return changed
+
+
+def _images(fig: Figure) -> tuple[bytes, bytes]:
+    """The figure as (PNG, SVG), then cleared. The SVG is for web pages: text stays text, so it is
+    crisp in print and scales with the picture; the PNG (reduced to a palette of 128 colours,
+    which charts of a few flat colours do not need more than) is for PDF and Word."""
+    _fit_width(fig)
     buffer = io.BytesIO()
-    fig.savefig(
-        buffer,
-        format="png",
-        dpi=DPI,
-        bbox_inches="tight",
-        pad_inches=0.15,
-        facecolor="white",
-        metadata={"Software": None},
-    )
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=PAD_IN, facecolor="white")
+    png = _small_png(buffer.getvalue())
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "complaints"}):
+        fig.savefig(
+            buffer,
+            format="svg",
+            bbox_inches="tight",
+            pad_inches=PAD_IN,
+            transparent=True,  # the page shows through, and so do the cues of a box that scrolls
+            metadata={"Creator": None, "Date": None, "Format": None, "Type": None},
+        )
     fig.clear()
-    return buffer.getvalue()
+    return png, _portable_svg(buffer.getvalue())
+
+
+def _small_png(png: bytes) -> bytes:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        reduced = image.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    reduced.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+# Fonts with DejaVu Sans's width or narrower, so text drawn where DejaVu Sans is not installed
+# still fits the space the chart left for it.
+_SVG_FONTS = "'DejaVu Sans', Verdana, 'Bitstream Vera Sans', Arial, Helvetica, sans-serif"
+
+
+def _portable_svg(svg: bytes) -> bytes:
+    """matplotlib's SVG, without its RDF block and with fallback fonts named."""
+    text = svg.decode("utf-8")
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.DOTALL)
+    text = text.replace("font-family: 'DejaVu Sans'", f"font-family: {_SVG_FONTS}")
+    return text.encode("utf-8")
 
 
 def _plain(text) -> str:
@@ -285,7 +372,7 @@ def _footnote(fig: Figure, ax, lines: list[str], below=None) -> None:
         textcoords="offset points",
         ha="left",
         va="top",
-        fontsize=9.5,
+        fontsize=SMALLEST_TEXT_PT,
         color=FOOTNOTE_COLOUR,
         annotation_clip=False,
     )
@@ -309,7 +396,7 @@ def _mark_gaps(ax, axis_years: list[str], present: set[str]) -> list[str]:
             transform=ax.get_xaxis_transform(),
             ha="center",
             va="bottom",
-            fontsize=9.5,
+            fontsize=SMALLEST_TEXT_PT,
             color=FOOTNOTE_COLOUR,
             style="italic",
         )
@@ -441,7 +528,7 @@ def trend_chart(rows: pd.DataFrame, title: str, label: str) -> Chart | None:
                 textcoords="offset points",
                 ha="center",
                 va="bottom" if above else "top",
-                fontsize=10.5,
+                fontsize=11,
                 fontweight="bold",
                 color="#222222",
             )
@@ -455,7 +542,7 @@ def trend_chart(rows: pd.DataFrame, title: str, label: str) -> Chart | None:
         if hollow.any() and can_have_ci:
             notes.append("Hollow dots: no interval, as the counts behind the figure were not published.")
         _footnote(fig, ax, notes)
-        png = _png(fig)
+        png, svg = _images(fig)
 
     first, last = data.iloc[0], data.iloc[-1]
     if len(data) <= 6:
@@ -479,7 +566,7 @@ def trend_chart(rows: pd.DataFrame, title: str, label: str) -> Chart | None:
             f"No interval for {_join(years_without)}: the counts behind "
             f"{'it were' if len(years_without) == 1 else 'them were'} not published."
         )
-    return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats)
+    return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats, svg=svg)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -547,7 +634,7 @@ def shares_chart(shares: pd.DataFrame, title: str, label: str) -> Chart | None:
                 textcoords="offset points",
                 ha="left",
                 va="center",
-                fontsize=10.5,
+                fontsize=11,
                 color="#222222",
             )
         ax.grid(False)
@@ -556,7 +643,7 @@ def shares_chart(shares: pd.DataFrame, title: str, label: str) -> Chart | None:
         ax.tick_params(axis="y", length=0)
         ax.set_xlabel(_plain(f"{label} (%)" if by == "share" else label), loc="left")
         ax.set_title(_wrap(title, 60), loc="left")
-        png = _png(fig)
+        png, svg = _images(fig)
 
     listed = [f"{c} {t}" for c, t in zip(d["category"], texts)]
     if len(listed) > 8:
@@ -564,7 +651,7 @@ def shares_chart(shares: pd.DataFrame, title: str, label: str) -> Chart | None:
     parts = [f"Bar chart: {label}, by category, largest first: {_join(listed)}."]
     if left_out:
         parts.append(f"Not shown, as no figure was published: {_join(left_out)}.")
-    return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats)
+    return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats, svg=svg)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -717,7 +804,7 @@ def timeliness_chart(rows: pd.DataFrame, title: str, targets: dict[str, int]) ->
         if any_hollow:
             notes.append("Hollow markers: no interval, as the counts behind the figure were not published.")
         _footnote(fig, ax, notes, below=legend)
-        png = _png(fig)
+        png, svg = _images(fig)
 
     years = list(table["Year"])
     first_year = min(years, key=_year_key)
@@ -736,7 +823,7 @@ def timeliness_chart(rows: pd.DataFrame, title: str, targets: dict[str, int]) ->
     if len(no_ci):
         which = [f"{_lower_first(m)} in {_join(list(g['Year']))}" for m, g in no_ci.groupby("Measure", sort=False)]
         parts.append(f"No interval for {'; '.join(which)}: the counts behind these were not published.")
-    return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats)
+    return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats, svg=svg)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -755,20 +842,39 @@ def _column_format(chart: Chart, column: str) -> str:
     return "number" if pd.api.types.is_numeric_dtype(chart.table[column]) else "text"
 
 
+def _svg_size(svg: bytes) -> tuple[float, float] | None:
+    found = re.search(rb'<svg[^>]*?width="([0-9.]+)pt" height="([0-9.]+)pt"', svg[:2000])
+    return (float(found[1]), float(found[2])) if found else None
+
+
 def figure_view(chart: Chart) -> dict:
-    """What templates/macros.html.j2's figure needs: the PNG as base64, its size, the alt text, the
-    title and the table of its numbers formatted for reading (plain text; the template escapes it)."""
+    """What templates/macros.html.j2's figure needs: the picture as a data: URI (SVG where there is
+    one) and its size in CSS px, the PNG as base64 (for PDF and Word), the alt text, the title and
+    the table of its numbers formatted for reading (plain text; the template escapes it)."""
     size = _png_size(chart.png)
+    width = round(size[0] * 96 / DPI) if size else None  # at its intended size: DPI px per inch
+    height = round(size[1] * 96 / DPI) if size else None
+    encoded = base64.b64encode(chart.png).decode("ascii")
+    src = f"data:image/png;base64,{encoded}"
+    svg_size = _svg_size(chart.svg) if chart.svg else None
+    if svg_size:
+        src = "data:image/svg+xml;base64," + base64.b64encode(chart.svg).decode("ascii")
+        width, height = round(svg_size[0] * 96 / 72), round(svg_size[1] * 96 / 72)  # pt to px
     columns = list(chart.table.columns)
     formats = [_column_format(chart, c) for c in columns]
     return {
         "title": str(chart.title),
         "alt": str(chart.alt),
-        "encoded": base64.b64encode(chart.png).decode("ascii"),
-        # shown at its intended size (DPI pixels per inch, 96 CSS px per inch)
-        "width": round(size[0] * 96 / DPI) if size else None,
-        "height": round(size[1] * 96 / DPI) if size else None,
-        "columns": [{"name": str(c), "align": "left" if f == "text" else "right"} for c, f in zip(columns, formats)],
+        "encoded": encoded,
+        "src": src,
+        "width": width,
+        "height": height,
+        # narrower than this, its smallest text (9.5 pt) would be under 10 px: the page scrolls instead
+        "min_width": math.ceil(width * MIN_SCALE) if width else None,
+        "columns": [
+            {"name": str(c), "align": "left" if f == "text" else "right", "nowrap": str(c) in UNBROKEN}
+            for c, f in zip(columns, formats)
+        ],
         "rows": [
             [format_cell(v, f) for v, f in zip(row, formats)] for row in chart.table.itertuples(index=False, name=None)
         ],

@@ -5,12 +5,17 @@ module says so in plain English and draws them.
 
     publication_matrix(metrics, councils, defs)      metric x council: the years each publishes
     publication_matrix_year(metrics, councils, year) metric x council: a tick where published
-    reason(judgement, defs)                           why two councils' figures cannot be compared
+    reason(judgement, defs)                           why councils' figures can or cannot be compared (a sentence)
     definition_words(definition, defs)                one council's definition of a figure
     band_label(band)                                  the regional reference band, described
+    reference_words(band, drawn, year)                the band, and where this report draws it (or not)
     side_by_side_chart(metrics, year, metric, defs)   points with 95% intervals (None below 2 councils)
     funnel_chart(metrics, year, metric, defs)         the funnel plot (None below 2 councils)
     sentences(metrics, year, defs)                    plain-English sentences (plain text: templates escape)
+    per_10000(x), per_10000_interval(lo, hi)          a count per 10,000 children, written by reporting.numbers
+    size_sentences(table, label, year)                counts per 10,000 children, in words (council size)
+
+Every number is written by complaints.reporting.numbers.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from matplotlib.ticker import PercentFormatter
 
 from ..analysis import comparability as cmp
 from ..analysis.comparability import Judgement, check_band, councils_of, short_name, year_key
+from . import numbers
 from .charts import (
     _RC,
     CI_HIGH,
@@ -31,11 +37,11 @@ from .charts import (
     MARKERS,
     Chart,
     _footnote,
+    _images,
     _join,
     _lower_first,
     _new_figure,
     _plain,
-    _png,
     _wrap,
     format_cell,
     palette,
@@ -50,11 +56,17 @@ __all__ = [
     "definition_words",
     "describe",
     "funnel_chart",
+    "join",
+    "per_10000",
+    "per_10000_interval",
     "publication_matrix",
     "publication_matrix_year",
     "reason",
+    "reference_words",
     "sentences",
     "side_by_side_chart",
+    "size_sentences",
+    "without_empty_columns",
 ]
 
 SMALL_NOTE = "small numbers: wide interval"
@@ -110,11 +122,14 @@ def definition_words(definition: cmp.CouncilDefinition | pd.Series, defs) -> str
 
 
 def reason(judgement: Judgement, defs) -> str:
-    """Why the councils' figures can (or cannot) be compared, as a clause (not escaped)."""
+    """Why the councils' figures can or cannot be compared, as one plain sentence (plain text: the
+    templates escape it)."""
     councils = councils_of(defs)
     names = {c: short_name(c, councils) for c in judgement.definitions}
     if judgement.differs == "councils":
-        return f"only {_join(list(names.values())) or 'no council'} publishes it"
+        if not names:
+            return "No council publishes it."
+        return f"Only {_join(list(names.values()))} publishes it, so there is no other council to compare it with."
     if judgement.differs in ("numerator", "denominator"):
         if judgement.differs == "numerator":
             words, verb = (lambda m: measure_words(m, defs) if m else "an unstated measure"), "figure counts"
@@ -128,11 +143,19 @@ def reason(judgement: Judgement, defs) -> str:
             text += (
                 f", {council_names} of {words(value)}" if verb.endswith(" of") else f", {council_names} {words(value)}"
             )
-        return text
+        return f"{text}, so the figures do not measure the same thing."
     if judgement.differs == "contacts":
-        listed = "; ".join(f"{names[c]}: {d.contacts}" for c, d in judgement.definitions.items())
-        return f"each council counts contacts its own way ({listed})"
-    return "the same definition (metric, numerator and denominator)"
+        listed = "; ".join(
+            f"{names[c]} does not say what it counts as a contact"
+            if d.contacts in ("", "definition not stated")
+            else f"{_possessive(names[c])} are {_lower_first(d.contacts)}"
+            for c, d in judgement.definitions.items()
+        )
+        return f"Each council counts contacts its own way: {listed}."
+    definition = next(iter(judgement.definitions.values()), None)
+    said = f" ({_lower_first(definition_words(definition, defs))})" if definition is not None else ""
+    said = "" if said == " ()" else said
+    return f"{_join(list(names.values()))} publish it on the same definition{said}, so it can be compared."
 
 
 def band_label(band: dict) -> str:
@@ -140,8 +163,28 @@ def band_label(band: dict) -> str:
     if band.get("label"):
         return str(band["label"])
     return (
-        f"West Midlands Complaints Officer Group range, {band['low']:.0%} to {band['high']:.0%}, quoted in "
+        f"West Midlands Complaints Officer Group range, {numbers.percent(band['low'])} to "
+        f"{numbers.percent(band['high'])}, quoted in "
         f"Dudley's {band['year']} report (2021); the councils' years and definitions are unknown"
+    )
+
+
+def reference_words(band: dict, drawn: Mapping[str, list[str]], year: str) -> str:
+    """The regional reference band in words, saying where this report draws it: `drawn` maps the
+    description of each measure it is drawn for to the charts it is drawn on. With nothing drawn,
+    says so and why."""
+    if drawn:
+        where = "; ".join(f"{_join(places)} of {_lower_first(label)}" for label, places in drawn.items())
+        placed = f"It is drawn as a shaded band on {where}"
+    else:
+        placed = (
+            "It is not drawn on any chart in this report: it is a range of shares of complaints answered within "
+            "20 working days, and no such share is published with the same definition by two councils for "
+            f"{year}"
+        )
+    return (
+        f"{band_label(band)}. {placed}. It is context only: the councils, years and definitions behind it are "
+        "not stated."
     )
 
 
@@ -238,7 +281,8 @@ def side_by_side_chart(
         "Small numbers": "text",
     }
     if kind not in ("proportion", "rate"):
-        table = table.drop(columns=["Out of"])
+        table = table.drop(columns=["Out of", "Number"])  # a count's number is its value
+    table, formats = without_empty_columns(table, formats)
     n = len(data)
     with matplotlib.rc_context(_RC):
         fig = _new_figure(7.2, 1.6 + 0.6 * n)
@@ -288,7 +332,7 @@ def side_by_side_chart(
                 textcoords="offset points",
                 ha="center",
                 va="bottom",
-                fontsize=10.5,
+                fontsize=11,
                 fontweight="bold",
             )
         ax.set_yticks(range(n))
@@ -307,13 +351,13 @@ def side_by_side_chart(
             notes.append(f"* {SMALL_NOTE.capitalize()}.")
         legend = ax.legend(loc="upper left", bbox_to_anchor=(0, -0.25), frameon=False) if band else None
         _footnote(fig, ax, notes, below=legend)
-        png = _png(fig)
+        png, svg = _images(fig)
     values = _join(
         [
             f"{r['short_name']} {format_value(r['value'], kind)}"
             + (
-                f" (95% interval {format_value(r['ci_low'], kind)} to {format_value(r['ci_high'], kind)})"
-                if pd.notna(r["ci_low"])
+                f" (95% interval {numbers.interval(r['ci_low'], r['ci_high'], kind)})"
+                if pd.notna(r["ci_low"]) and pd.notna(r["ci_high"])
                 else ""
             )
             for _, r in data.iterrows()
@@ -325,7 +369,7 @@ def side_by_side_chart(
         alt.append(f"Small numbers, so a wide interval: {_join(flagged)}.")
     if band:
         alt.append(f"Shaded: {band_label(band)}.")
-    return Chart(title=title, alt=" ".join(alt), table=table, png=png, formats=formats)
+    return Chart(title=title, alt=" ".join(alt), table=table, png=png, formats=formats, svg=svg)
 
 
 def funnel_chart(
@@ -368,7 +412,7 @@ def funnel_chart(
                 (row["n"], row["p"] * 100),
                 xytext=(7, 4),
                 textcoords="offset points",
-                fontsize=10.5,
+                fontsize=11,
                 color="#222222",
             )
         ax.set_ylim(0, 100)
@@ -380,7 +424,7 @@ def funnel_chart(
         fig.draw_without_rendering()
         legend = ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), frameon=False, ncol=1)
         _footnote(fig, ax, ["Exact binomial limits around the pooled proportion (Spiegelhalter 2005)."], below=legend)
-        png = _png(fig)
+        png, svg = _images(fig)
     table = pd.DataFrame(
         {
             "Council": data["short_name"],
@@ -409,7 +453,8 @@ def funnel_chart(
     }
     points = _join(
         [
-            f"{r['short_name']} {format_cell(r['p'], 'percent')} ({r['k']:,} of {r['n']:,}), "
+            f"{r['short_name']} {format_cell(r['p'], 'percent')} ({numbers.count(r['k'])} of "
+            f"{numbers.count(r['n'])}), "
             f"{POSITION_WORDS[r['position']]}"
             for _, r in data.iterrows()
         ]
@@ -420,7 +465,7 @@ def funnel_chart(
     ]
     if band:
         alt.append(f"Shaded: {band_label(band)}.")
-    return Chart(title=title, alt=" ".join(alt), table=table, png=png, formats=formats)
+    return Chart(title=title, alt=" ".join(alt), table=table, png=png, formats=formats, svg=svg)
 
 
 def sentences(metrics: pd.DataFrame, year: str, defs) -> list[str]:
@@ -462,7 +507,7 @@ def sentences(metrics: pd.DataFrame, year: str, defs) -> list[str]:
         out.append("No measure is published by two councils on the same definition.")
     for _, r in differ.iterrows():
         out.append(
-            f"{describe(r['metric'], defs)} cannot be compared: {reason(r['judgement'], defs)}. It is shown in a "
+            f"{describe(r['metric'], defs)} cannot be compared. {reason(r['judgement'], defs)} It is shown in a "
             "table, each council's figure with its definition, and not on one chart."
         )
     flagged = []
@@ -485,7 +530,101 @@ def sentences(metrics: pd.DataFrame, year: str, defs) -> list[str]:
             )
             out.append(
                 f"{_lower_first(describe(r['metric'], defs)).capitalize()}: {c['short_name']}'s "
-                f"{format_cell(c['p'], 'percent')} ({c['k']:,} of {c['n']:,}) {where}, "
+                f"{format_cell(c['p'], 'percent')} ({numbers.count(c['k'])} of {numbers.count(c['n'])}) {where}, "
                 f"against the pooled {p0} ({POSITION_WORDS[c['position']]} of the funnel plot)."
             )
     return out
+
+
+def without_empty_columns(table: pd.DataFrame, formats: dict | None = None, keep=()):
+    """The table without the columns that are empty in every row (no value, '' or '–'), so that a
+    table never shows a column with nothing in it. With `formats`, returns (table, formats)."""
+
+    def empty(value) -> bool:
+        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+            return True
+        return isinstance(value, str) and value.strip() in ("", numbers.MISSING)
+
+    drop = [c for c in table.columns if c not in keep and len(table) and all(empty(v) for v in table[c])]
+    table = table.drop(columns=drop)
+    if formats is None:
+        return table
+    return table, {c: f for c, f in formats.items() if c in table.columns}
+
+
+def per_10000(x) -> str:
+    """A count per 10,000 children: one decimal place (a whole number from 100 up)."""
+    v = numbers.as_float(x)
+    if v is None:
+        return numbers.MISSING
+    return numbers.number(v, 1, drop_zero=False) if abs(v) < 100 else numbers.number(v, 0)
+
+
+def per_10000_interval(low, high) -> str:
+    """Its 95% interval, '5.0 to 9.0' ('' when there is none)."""
+    if numbers.as_float(low) is None or numbers.as_float(high) is None:
+        return ""
+    return f"{per_10000(low)} to {per_10000(high)}"
+
+
+def _estimates(table: pd.DataFrame) -> str:
+    """The population estimates behind a per-children table, named once each."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for _, r in table.iterrows():
+        groups.setdefault((str(r["population_source"]), str(r["population_year"])), []).append(str(r["short_name"]))
+    if len(groups) == 1:
+        (source, year), _ = next(iter(groups.items()))
+        return f"The numbers of children are from {source} ({year})."
+    return (
+        "The numbers of children are from "
+        + "; ".join(f"{source} ({year}) for {_join(names)}" for (source, year), names in groups.items())
+        + "."
+    )
+
+
+def size_sentences(table: pd.DataFrame, label: str, year: str) -> list[str]:
+    """Counts per 10,000 children in words, from comparability.per_children: each council's figure
+    with its interval, the estimates they rest on, and the councils whose configuration gives no
+    population (whose counts are not compared for size). Plain text: the templates escape it."""
+    known = table[table["per_10000"].notna()]
+    missing = list(table.loc[table["per_10000"].isna(), "short_name"])
+    out = []
+    if len(known) >= 2:
+        figures = _join(
+            [
+                f"{r['short_name']} {per_10000(r['per_10000'])} (95% interval "
+                f"{per_10000_interval(r['ci_low'], r['ci_high'])}; {numbers.count(r['count'])} among "
+                f"{numbers.count(r['children_0_17'])} children)"
+                for _, r in known.iterrows()
+            ]
+        )
+        out.append(f"{label} per 10,000 children aged 0 to 17 in {year}: {figures}.")
+        out.append(_estimates(known))
+        if known["population_year"].nunique() > 1:
+            out.append(
+                "The estimates are for different dates, so the councils' figures are set against populations "
+                "of different years."
+            )
+    elif len(known) == 1:
+        only = known["short_name"].iloc[0]
+        out.append(
+            f"Only {_possessive(only)} configuration gives its number of children, so {_lower_first(label)} "
+            "is not compared for council size."
+        )
+        return out
+    if len(missing) == 1:
+        out.append(
+            f"{_possessive(missing[0])} configuration gives no number of children, so its figure is not "
+            "compared for council size."
+        )
+    elif missing:
+        out.append(
+            f"The configurations of {_join(missing)} give no number of children, so their figures are not "
+            "compared for council size."
+        )
+    return out
+
+
+def join(items) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return _join(list(items))

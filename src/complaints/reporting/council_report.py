@@ -40,7 +40,18 @@ from ..inputs.published import load_learning, published_files
 from ..inputs.years import financial_year
 from . import charts, narrative, numbers, spc_charts
 from .html import HtmlSections, file_sha256, git_commit, run_time
-from .templating import Column, Table, bullet_list, figure, heading, none, paragraph, quote, render, section, table
+from .templating import (
+    Column,
+    Part,
+    Table,
+    bullet_list,
+    figure,
+    heading,
+    none,
+    paragraph,
+    quote,
+    table,
+)
 
 KINDS = ("council", "demonstration")
 MAX_MESSAGES = 8  # key messages in the summary
@@ -80,6 +91,7 @@ class Report(HtmlSections):
     public: bool = False
     suppress_below: int = 0
     shown: set = field(default_factory=set)  # measures already shown in a section
+    _parts: dict = field(default_factory=dict, repr=False)  # sections built so far
 
     # ------------------------------------------------------------------ what it is
     @property
@@ -170,7 +182,7 @@ class Report(HtmlSections):
         return re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", swap, str(text))
 
     # ------------------------------------------------------------------ title and summary
-    def s_title(self) -> str:
+    def p_title(self) -> Part:
         titles = self.defs.sources.loc[self.defs.sources["council"] == self.council.id]
         titles = titles[titles["report_year"] == self.year]["title"].tolist()
         if self.synthetic:
@@ -200,9 +212,7 @@ class Report(HtmlSections):
                 f"place{'s' if problems != 1 else ''}: see 'Figures the documents disagree on'."
             )
         depth = 3 if self.synthetic else 2
-        return render(
-            "title.html.j2", css=_css(), title=title, banner=banner, lede=lede, index="../" * depth + "index.html"
-        )
+        return Part(kind="title", title=title, banner=banner, lede=lede, index="../" * depth + "index.html")
 
     def headline_rows(self) -> list[pd.Series]:
         m = self.defs.metrics
@@ -222,7 +232,7 @@ class Report(HtmlSections):
         rest = [r for r in rows if not any(r is s for s in supported)]
         return (supported + rest)[:MAX_MESSAGES]
 
-    def s_summary(self) -> str:
+    def p_summary(self) -> Part:
         items = []
         rows = self.key_messages()
         if not rows:
@@ -239,7 +249,7 @@ class Report(HtmlSections):
                 messages.append(text)
             items.append(bullet_list(messages))
             items.append(table(self.changes_table()))
-        return section(
+        return Part(
             items,
             heading_text=self.caption("Summary") if self.synthetic else "Summary",
             anchor="summary",
@@ -292,11 +302,31 @@ class Report(HtmlSections):
             traces=traces,
         )
 
-    def s_coverage(self) -> str:
-        rows = []
-        for sid, spec in self.defs.sections.iterrows():
-            covered = bool(self.section_content(sid, dry=True))
-            rows.append([spec["guidance"], f"Yes: '{spec['title']}'" if covered else f"Not published for {self.year}"])
+    def coverage(self) -> list[tuple[str, str, bool]]:
+        """For each item of the guidance's list (data/definitions/sections.csv): the item, this
+        report's section for it, and whether the section has anything to show this year."""
+        if "_coverage" not in self.__dict__:
+            self.__dict__["_coverage"] = [
+                (str(spec["guidance"]), str(spec["title"]), bool(self.section_content(sid, dry=True)))
+                for sid, spec in self.defs.sections.iterrows()
+            ]
+        return self.__dict__["_coverage"]
+
+    def contents(self) -> dict:
+        """For the index: the title, the kind, and which of the guidance's sections have anything."""
+        return {
+            "title": self.part("title").title,
+            "kind": self.kind,
+            "synthetic": self.synthetic,
+            "covered": [title for _item, title, covered in self.coverage() if covered],
+            "not_covered": [title for _item, title, covered in self.coverage() if not covered],
+        }
+
+    def p_coverage(self) -> Part:
+        rows = [
+            [item, f"Yes: '{title}'" if covered else f"Not published for {self.year}"]
+            for item, title, covered in self.coverage()
+        ]
         t = Table(
             self.caption(f"The guidance's list, and where this report covers each item for {self.year}"),
             [Column("What the statutory guidance asks an annual report to cover"), Column("In this report")],
@@ -304,20 +334,25 @@ class Report(HtmlSections):
             kind="coverage",
             notes=["The guidance is 'Getting the Best from Complaints' (Department for Education and Skills, 2006)."],
         )
-        return section([table(t)], heading_text="What this report covers", anchor="coverage")
+        return Part([table(t)], heading_text="What this report covers", anchor="coverage")
 
     # ------------------------------------------------------------------ the guidance's sections
-    def section(self, name: str) -> str:
-        if name in self.defs.sections.index:
-            return self.guidance_section(name)
-        return super().section(name)
+    def part(self, name: str) -> Part:
+        """One section, built once (the notebook shows it; the PDF and Word files reuse it)."""
+        if name not in self.SECTIONS:
+            raise ValueError(f"unknown section '{name}'; sections are {', '.join(self.SECTIONS)}")
+        if name not in self._parts:
+            self._parts[name] = (
+                self.guidance_section(name) if name in self.defs.sections.index else getattr(self, f"p_{name}")()
+            )
+        return self._parts[name]
 
-    def guidance_section(self, section_id: str) -> str:
+    def guidance_section(self, section_id: str) -> Part:
         spec = self.defs.sections.loc[section_id]
         content = self.section_content(section_id)
         items = [paragraph(str(spec["intro"]))] if spec["intro"] else []
         items += content or [none(f"{self.name} published nothing about this for {self.year}.")]
-        return section(items, heading_text=str(spec["title"]), anchor=section_id)
+        return Part(items, heading_text=str(spec["title"]), anchor=section_id)
 
     def section_content(self, section_id: str, dry: bool = False) -> list[dict]:
         """The blocks of one section: its metrics (a table and a sentence each), charts, the parts of a
@@ -619,7 +654,7 @@ class Report(HtmlSections):
         return [table(t)]
 
     # ------------------------------------------------------------------ records
-    def s_records(self) -> str:
+    def p_records(self) -> Part:
         title = "What the complaint records add" if self.synthetic else "From the council's own complaint records"
         files = (
             self.record_files[self.record_files["year"] == self.year] if len(self.record_files) else self.record_files
@@ -630,7 +665,7 @@ class Report(HtmlSections):
                 if not self.synthetic
                 else "No complaint records are loaded for this year."
             )
-            return section([none(text)], heading_text=title, anchor="records")
+            return Part([none(text)], heading_text=title, anchor="records")
         rows = int(pd.to_numeric(files["rows"], errors="coerce").fillna(0).sum())
         aside = int(pd.to_numeric(files["set_aside"], errors="coerce").fillna(0).sum())
         kinds = ", ".join(sorted(set(files["kind"])))
@@ -668,7 +703,7 @@ class Report(HtmlSections):
             ),
         ):
             items += self.upheld_rates_block(received, upheld, what, note)
-        return section(items, heading_text=title, anchor="records")
+        return Part(items, heading_text=title, anchor="records")
 
     def agreement_blocks(self) -> list[dict]:
         """Published figures against the records for every metric both give for this year."""
@@ -817,10 +852,10 @@ class Report(HtmlSections):
         ]
 
     # ------------------------------------------------------------------ the documents' disagreements
-    def s_disagreements(self) -> str:
+    def p_disagreements(self) -> Part:
         title = "Figures the documents disagree on"
         if self.synthetic:
-            return section(
+            return Part(
                 [
                     none(
                         "This demonstration is built from synthetic records; the council's documents are "
@@ -878,7 +913,7 @@ class Report(HtmlSections):
                     + "."
                 )
             )
-        return section(items, heading_text=title, anchor="disagreements")
+        return Part(items, heading_text=title, anchor="disagreements")
 
     def source_title(self, source: str) -> str:
         titles = []
@@ -887,7 +922,7 @@ class Report(HtmlSections):
         return "; ".join(titles)
 
     # ------------------------------------------------------------------ appendix
-    def s_appendix(self) -> str:
+    def p_appendix(self) -> Part:
         items = [heading("Where the figures come from")]
         sources = self.defs.sources[self.defs.sources["council"] == self.council.id]
         items.append(
@@ -943,7 +978,7 @@ class Report(HtmlSections):
             )
         )
         items += self.provenance_blocks()
-        return section(items, heading_text="Appendix: about these figures", anchor="appendix", extra_class="appendix")
+        return Part(items, heading_text="Appendix: about these figures", anchor="appendix", extra_class="appendix")
 
     def provenance_blocks(self) -> list[dict]:
         files = [

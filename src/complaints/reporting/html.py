@@ -7,6 +7,7 @@ DataFrame into a template table and say when and from which commit a report was 
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..inputs.paths import ROOT
-from .templating import Column, Table, css, none, section, table
+from .templating import Column, Part, Table, css, none, render_part, section, table
 
 
 def file_sha256(path: Path) -> str:
@@ -86,16 +87,52 @@ __all__ = [
 
 
 class HtmlSections:
-    """For a report whose sections are methods `s_<name>` listed in SECTIONS: the notebook calls show()."""
+    """A report made of sections listed in SECTIONS, each built once as a Part (by a method
+    `p_<name>`, unless the report overrides `part`): the notebook shows each one as HTML (show), and
+    the last cell writes the same parts as PDF and Word (export)."""
 
     SECTIONS: tuple[str, ...] = ()
 
-    def section(self, name: str) -> str:
+    def part(self, name: str) -> Part:
         if name not in self.SECTIONS:
             raise ValueError(f"unknown section '{name}'; sections are {', '.join(self.SECTIONS)}")
-        return getattr(self, f"s_{name}")()
+        built = self.__dict__.setdefault("_parts", {})
+        if name not in built:
+            built[name] = getattr(self, f"p_{name}")()
+        return built[name]
+
+    def parts(self) -> list[Part]:
+        return [self.part(name) for name in self.SECTIONS]
+
+    def section(self, name: str) -> str:
+        return render_part(self.part(name))
 
     def show(self, name: str) -> None:
         from IPython.display import HTML, display
 
         display(HTML(self.section(name)))
+
+    def export(self, exports: dict | None) -> None:
+        """Write the report as PDF and Word files, and what it holds for the index (contents, as JSON):
+        {format: path}. The batch gives temporary paths and moves them into place. The sections
+        already shown are reused, charts included."""
+        from .pdf import build_pdf
+        from .word import build_docx
+
+        title = self.part("title").title
+        for fmt, path in (exports or {}).items():
+            if fmt == "pdf":
+                build_pdf(self.parts(), title, str(path))
+            elif fmt == "docx":
+                Path(path).write_bytes(build_docx(self.parts(), title))
+            elif fmt == "contents":
+                Path(path).write_text(json.dumps(self.contents(), indent=1, ensure_ascii=False), encoding="utf-8")
+            else:
+                raise ValueError(f"unknown format '{fmt}': pdf, docx or contents")
+
+    def contents(self) -> dict:
+        """What the report holds, for the index: its title and its sections' headings."""
+        return {
+            "title": self.part("title").title,
+            "sections": [p.heading_text for p in self.parts() if p.heading_text],
+        }

@@ -9,29 +9,64 @@ example after a run with --council) says so. The page comes from templates/index
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
-from ..inputs.paths import BENCHMARK, DEMONSTRATION, Paths
+from ..inputs.paths import BENCHMARK, DEMONSTRATION, REPORT_CONTENTS, Paths
 from .templating import render
 
+# (file, what it holds, a one-line guide to its columns)
 DATA_FILES = [
     (
         "metrics.csv",
-        "one row per council, year, metric and source: the value, its 95% interval, the change from the "
-        "year before with its test, q-value and verdict (the columns are described in docs/methods.md)",
+        "every figure of every report: one row per council, year, metric and source (published figures, or "
+        "complaint records)",
+        "value with numerator, denominator and 95% interval (ci_low, ci_high); prev_value, change and "
+        "pct_change from prev_year; test, p_value, q_value and verdict; small_numbers, contested and "
+        "synthetic flags (every column: docs/methods.md)",
+    ),
+    (
+        "metrics.xlsx",
+        "metrics.csv as a spreadsheet for analysts: a cover, contents, notes, and a sheet per kind of metric; "
+        "each council's alone in <council>/metrics.xlsx",
+        "as metrics.csv, headed in words with the metrics.csv name in brackets; the Notes sheet explains each",
     ),
     (
         "audit.csv",
-        "every published percentage, change and total checked against the counts it describes, and "
-        "every figure the documents give two values",
+        "every published percentage, change and total checked against the counts it describes, and every "
+        "figure the documents give two values",
+        "council, year, measure, category; check, stated, counts_give, verdict and detail; quote, source, "
+        "file and line say where the figure was printed",
     ),
-    ("figures.csv", "every figure after one value is chosen for each, with the file, line and sentence it came from"),
-    ("monthly.csv", "from complaint records: complaints received and answered by month (the control charts)"),
-    ("changes.csv", "from complaint records: the share answered in time before and after each process change"),
-    ("records_files.csv", "every complaint extract read: rows, rows kept and set aside, and whether it is synthetic"),
+    (
+        "figures.csv",
+        "every published figure, after one value is chosen for each",
+        "council, year, measure, category; value (or pct of pct_of), basis, contested, values_stated, allowed "
+        "and chosen_by; source, file, line and quote",
+    ),
+    (
+        "monthly.csv",
+        "from complaint records: complaints received and answered by month (the control charts)",
+        "council, procedure, month; received, responded, within_10wd, within_20wd",
+    ),
+    (
+        "changes.csv",
+        "from complaint records: the share answered in time before and after each process change",
+        "council, date, description, target_days; n, k and p with their interval before and after; difference "
+        "with its interval, p_value, q_value, too_few, significant, synthetic",
+    ),
+    (
+        "records_files.csv",
+        "every complaint extract read",
+        "file, council, year, kind; private, used, synthetic; rows, kept, set_aside and set_aside_file",
+    ),
 ]
+FORMAT_NAMES = {"html": "web page", "pdf": "PDF (A4)", "docx": "Word"}
+SPARSE = 3  # a report covering this many of the guidance's items or fewer is marked as having little in it
 
 
 class Job(Protocol):
@@ -40,6 +75,13 @@ class Job(Protocol):
     council: str
     year: str
     kind: str
+
+
+@dataclass(frozen=True)
+class _BenchmarkJob:
+    year: str
+    council: str = BENCHMARK
+    kind: str = "council"
 
 
 def _council_name(paths: Paths, council: str) -> str:
@@ -58,15 +100,33 @@ def report_status(paths: Paths, job: Job) -> str:
     return "ok" if paths.report_html(job.council, job.year, kind).exists() else "missing"
 
 
+def _contents(folder: Path) -> dict:
+    """What a report holds (.contents.json, written with it); empty if there is none."""
+    try:
+        return json.loads((folder / REPORT_CONTENTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def _entry(paths: Paths, job: Job, names: dict) -> dict:
     kind = getattr(job, "kind", "council")
-    folder = paths.report_dir(job.council, job.year, kind).relative_to(paths.outputs).as_posix()
+    folder = paths.report_dir(job.council, job.year, kind)
+    href = folder.relative_to(paths.outputs).as_posix()
+    contents = _contents(folder)
+    covered, missing = contents.get("covered", []), contents.get("not_covered", [])
     return {
         "year": job.year,
-        "name": names[job.council],
+        "name": names.get(job.council, job.council),
         "status": report_status(paths, job),
-        "href": f"{folder}/report.html",
-        "failed": f"{folder}/report.failed.ipynb",
+        "href": f"{href}/report.html",
+        "failed": f"{href}/report.failed.ipynb",
+        "formats": [
+            (FORMAT_NAMES[f], f"{href}/report.{f}") for f in ("pdf", "docx") if (folder / f"report.{f}").exists()
+        ],
+        "covered": covered,
+        "not_covered": missing,
+        "sparse": bool(contents) and len(covered) <= SPARSE,
+        "sections": contents.get("sections", []),
     }
 
 
@@ -86,10 +146,13 @@ def render_index(paths: Paths, jobs: Sequence[Job], restated: Sequence[Job] = ()
         for c in sorted({j.council for j in own}, key=lambda c: names[c])
     ]
     restated_years = [
-        (names[c], ", ".join(sorted(j.year for j in restated if j.council == c)))
+        (names[c], sorted(j.year for j in restated if j.council == c))
         for c in sorted({j.council for j in restated}, key=lambda c: names[c])
     ]
-    bench = sorted((p.parent.name for p in (paths.outputs / BENCHMARK).glob("*/report.html")), reverse=True)
+    bench_jobs = [
+        _BenchmarkJob(p.parent.name) for p in sorted((paths.outputs / BENCHMARK).glob("*/report.html"), reverse=True)
+    ]
+    bench = [_entry(paths, j, {BENCHMARK: "Councils side by side"}) for j in bench_jobs]
     return (
         render(
             "index.html.j2",
@@ -98,7 +161,8 @@ def render_index(paths: Paths, jobs: Sequence[Job], restated: Sequence[Job] = ()
             restated=restated_years,
             demonstrations=[_entry(paths, j, names) for j in newest_first(demos)],
             benchmarks=bench,
-            data_files=[(f, guide) for f, guide in DATA_FILES if (paths.outputs / f).exists()],
+            data_files=[(f, what, columns) for f, what, columns in DATA_FILES if (paths.outputs / f).exists()],
+            sparse=SPARSE,
         )
         + "\n"
     )

@@ -24,7 +24,7 @@ from matplotlib.ticker import PercentFormatter
 
 from ..analysis.spc import run_rules, shift_runs, trend_runs, two_of_three_windows
 from . import charts
-from .charts import Chart, _fmt_percent, _join, _new_figure, _plain, _png, _wrap, palette
+from .charts import Chart, _fmt_percent, _join, _new_figure, _plain, _wrap, palette
 
 __all__ = ["RULE_NAMES", "before_after_sentence", "describe_signals", "spc_chart"]
 
@@ -307,7 +307,7 @@ def spc_chart(
     point_colour, special_colour, target_colour = colours[0], colours[1], colours[2]
     line_grey = "#333333"
     with matplotlib.rc_context(charts._RC):
-        fig = _new_figure(7.6, 4.8)
+        fig = _new_figure(7.0, 4.8)
         ax = fig.add_subplot()
         xs, ys = _stepped(x, upper * 100)
         ax.plot(
@@ -367,11 +367,12 @@ def spc_chart(
             ax.text(
                 x[i],
                 0.03,
-                "no\nresponses",
+                "no responses",
                 transform=ax.get_xaxis_transform(),
                 ha="center",
                 va="bottom",
-                fontsize=8,
+                rotation=90,
+                fontsize=charts.SMALLEST_TEXT_PT,
                 color=charts.FOOTNOTE_COLOUR,
                 style="italic",
             )
@@ -394,15 +395,20 @@ def spc_chart(
             range(len(labels)),
             key=lambda i: (not labels[i].endswith("by month"), not labels[i].startswith("Special"), i),
         )
-        legend = ax.legend(
-            [handles[i] for i in order],
-            [labels[i] for i in order],
-            loc="upper left",
-            bbox_to_anchor=(0, charts._bottom_in_axes(fig, ax) - 0.03),
-            frameon=False,
-            ncol=2,
-            borderaxespad=0,
-        )
+        below = charts._bottom_in_axes(fig, ax) - 0.03
+        for columns in (2, 1):  # two columns where they fit within the widest a chart may be
+            legend = ax.legend(
+                [handles[i] for i in order],
+                [labels[i] for i in order],
+                loc="upper left",
+                bbox_to_anchor=(0, below),
+                frameon=False,
+                ncol=columns,
+                borderaxespad=0,
+            )
+            fig.draw_without_rendering()
+            if legend.get_window_extent().width / fig.dpi <= charts.MAX_WIDTH_IN - 1.2:
+                break
         notes = [
             "Control limits: 3 standard deviations either side of the average; they are wider in",
             "months with fewer responses.",
@@ -410,7 +416,7 @@ def spc_chart(
         if target_text and target is None:
             notes.append(str(target_text))
         charts._footnote(fig, ax, [_plain(n) for n in notes], below=legend)
-        png = _png(fig)
+        png, svg = charts._images(fig)
 
     good = np.flatnonzero(has)
     low_i, high_i = good[np.argmin(y[good])], good[np.argmax(y[good])]
@@ -447,7 +453,7 @@ def spc_chart(
             "No special cause: every month is within the limits and there is no shift, trend or "
             "run of months near a limit, so the variation is common cause."
         )
-    return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats)
+    return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats, svg=svg)
 
 
 def _chart_name(frame: pd.DataFrame) -> str:

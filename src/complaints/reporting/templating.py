@@ -8,15 +8,29 @@ line) that templates/macros.html.j2 renders; the report modules build the blocks
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+
+def css_string(text) -> Markup:
+    """`text` as the inside of a double-quoted CSS string, safe inside a <style> element: every
+    character that could end the string, the rule or the element is written as a CSS escape."""
+    out = []
+    for ch in str(text):
+        if ch in "\\\"'<>&" or ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return Markup("".join(out))
 
 
 @functools.cache
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("complaints.reporting", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
@@ -24,6 +38,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
+    env.filters["css_string"] = css_string
+    return env
 
 
 def render(name: str, **context) -> str:
@@ -45,6 +61,12 @@ class Column:
     @property
     def classes(self) -> str:
         return " ".join(c for c in ("num" if self.numeric else "", "share" if self.share else "") if c)
+
+    @property
+    def header_classes(self) -> str:
+        """A numeric column's header is aligned with its numbers; a year ("2024-25") never wraps."""
+        year = re.fullmatch(r"\d{4}-\d{2}", self.name.strip()) is not None
+        return " ".join(c for c in ("num" if self.numeric else "", "nowrap" if year else "") if c)
 
 
 @dataclass
@@ -101,3 +123,29 @@ def section(
         css=css() if with_css else "",
         extra_class=extra_class,
     )
+
+
+@dataclass
+class Part:
+    """One section of a report, before it is rendered: HTML (render_part), PDF (reporting.pdf) and
+    Word (reporting.word) are drawn from the same parts. A title part has no blocks: its title,
+    banner (shown boxed, for synthetic data) and lede paragraphs."""
+
+    items: list[dict] = field(default_factory=list)
+    heading_text: str = ""
+    anchor: str = ""
+    extra_class: str = ""
+    kind: str = "section"  # section | title
+    title: str = ""
+    banner: str = ""
+    lede: list[str] = field(default_factory=list)
+    index: str = ""  # the link back to the index (HTML only)
+
+
+def render_part(part: Part) -> str:
+    """A part as HTML."""
+    if part.kind == "title":
+        return render(
+            "title.html.j2", css=css(), title=part.title, banner=part.banner, lede=part.lede, index=part.index
+        )
+    return section(part.items, heading_text=part.heading_text, anchor=part.anchor, extra_class=part.extra_class)

@@ -33,11 +33,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..inputs.paths import BENCHMARK, DEMONSTRATION, LOCK_FILE, PACKAGE, REPORT_HTML, Paths
+from ..inputs.paths import BENCHMARK, DEMONSTRATION, LOCK_FILE, PACKAGE, REPORT_CONTENTS, REPORT_HTML, Paths
 
 MANIFEST = ".manifest.json"
 FINGERPRINT = ".fingerprint"
 KERNEL_MODES = ("preloaded", "fresh")
+FORMATS = ("html", "pdf", "docx")  # html always; pdf and docx are written by the notebook's last cell
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class Options:
     kernel: str = "preloaded"  # or "fresh": an ordinary kernel process per report
     progress: bool = True
     preload: tuple[str, ...] | None = None  # fork server's imports; None: BASE_PRELOAD + the notebook's
+    formats: tuple[str, ...] = FORMATS  # what each report is written as: html, and pdf and docx
     # Workers of your own (a concurrent.futures executor whose workers ran `init_worker`, see worker_pool):
     # the batch submits to it and leaves it running. None: the batch starts and stops a process pool.
     executor: object = None
@@ -168,6 +170,7 @@ def run_fingerprint(paths: Paths, options: Options) -> str:
         "set_aside": options.set_aside,
         "notebook": str(notebook),
         "data": str(paths.data),
+        "formats": sorted(options.formats),
     }
     return _digest(json.dumps(data, sort_keys=True), code_digest(notebook), json.dumps(chosen, sort_keys=True))
 
@@ -313,31 +316,44 @@ def report_files(paths: Paths, job: Job) -> dict[str, Path]:
     folder = paths.report_dir(job.council, job.year, job.kind)
     return {
         "dir": folder,
+        "pdf": folder / "report.pdf",
+        "docx": folder / "report.docx",
         "html": paths.report_html(job.council, job.year, job.kind),
         "ipynb": paths.report_ipynb(job.council, job.year, job.kind),
         "failed": paths.report_failed(job.council, job.year, job.kind),
         "fingerprint": folder / FINGERPRINT,
+        "contents": folder / REPORT_CONTENTS,  # for the index; written by the notebook's last cell
     }
 
 
-def is_current(paths: Paths, job: Job, fingerprint: str) -> bool:
+def is_current(paths: Paths, job: Job, fingerprint: str, formats: tuple[str, ...] = ("html",)) -> bool:
     files = report_files(paths, job)
     try:
         stored = files["fingerprint"].read_text(encoding="utf-8").strip()
     except OSError:
         return False
-    return stored == fingerprint and files["html"].exists() and files["ipynb"].exists()
+    return stored == fingerprint and all(files[f].exists() for f in ("ipynb", *formats))
 
 
 # --------------------------------------------------------------------------- one report (in a worker)
 
 # nbconvert's "lab" template links require.js, MathJax and mermaid from CDNs in <head>; a report
-# uses none of them, so they are left out and the file opens anywhere, offline included.
+# uses none of them, so they are left out and the file opens anywhere, offline included. Nor does it
+# use JupyterLab's style sheets (about 260 KB) or pygments' code colours (no code is shown): the
+# report's own (reporting/templates/report.css) is in its first section, so <head> carries only its
+# title and a few lines for the notebook's own wrappers.
 TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head -%}
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{{ resources['metadata']['name'] | escape_html_keep_quotes }}</title>
+<style type="text/css">
+body { margin: 0 auto; padding: 0.5rem 1rem 2rem; max-width: 62rem; background: #fff; color: #1b1b1b; }
+.jp-Cell, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output { margin: 0; padding: 0; }
+.jp-OutputPrompt, .jp-InputPrompt, .jp-Collapser, .jp-InputArea { display: none; }
+@media print { body { padding: 0; max-width: none; } }
+</style>
+{%- endblock html_head -%}
 """
 
 
@@ -436,6 +452,9 @@ def run_job(task: dict) -> dict:
     files["dir"].mkdir(parents=True, exist_ok=True)
     temp_nb = files["dir"] / f".report.tmp-{os.getpid()}.ipynb"
     temp_html = files["dir"] / f".{REPORT_HTML}.tmp-{os.getpid()}"
+    formats = tuple(task.get("formats", ("html",)))
+    temps = {f: files["dir"] / f".report.{f}.tmp-{os.getpid()}" for f in (*formats, "contents") if f != "html"}
+    parameters = dict(task["parameters"], exports={f: str(p) for f, p in temps.items()})
     result = {
         "council": job.council,
         "year": job.year,
@@ -452,7 +471,7 @@ def run_job(task: dict) -> dict:
             nb = papermill.execute_notebook(
                 task["notebook"],
                 str(temp_nb),
-                parameters=task["parameters"],
+                parameters=parameters,
                 kernel_name=KERNEL_NAME,
                 language="python",
                 progress_bar=False,
@@ -461,12 +480,19 @@ def run_job(task: dict) -> dict:
                 kernel_manager_class=_WORKER["manager_class"],
             )
             temp_html.write_text(export_html(nb, _WORKER["exporter"], task["title"]), encoding="utf-8")
+            # the formats asked for must be there; contents (for the index) is welcome, not required
+            missing = [f for f, p in temps.items() if not p.exists() and f != "contents"]
+            if missing:
+                result.update(
+                    status="failed",
+                    error=f"the notebook wrote no {', '.join(missing)} (its last cell calls report.export(exports))",
+                )
         except PapermillExecutionError as exc:
             result.update(status="failed", error=f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})")
         except Exception as exc:
             result.update(status="failed", error=f"{type(exc).__name__}: {exc}")
         if result["status"] == "failed":
-            _clear(files["html"], files["ipynb"], files["fingerprint"], temp_html)
+            _clear(*(files[f] for f in ("html", "ipynb", "fingerprint", "pdf", "docx", "contents")), temp_html)
             if temp_nb.exists():
                 os.replace(temp_nb, files["failed"])
             else:  # nothing ran (no kernel, say): keep the notebook with the error on top
@@ -474,10 +500,15 @@ def run_job(task: dict) -> dict:
         else:
             os.replace(temp_nb, files["ipynb"])
             os.replace(temp_html, files["html"])
+            for f in ("pdf", "docx", "contents"):  # each file asked for replaces the old; one not asked for is stale
+                if f in temps and temps[f].exists():
+                    os.replace(temps[f], files[f])
+                else:
+                    _clear(files[f])
             _clear(files["failed"])
             write_atomic(files["fingerprint"], task["fingerprint"] + "\n")
     finally:
-        _clear(temp_nb, temp_html)
+        _clear(temp_nb, temp_html, *temps.values())
         manager.close_logs()
         result["kernel_output"] = kernel_output(Path(kernel_log.name))
         _clear(Path(kernel_log.name))
@@ -544,6 +575,7 @@ class Batch:
     options: Options
     pool: object = None
     fork_server: object = None
+    names: dict[str, str] = field(default_factory=dict)  # council id -> name, for page titles
 
     def start(self) -> None:
         """Start the fork server and the workers (or take the executor given in the options)."""
@@ -567,6 +599,15 @@ class Batch:
             self.fork_server.close()
             self.fork_server = None
 
+    def title(self, job: Job) -> str:
+        """The page's <title>: the report's own heading."""
+        name = self.names.get(job.council, job.council)
+        if job.is_benchmark:
+            return f"Complaints to children's services: councils side by side, {job.year}"
+        if job.is_demonstration:
+            return f"Synthetic demonstration: complaints to children's services, {name}, {job.year}"
+        return f"Complaints to children's services: {name}, {job.year}"
+
     def run(self, jobs: list[Job]) -> list[Outcome]:
         """Run (or skip) every job; never raises for a failing report."""
         from concurrent.futures import as_completed
@@ -580,8 +621,9 @@ class Batch:
             notebook = self.options.notebook_for(self.paths, job)
             code = codes.setdefault(notebook, code_digest(notebook))
             parameters = job_parameters(self.paths, job, self.options.public)
-            fingerprint = report_fingerprint(self.paths, job, parameters, code)
-            if not self.options.force and is_current(self.paths, job, fingerprint):
+            formats = tuple(self.options.formats)
+            fingerprint = report_fingerprint(self.paths, job, {**parameters, "formats": formats}, code)
+            if not self.options.force and is_current(self.paths, job, fingerprint, formats):
                 outcomes.append(Outcome(job, "skipped"))
                 continue
             files = {k: str(v) for k, v in report_files(self.paths, job).items()}
@@ -594,13 +636,8 @@ class Batch:
                     "parameters": parameters,
                     "fingerprint": fingerprint,
                     "files": files,
-                    "title": (
-                        f"Complaints to children's services: councils side by side, {job.year}"
-                        if job.is_benchmark
-                        else f"Synthetic demonstration: complaints to children's services, {job.council}, {job.year}"
-                        if job.is_demonstration
-                        else f"Complaints to children's services: {job.council}, {job.year}"
-                    ),
+                    "formats": formats,
+                    "title": self.title(job),
                 }
             )
         if tasks:
@@ -628,10 +665,11 @@ class Batch:
         return sorted(outcomes, key=lambda o: o.job)
 
 
-def expected_outputs(paths: Paths, jobs: list[Job]) -> list[str]:
+def expected_outputs(paths: Paths, jobs: list[Job], formats: tuple[str, ...] = ("html",)) -> list[str]:
     files = ["metrics.csv", "audit.csv", "figures.csv", "index.html"]
+    files += [p.relative_to(paths.outputs).as_posix() for p in [paths.metrics_xlsx] if p.exists()]
     for job in jobs:
-        for key in ("html", "ipynb", "fingerprint"):
+        for key in ("ipynb", "fingerprint", *formats):
             files.append(report_files(paths, job)[key].relative_to(paths.outputs).as_posix())
     return files
 
@@ -706,6 +744,7 @@ def log_run(paths: Paths, options: Options) -> None:
         "set_aside": options.set_aside,
         "kernel": options.kernel,
         "notebook": options.notebook_path(paths).name,
+        "formats": list(options.formats),
     }
     log.debug("complaints reports %s", json.dumps(chosen, sort_keys=True))
     for name, digest in hash_tree(paths.data).items():
@@ -740,6 +779,7 @@ def run_reports(paths: Paths, options: Options) -> int:
             from .pipeline import compute, write_results
 
             results = compute(paths, set_aside=options.set_aside)
+            batch.names = {c: council.name for c, council in results.definitions.councils.items()}
             plan = plan_jobs(results)
             every = plan.reports
             jobs = select_jobs(every, options.councils, options.years)
@@ -766,5 +806,5 @@ def run_reports(paths: Paths, options: Options) -> int:
         status = summary(outcomes, time.perf_counter() - start, paths)
         log.info("log: %s", log_path)
         if status == 0:
-            write_manifest(paths, fingerprint, expected_outputs(paths, jobs))
+            write_manifest(paths, fingerprint, expected_outputs(paths, jobs, tuple(options.formats)))
         return status

@@ -31,8 +31,12 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
 
 
-def write_tables(tables: dict[Path, pd.DataFrame]) -> None:
-    targets = list(tables)
+def write_tables(tables: dict[Path, pd.DataFrame], files: dict[Path, bytes] | None = None) -> None:
+    """The CSVs, then `files` (built beforehand, such as the workbooks), all moved into place together."""
+    files = files or {}
+    targets = [*tables, *files]
     with staged(targets) as temps:
         for temp, frame in zip(temps, tables.values()):
             write_csv(frame, temp)
+        for temp, data in zip(temps[len(tables) :], files.values()):
+            temp.write_bytes(data)

@@ -7,7 +7,11 @@ for real ones). Both go through the same metrics engine; `source` in metrics.csv
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 
@@ -17,10 +21,12 @@ from ..analysis.metrics import compute_metrics, family_qvalues
 from ..analysis.record_measures import aggregate, with_working_days
 from ..analysis.resolve import build_figures
 from ..inputs.definitions import Definitions, load_definitions
-from ..inputs.paths import Paths
+from ..inputs.paths import COUNCIL_ID, Paths
 from ..inputs.published import load_learning, load_published
 from ..inputs.records import Records, load_records, set_aside_path
 from .outputs import write_tables
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -127,8 +133,10 @@ RECORD_FILE_COLUMNS = [
 
 def write_results(results: Results, paths: Paths) -> None:
     """metrics.csv and audit.csv (the contract); figures.csv (every figure, for reports); the
-    aggregates of records that reports show (monthly.csv, changes.csv, records_files.csv); and, with
-    --set-aside, the invalid rows of each extract under outputs/records_set_aside/."""
+    aggregates of records that reports show (monthly.csv, changes.csv, records_files.csv); with
+    --set-aside, the invalid rows of each extract under outputs/records_set_aside/; then metrics.csv as
+    spreadsheets: outputs/metrics.xlsx and outputs/<council>/metrics.xlsx (built before anything is
+    written, moved into place after the CSVs, all or nothing)."""
     tables = {
         paths.metrics_csv: results.metrics,
         paths.audit_csv: results.audit,
@@ -139,7 +147,13 @@ def write_results(results: Results, paths: Paths) -> None:
     }
     records = results.records
     tables.update({set_aside_path(paths, *key): rows for key, rows in records.set_aside_rows.items()})
-    write_tables(tables)
+    workbooks = metrics_workbooks(results, paths)
+    write_tables(tables, workbooks)
+    # a workbook left by an earlier run for a council (or a metrics.csv) with no rows now would mislead
+    earlier = [p for p in paths.outputs.glob(f"*/{paths.metrics_xlsx.name}") if COUNCIL_ID.match(p.parent.name)]
+    for old in [paths.metrics_xlsx, *earlier]:
+        if old not in workbooks:
+            old.unlink(missing_ok=True)
     # a set-aside file left by an earlier run for an extract that is now clean would mislead
     if paths.set_aside_dir.is_dir():
         current = {set_aside_path(paths, *key).name for key in records.set_aside_rows}
@@ -154,3 +168,20 @@ def write_results(results: Results, paths: Paths) -> None:
         for old in paths.set_aside_dir.glob("*.csv"):
             if old.name in read and old.name not in current:
                 old.unlink()
+
+
+def metrics_workbooks(results: Results, paths: Paths) -> dict[Path, bytes]:
+    """outputs/metrics.xlsx (every row of metrics.csv) and outputs/<council>/metrics.xlsx (that council's
+    rows), as bytes: built here, written by write_results."""
+    from ..reporting.spreadsheet import build_workbook  # gptables: only when writing
+
+    start = time.perf_counter()
+    made = datetime.now(UTC)
+    metrics, defs = results.metrics, results.definitions
+    if metrics.empty:
+        return {}
+    books = {paths.metrics_xlsx: build_workbook(metrics, made, defs)}
+    for council in sorted(metrics["council"].astype(str).unique()):
+        books[paths.council_metrics_xlsx(council)] = build_workbook(metrics, made, defs, council=council)
+    log.debug("built %d workbooks in %.2f s", len(books), time.perf_counter() - start)
+    return books
