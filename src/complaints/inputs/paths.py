@@ -162,6 +162,10 @@ class Paths:
         """The executed notebook of a report that failed, with the error in it."""
         return self.report_dir(council, year, kind) / FAILED_IPYNB
 
+    def report_contents(self, council: str, year: str, kind: str = "council") -> Path:
+        """What a report covers (JSON), written with it by its notebook, read by the index."""
+        return self.report_dir(council, year, kind) / REPORT_CONTENTS
+
     def relative(self, path: Path) -> str:
         """A path as it may appear in outputs: relative to the folder holding data/, never the machine's own."""
         base = self.data.parent

@@ -128,6 +128,21 @@ DEFAULT_BOOLEANS = {
 FILE_NAME = re.compile(
     r"^(?P<year>\d{4}-\d{2})(?:_(?P<what>.+?))?_(?P<kind>complaints|feedback|contacts)\.(?P<ext>csv|xlsx)$"
 )
+# Records.files: one row per extract found
+FILE_COLUMNS = [
+    "file",
+    "council",
+    "year",
+    "kind",
+    "private",
+    "used",
+    "rows",
+    "kept",
+    "set_aside",
+    "set_aside_file",
+    "blank_rows",
+    "superseded_by",
+]
 FIGURE_COLUMNS = [
     "council",
     "year",
@@ -789,9 +804,7 @@ class Records:
     feedback: pd.DataFrame
     contacts: pd.DataFrame
     configs: dict[str, RecordsConfig]
-    # one row per file found: file, council, year, kind, private, used, rows, kept, set_aside, set_aside_file,
-    # blank_rows, superseded_by
-    files: pd.DataFrame
+    files: pd.DataFrame  # one row per file found: FILE_COLUMNS
     present: dict = field(default_factory=dict)  # (council, year, kind) -> canonical columns the export had
     set_aside_rows: dict = field(default_factory=dict)  # (council, year, kind) -> invalid rows with their reasons
 
@@ -1035,23 +1048,7 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False) -> Re
             out[kind] = frame.reset_index(drop=True)
         else:
             out[kind] = _empty(kind)
-    files_frame = pd.DataFrame(
-        list(summary.values()),
-        columns=[
-            "file",
-            "council",
-            "year",
-            "kind",
-            "private",
-            "used",
-            "rows",
-            "kept",
-            "set_aside",
-            "set_aside_file",
-            "blank_rows",
-            "superseded_by",
-        ],
-    )
+    files_frame = pd.DataFrame(list(summary.values()), columns=FILE_COLUMNS)
     return Records(out["complaints"], out["feedback"], out["contacts"], configs, files_frame, present, set_aside_rows)
 
 

@@ -23,6 +23,7 @@ Metric identifiers, file paths and hashes appear in the appendix only.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import math
 import re
@@ -91,7 +92,6 @@ class Report(HtmlSections):
     public: bool = False
     suppress_below: int = 0
     shown: set = field(default_factory=set)  # measures already shown in a section
-    _parts: dict = field(default_factory=dict, repr=False)  # sections built so far
 
     # ------------------------------------------------------------------ what it is
     @property
@@ -302,15 +302,14 @@ class Report(HtmlSections):
             traces=traces,
         )
 
+    @functools.cached_property
     def coverage(self) -> list[tuple[str, str, bool]]:
         """For each item of the guidance's list (data/definitions/sections.csv): the item, this
         report's section for it, and whether the section has anything to show this year."""
-        if "_coverage" not in self.__dict__:
-            self.__dict__["_coverage"] = [
-                (str(spec["guidance"]), str(spec["title"]), bool(self.section_content(sid, dry=True)))
-                for sid, spec in self.defs.sections.iterrows()
-            ]
-        return self.__dict__["_coverage"]
+        return [
+            (str(spec["guidance"]), str(spec["title"]), bool(self.section_content(sid, dry=True)))
+            for sid, spec in self.defs.sections.iterrows()
+        ]
 
     def contents(self) -> dict:
         """For the index: the title, the kind, and which of the guidance's sections have anything."""
@@ -318,14 +317,14 @@ class Report(HtmlSections):
             "title": self.part("title").title,
             "kind": self.kind,
             "synthetic": self.synthetic,
-            "covered": [title for _item, title, covered in self.coverage() if covered],
-            "not_covered": [title for _item, title, covered in self.coverage() if not covered],
+            "covered": [title for _item, title, covered in self.coverage if covered],
+            "not_covered": [title for _item, title, covered in self.coverage if not covered],
         }
 
     def p_coverage(self) -> Part:
         rows = [
             [item, f"Yes: '{title}'" if covered else f"Not published for {self.year}"]
-            for item, title, covered in self.coverage()
+            for item, title, covered in self.coverage
         ]
         t = Table(
             self.caption(f"The guidance's list, and where this report covers each item for {self.year}"),
@@ -337,15 +336,9 @@ class Report(HtmlSections):
         return Part([table(t)], heading_text="What this report covers", anchor="coverage")
 
     # ------------------------------------------------------------------ the guidance's sections
-    def part(self, name: str) -> Part:
-        """One section, built once (the notebook shows it; the PDF and Word files reuse it)."""
-        if name not in self.SECTIONS:
-            raise ValueError(f"unknown section '{name}'; sections are {', '.join(self.SECTIONS)}")
-        if name not in self._parts:
-            self._parts[name] = (
-                self.guidance_section(name) if name in self.defs.sections.index else getattr(self, f"p_{name}")()
-            )
-        return self._parts[name]
+    def build_part(self, name: str) -> Part:
+        """A guidance section (data/definitions/sections.csv) or one of the report's own (p_<name>)."""
+        return self.guidance_section(name) if name in self.defs.sections.index else getattr(self, f"p_{name}")()
 
     def guidance_section(self, section_id: str) -> Part:
         spec = self.defs.sections.loc[section_id]
@@ -1072,12 +1065,6 @@ def _change_short(row: pd.Series) -> str:
         return f"{direction} {numbers.per_thousand(abs(value - prev))} per 1,000"
     size = {"money": numbers.money, "mean": numbers.days}.get(kind, numbers.count)(abs(value - prev))
     return f"{direction} {size}" + (f" ({numbers.percent_number(abs(value - prev) / prev)}%)" if prev else "")
-
-
-def _css() -> str:
-    from .templating import css
-
-    return css()
 
 
 def _read_optional(path: Path, council: str, **kw) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..inputs.paths import ROOT
-from .templating import Column, Part, Table, css, none, render_part, section, table
+from .templating import Column, Part, Table, render_part, table
 
 
 def file_sha256(path: Path) -> str:
@@ -60,10 +60,6 @@ def frame_table(frame: pd.DataFrame, caption: str, numeric: tuple[str, ...] = ()
     )
 
 
-def table_block(frame: pd.DataFrame, caption: str, numeric: tuple[str, ...] = ()) -> dict:
-    return table(frame_table(frame, caption, numeric))
-
-
 def hashes_block(files: list[Path], paths) -> dict:
     """The provenance table: each input file (relative to the data folder's parent) and its SHA-256."""
     rows = [[paths.relative(p), file_sha256(p)] for p in files if p.exists()]
@@ -74,15 +70,11 @@ def hashes_block(files: list[Path], paths) -> dict:
 
 __all__ = [
     "HtmlSections",
-    "css",
     "file_sha256",
     "frame_table",
     "git_commit",
     "hashes_block",
-    "none",
     "run_time",
-    "section",
-    "table_block",
 ]
 
 
@@ -94,12 +86,16 @@ class HtmlSections:
     SECTIONS: tuple[str, ...] = ()
 
     def part(self, name: str) -> Part:
+        """One section, built once (the notebook shows it; the PDF and Word files reuse it)."""
         if name not in self.SECTIONS:
             raise ValueError(f"unknown section '{name}'; sections are {', '.join(self.SECTIONS)}")
         built = self.__dict__.setdefault("_parts", {})
         if name not in built:
-            built[name] = getattr(self, f"p_{name}")()
+            built[name] = self.build_part(name)
         return built[name]
+
+    def build_part(self, name: str) -> Part:
+        return getattr(self, f"p_{name}")()
 
     def parts(self) -> list[Part]:
         return [self.part(name) for name in self.SECTIONS]

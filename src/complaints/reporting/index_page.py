@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..inputs.paths import BENCHMARK, DEMONSTRATION, REPORT_CONTENTS, Paths
+from ..inputs.paths import BENCHMARK, DEMONSTRATION, Paths
 from .templating import render
 
 # (file, what it holds, a one-line guide to its columns)
@@ -100,10 +100,10 @@ def report_status(paths: Paths, job: Job) -> str:
     return "ok" if paths.report_html(job.council, job.year, kind).exists() else "missing"
 
 
-def _contents(folder: Path) -> dict:
-    """What a report holds (.contents.json, written with it); empty if there is none."""
+def _contents(path: Path) -> dict:
+    """What a report holds (Paths.report_contents, written with it); empty if there is none."""
     try:
-        return json.loads((folder / REPORT_CONTENTS).read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 
@@ -112,7 +112,7 @@ def _entry(paths: Paths, job: Job, names: dict) -> dict:
     kind = getattr(job, "kind", "council")
     folder = paths.report_dir(job.council, job.year, kind)
     href = folder.relative_to(paths.outputs).as_posix()
-    contents = _contents(folder)
+    contents = _contents(paths.report_contents(job.council, job.year, kind))
     covered, missing = contents.get("covered", []), contents.get("not_covered", [])
     return {
         "year": job.year,

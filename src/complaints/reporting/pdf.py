@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from .templating import Part, Table
+from .templating import Part, Table, figure_numbers
 
 PAGE_MARGIN_MM = 15
 BODY_PT = 10
@@ -200,17 +200,10 @@ def figure_flowables(f: dict) -> list:
     natural_h = (f.get("height") or 400) / 96 * inch
     scale = min(1.0, frame_width_pt() / natural_w)
     picture = Image(io.BytesIO(png), width=natural_w * scale, height=natural_h * scale, hAlign="LEFT")
-    numbers = Table(
-        f"Numbers in the chart: {f['title']}",
-        [_Column(c["name"], c["align"] == "right") for c in f["columns"]],
-        f["rows"],
-    )
-    return [KeepTogether([Paragraph(_text(f["title"]), styles["caption"]), picture]), *table_flowables(numbers)]
-
-
-class _Column:
-    def __init__(self, name: str, numeric: bool):
-        self.name, self.numeric, self.share = name, numeric, False
+    return [
+        KeepTogether([Paragraph(_text(f["title"]), styles["caption"]), picture]),
+        *table_flowables(figure_numbers(f)),
+    ]
 
 
 def part_flowables(part: Part) -> list:

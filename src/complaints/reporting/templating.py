@@ -103,6 +103,13 @@ def figure(f: dict) -> dict:
     return {"type": "figure", "figure": f}
 
 
+def figure_numbers(f: dict) -> Table:
+    """A chart's table of its numbers (f: charts.figure_view), as the PDF and Word files set it
+    under the picture."""
+    columns = [Column(c["name"], numeric=c["align"] == "right") for c in f["columns"]]
+    return Table(f"Numbers in the chart: {f['title']}", columns, f["rows"])
+
+
 def none(text: str) -> dict:
     return {"type": "none", "text": text}
 
@@ -111,18 +118,9 @@ def quote(text: str) -> dict:
     return {"type": "quote", "text": text}
 
 
-def section(
-    items: list[dict], heading_text: str = "", anchor: str = "", *, with_css: bool = False, extra_class: str = ""
-) -> str:
+def section(items: list[dict], heading_text: str = "", anchor: str = "", *, extra_class: str = "") -> str:
     """One section of a report page: an optional h2 and its blocks."""
-    return render(
-        "section.html.j2",
-        items=items,
-        heading=heading_text,
-        anchor=anchor,
-        css=css() if with_css else "",
-        extra_class=extra_class,
-    )
+    return render("section.html.j2", items=items, heading=heading_text, anchor=anchor, extra_class=extra_class)
 
 
 @dataclass

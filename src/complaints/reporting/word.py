@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import io
 
-from .templating import Part, Table
+from .templating import Part, Table, figure_numbers
 
 CUSTOM_STYLES = ("Report banner", "Table note", "Not published", "Table text")
 BODY_PT = 10  # as the PDF: no chart text (at least 10.5 pt, drawn at most 7 in wide) is smaller on the page
@@ -102,13 +102,7 @@ def add_figure(document, f: dict) -> None:
     doc_pr = picture._inline.docPr
     doc_pr.set("descr", f["alt"])
     doc_pr.set("title", f["title"])
-    columns = [_Column(c["name"], c["align"] == "right") for c in f["columns"]]
-    add_table(document, Table(f"Numbers in the chart: {f['title']}", columns, f["rows"]))
-
-
-class _Column:
-    def __init__(self, name: str, numeric: bool):
-        self.name, self.numeric, self.share = name, numeric, False
+    add_table(document, figure_numbers(f))
 
 
 def add_part(document, part: Part) -> None:

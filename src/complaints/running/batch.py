@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..inputs.paths import BENCHMARK, DEMONSTRATION, LOCK_FILE, PACKAGE, REPORT_CONTENTS, REPORT_HTML, Paths
+from ..inputs.paths import BENCHMARK, DEMONSTRATION, LOCK_FILE, PACKAGE, REPORT_HTML, Paths
 
 MANIFEST = ".manifest.json"
 FINGERPRINT = ".fingerprint"
@@ -322,7 +322,7 @@ def report_files(paths: Paths, job: Job) -> dict[str, Path]:
         "ipynb": paths.report_ipynb(job.council, job.year, job.kind),
         "failed": paths.report_failed(job.council, job.year, job.kind),
         "fingerprint": folder / FINGERPRINT,
-        "contents": folder / REPORT_CONTENTS,  # for the index; written by the notebook's last cell
+        "contents": paths.report_contents(job.council, job.year, job.kind),
     }
 
 

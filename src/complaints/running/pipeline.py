@@ -23,7 +23,7 @@ from ..analysis.resolve import build_figures
 from ..inputs.definitions import Definitions, load_definitions
 from ..inputs.paths import COUNCIL_ID, Paths
 from ..inputs.published import load_learning, load_published
-from ..inputs.records import Records, load_records, set_aside_path
+from ..inputs.records import FILE_COLUMNS, Records, load_records, set_aside_path
 from .outputs import write_tables
 
 log = logging.getLogger(__name__)
@@ -116,19 +116,8 @@ FIGURE_COLUMNS = [
     "quote",
     "note",
 ]
-RECORD_FILE_COLUMNS = [
-    "file",
-    "council",
-    "year",
-    "kind",
-    "private",
-    "used",
-    "rows",
-    "kept",
-    "set_aside",
-    "set_aside_file",
-    "synthetic",
-]
+# records_files.csv: each extract read, and whether it is synthetic (what was blank or superseded stays inside)
+RECORD_FILE_COLUMNS = [c for c in FILE_COLUMNS if c not in ("blank_rows", "superseded_by")] + ["synthetic"]
 
 
 def write_results(results: Results, paths: Paths) -> None:

@@ -36,7 +36,15 @@ from ..analysis.record_measures import aggregate
 from ..analysis.workdays import add_working_days, bank_holidays, working_days
 from ..inputs.paths import Paths, default_paths
 from ..inputs.problems import display
-from ..inputs.records import DECIDED, RECORD_MEASURES, SCHEMA, Records, RecordsConfig, parse_records_config
+from ..inputs.records import (
+    DECIDED,
+    FILE_COLUMNS,
+    RECORD_MEASURES,
+    SCHEMA,
+    Records,
+    RecordsConfig,
+    parse_records_config,
+)
 from ..inputs.years import year_bounds
 from .exports import to_export
 
@@ -1276,22 +1284,7 @@ def in_memory_records(frames: dict[str, pd.DataFrame], council: str, year: str, 
             frame["working_days"] = working_days(frame["received"], frame["responded"])
         out[kind] = frame
         present[(council, year, kind)] = frozenset(c for c in config.kind(kind).columns if c in SCHEMA[kind])
-    files = pd.DataFrame(
-        columns=[
-            "file",
-            "council",
-            "year",
-            "kind",
-            "private",
-            "used",
-            "rows",
-            "kept",
-            "set_aside",
-            "set_aside_file",
-            "blank_rows",
-            "superseded_by",
-        ]
-    )
+    files = pd.DataFrame(columns=FILE_COLUMNS)
     return Records(out["complaints"], out["feedback"], out["contacts"], {council: config}, files, present)
 
 
