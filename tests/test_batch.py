@@ -217,6 +217,13 @@ def test_the_council_report_end_to_end(project):
     assert "of the guidance's" in index  # what the report covers, from the .contents.json it wrote
     contents = json.loads((folder / ".contents.json").read_text(encoding="utf-8"))
     assert contents["covered"] and not contents["synthetic"]
+    # no path of the machine in any output (the run's log, the analyst's own record, aside)
+    machine = str(project.data.parent)
+    for path in project.outputs.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".ipynb", ".csv", ".json") and "logs" not in path.parts:
+            assert machine not in path.read_text(encoding="utf-8"), path
+    assert nb.metadata.papermill.parameters["data_dir"] == "data"
+    assert nb.metadata.papermill.input_path == "council_report.ipynb"
 
 
 @pytest.mark.parametrize("kernel_mode", ["preloaded", "fresh"])
@@ -240,9 +247,10 @@ def test_a_tiny_report_hides_code_removes_tagged_cells_and_embeds_images(plain, 
 
 def test_one_failing_report_does_not_stop_the_others(plain, tmp_path, workers):
     notebook = tiny_notebook(tmp_path / "failing.ipynb", fail_for="dudley")
-    stale = plain.outputs / "dudley" / "2022-23" / "report.html"
-    stale.parent.mkdir(parents=True)
-    stale.write_text("an old report that must not survive a failed run")
+    good = plain.outputs / "dudley" / "2022-23" / "report.html"
+    good.parent.mkdir(parents=True)
+    good.write_text("the last good report: a failed run must not delete it")
+    (good.parent / ".fingerprint").write_text("an earlier run's\n")
     status, text = run(
         plain, fast(notebook, councils=["dudley", "dorset"], years=["2022-23", "2023-24"], executor=workers)
     )
@@ -256,13 +264,16 @@ def test_one_failing_report_does_not_stop_the_others(plain, tmp_path, workers):
     assert re.search(r"built dorset 2023-24 in \d+\.\d s", logged)
     assert "FAILED dudley 2022-23" in logged and "KeyboardInterrupt" not in logged + text
     failed = plain.outputs / "dudley" / "2022-23"
-    assert not (failed / "report.html").exists() and not (failed / "report.ipynb").exists()
+    # a fault never deletes a good report: it stays, without its fingerprint, so the next run retries it
+    assert good.read_text() == "the last good report: a failed run must not delete it"
+    assert not (failed / ".fingerprint").exists()
     kept = nbformat.read(failed / FAILED_IPYNB, as_version=4)
     errors = [o for c in kept.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors and errors[0].ename == "ValueError"
     assert (plain.outputs / "dorset" / "2023-24" / "report.html").exists()
     index = (plain.outputs / "index.html").read_text(encoding="utf-8")
-    assert f'href="dudley/2022-23/{FAILED_IPYNB}"' in index and "failed" in index
+    assert f'href="dudley/2022-23/{FAILED_IPYNB}"' in index and "not rebuilt" in index
+    assert 'href="dudley/2022-23/report.html"' in index  # still linked
     assert not (plain.outputs / ".manifest.json").exists()  # a failed run is never "up to date"
 
     # fixed (the notebook changed, so both are rebuilt): the failure is cleared
@@ -380,12 +391,20 @@ def test_parameters_are_plain_python(project):
     assert params == {
         "council": "dudley",
         "year": "2024-25",
-        "data_dir": str(project.data),
-        "outputs_dir": str(project.outputs),
+        "data_dir": "data",  # relative to the folder the kernel runs in: no machine path in a notebook
+        "outputs_dir": "outputs",
         "public": True,
         "kind": "council",
     }
     assert all(type(v) in (str, bool) for v in params.values())
+    elsewhere = Paths(data=project.data, outputs=project.data.parent.parent / "elsewhere" / "outputs")
+    assert job_parameters(elsewhere, Job("benchmark", "2024-25"), False) == {
+        "year": "2024-25",
+        "councils": "",
+        "data_dir": "data",
+        "outputs_dir": "../elsewhere/outputs",
+        "public": False,
+    }
 
 
 # --------------------------------------------------------------------------- index

@@ -155,3 +155,11 @@ def test_years_never_wrap(index):
 def test_the_benchmarking_report_is_linked(index):
     html, _parser = index
     assert 'href="benchmark/2024-25/report.html"' in html
+
+
+def test_the_public_index_does_not_link_the_unsuppressed_data_files(project):
+    for name, _what, _columns in DATA_FILES:
+        (project.outputs / name).write_text("x")
+    html = render_index(project, [Job("dudley", "2024-25")], public=True)
+    assert not any(f'href="{name}"' in html for name, _w, _c in DATA_FILES)
+    assert "withheld" in html and "do not publish the outputs folder as a whole" in html

@@ -242,3 +242,174 @@ def test_population_that_is_not_a_table(project):
     path.write_text("population = 61234\n" + path.read_text())
     messages = problems_of(project)
     assert any(m.startswith("data/councils/dudley.toml, setting 'population': should be a table") for m in messages)
+
+
+# --------------------------------------------------------------------------- every CSV checked as a file
+# (tests/test_malformed.py runs the whole command on a corpus of broken inputs; these test the pieces)
+
+HEADER_ABC = b"a,b,c\n"
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (b"", ["x.csv: the file is empty"]),
+        (b"\xef\xbb\xbf\n\n", ["x.csv: the file is empty"]),
+        (HEADER_ABC, ["x.csv: the file has a header but no rows"]),
+        (b"\xef\xbb\xbfa,b,c\n1,2,3\n", []),  # Excel's 'CSV UTF-8' byte order mark: accepted silently
+        (HEADER_ABC + b"1,2,3\n\n4,5,6\n", []),  # a blank line is no row
+        (b"PK\x03\x04rest", ["x.csv: is an Excel workbook, not a CSV file"]),
+        ("a,b,c\n1,2,3\n".encode("utf-16"), ["x.csv: is saved as UTF-16 ('Unicode Text')"]),
+        (
+            HEADER_ABC + "1,café,3\n4,5,6\n7,8,é\n".encode("cp1252"),
+            ["x.csv, line 2, column 'b': is not UTF-8 text: it looks like Windows-1252"],
+        ),
+        (HEADER_ABC + b"1,\x81\x8d,3\n", ["x.csv, line 2, column 'b': is not UTF-8 text: byte 0x81 here is not UTF-8"]),
+        (HEADER_ABC + b"1,2\x00,3\n", ["x.csv, line 2, column 'b': holds a NUL byte"]),
+        (b"a;b;c\n1;2;3\n", ["x.csv, line 1: is separated by semicolons (;), not commas"]),
+        (b"a\tb\tc\n1\t2\t3\n", ["x.csv, line 1: is separated by tabs, not commas"]),
+        (
+            b"a,b,a\n1,2,3\n",
+            [
+                "x.csv, line 1, column 'a': names 2 columns (columns 1, 3 of the header)",
+                "x.csv, line 1, column 'c': required column is missing",
+            ],
+        ),
+        (
+            b"A,x\n1,2\n",
+            [
+                "x.csv, line 1, column 'a': required column is missing; the header has 'A'",
+                "x.csv, line 1, column 'b': required column is missing",
+                "x.csv, line 1, column 'c': required column is missing",
+            ],
+        ),
+        (
+            HEADER_ABC + b"1,2,3,4\n5,6\n7,8,9\n",
+            [
+                "x.csv, line 2: has 4 cells but the header has 3: a comma too many",
+                "x.csv, line 3: has 2 cells but the header has 3: a cell (or its comma) is missing",
+            ],
+        ),
+        (
+            HEADER_ABC + b'1,"' + b"word, " * 40_000 + b'",3\n4,5,6\n',
+            ["x.csv, line 2, column 'b': holds 240,000 characters; a cell may hold at most 10,000"],
+        ),
+        (
+            HEADER_ABC + b'1,"2,3\n4,5,6\n',
+            ["x.csv, line 2, column 'b': a quote mark (\") opens this cell and is never closed"],
+        ),
+    ],
+)
+def test_file_problems(tmp_path, data, expected):
+    from complaints.inputs.tables import read_csv_text
+
+    (tmp_path / "x.csv").write_bytes(data)
+    _, problems = read_csv_text(tmp_path / "x.csv", ["a", "b", "c"], tmp_path)
+    assert len(problems) == len(expected), problems
+    for problem, start in zip(problems, expected):
+        assert str(problem).startswith(start), problem
+
+
+def test_rows_are_indexed_by_their_line_and_bad_rows_left_out(tmp_path):
+    from complaints.inputs.tables import line_of, read_csv_text
+
+    (tmp_path / "x.csv").write_text('a,b,c\n1,2,3\n\n4,"two\nlines",6\n7,8\n9,10,11\n', encoding="utf-8")
+    frame, problems = read_csv_text(tmp_path / "x.csv", ["a"], tmp_path)
+    assert [line_of(i) for i in frame.index] == [2, 4, 7]  # the blank line 3 is no row; line 6 is short
+    assert frame.loc[2, "b"] == "two\nlines"
+    assert [str(p) for p in problems] == [
+        "x.csv, line 6: has 2 cells but the header has 3: a cell (or its comma) is missing"
+    ]
+
+
+def test_many_bad_rows_are_counted_not_all_listed(tmp_path):
+    from complaints.inputs.tables import LISTED, read_csv_text
+
+    (tmp_path / "x.csv").write_text("a,b\n" + "1,2,3\n" * 100, encoding="utf-8")
+    _, problems = read_csv_text(tmp_path / "x.csv", ["a"], tmp_path)
+    assert len(problems) == LISTED + 1
+    assert str(problems[-1]) == (
+        f"x.csv, line {LISTED + 2}: and {100 - LISTED} more line(s) with more or fewer cells than the header, "
+        "up to line 101"
+    )
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_scan_of_a_large_file_agrees_with_the_csv_module(tmp_path, quoted):
+    """scan_rows (for extracts: counting commas, or cells once) finds the rows reading every cell finds."""
+    import random
+
+    from complaints.inputs.tables import line_of, read_csv_text, scan_rows
+
+    rng = random.Random(9 if quoted else 8)
+    lines = ["a,b,c,d"]
+    for _ in range(400):
+        cells = [rng.choice(["x", "", "12", "café"]) for _ in range(rng.choice([4, 4, 4, 4, 3, 5]))]
+        if quoted and rng.random() < 0.3:
+            cells[0] = rng.choice(['"a, b"', '"two\nlines"', '"say ""hi"""'])
+        lines.append(",".join(cells) if rng.random() > 0.05 else "")
+    text = "\n".join(lines) + "\n"
+    (tmp_path / "x.csv").write_text(text, encoding="utf-8")
+    frame, expected = read_csv_text(tmp_path / "x.csv", ["a"], tmp_path)
+    found, unfit, checks = scan_rows(text, ["a", "b", "c", "d"], 1, "x.csv")
+    assert [str(p) for p in checks.problems()] == [str(p) for p in expected]
+    kept = {line for k, line in enumerate(found.tolist()) if k not in set(unfit)}
+    physical = text.split("\n")
+    assert {line for line in kept if physical[line - 1]} == {line_of(i) for i in frame.index}  # a blank line: no row
+
+
+def test_excel_date_numbers():
+    from datetime import date
+
+    from complaints.inputs.tables import excel_date, excel_date_hint
+
+    assert excel_date("45017") == date(2023, 4, 1)
+    assert excel_date("45017.5") == date(2023, 4, 1)
+    assert excel_date("1234") is None and excel_date("01/04/2023") is None and excel_date("99999") is None
+    assert "for April 2023" in excel_date_hint("45017", month=True)
+    assert excel_date_hint("2023-04-01") == ""
+
+
+def test_byte_order_marks_are_accepted_everywhere(project):
+    for path in project.data.rglob("*.csv"):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    results = compute(project)
+    assert len(results.metrics) > 0 and len(results.records.complaints) > 0
+
+
+def test_a_definition_file_that_cannot_be_read_leaves_the_rest_checked(project):
+    (project.data / "definitions/metrics.csv").write_bytes(b"metric;kind\nx;count\n")
+    set_cell(project, DUDLEY, 0, "value", "lots")
+    with pytest.raises(InputError) as caught:
+        compute(project)
+    messages = [str(p) for p in caught.value.problems]
+    assert messages[0].startswith("data/definitions/metrics.csv, line 1: is separated by semicolons")
+    assert "data/published/dudley/2022-23_annual_report.csv, line 2, column 'value': 'lots' is not a number" in messages
+    assert len(messages) == 2  # no council's [denominators] said to name an unknown metric
+    assert any("the metrics named in the councils' [denominators]" in u for u in caught.value.unchecked)
+    assert "Not checked until these are fixed" in str(caught.value)
+
+
+def test_workbook_extract_checks(project):
+    """An Excel extract: a column named twice and a cell too long are named, the other rows still checked."""
+    openpyxl = pytest.importorskip("openpyxl")
+    source = project.data / "records/dudley/2024-25_synthetic_complaints.csv"
+    rows = [line.split(",") for line in source.read_text(encoding="utf-8").splitlines()[:6]]
+    rows[0][12] = "Outcome"  # 'Extension' renamed: 'Outcome' twice
+    rows[2][13] = "x" * 12_000  # Reason for Delay
+    rows[4][2] = "NEITHER"  # Complaint Type
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    source.unlink()
+    book.save(source.with_suffix(".xlsx"))
+    messages = problems_of(project)
+    name = "data/records/dudley/2024-25_synthetic_complaints.xlsx"
+    assert messages == [
+        f"{name}, line 1, column 'Outcome': names 2 columns (columns 11, 13 of the header): each column needs a name "
+        "of its own",
+        f"{name}, line 3, column 'Reason for Delay': holds 12,000 characters; a cell may hold at most 10,000 (a whole "
+        "text pasted into one cell, or a quote mark never closed?): shorten it",
+        f"{name}, line 5, column 'Complaint Type': 'NEITHER' is not a code the mapping knows for 'procedure' (known: "
+        "STAT, CORP)",
+    ]

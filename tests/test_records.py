@@ -32,6 +32,13 @@ TESTSHIRE = textwrap.dedent("""
     measure = "contacts"
     definition = "Calls and emails to the front door."
 
+    [vocabulary]
+    teams = ["Team A", "Team B", "Team C"]
+    issue_categories = ["Delay", "Staff", "Funding"]
+    complainant_types = ["Parent", "Child"]
+    channels = ["Online", "Phone"]
+    delay_reasons = ["Staff absence", "Busy"]
+
     [records]
     partially_upheld = true
     digital_channels = ["Online"]
@@ -266,10 +273,6 @@ def test_configuration_problems_name_the_setting(records_project):
             "line 6, column 'Lvl': 'IV' is not a code the mapping knows for 'stage' (known: I, II, III)",
         ),
         (
-            "T9,20230510,S,I,Team A,Delay,Parent,E,0,0,No fault,20230512,0,,x",
-            "line 6, column 'How': 'E' is not a code the mapping knows for 'channel' (known: W, T)",
-        ),
-        (
             "T9,20230510,S,I,Team A,Delay,Parent,W,yes,0,No fault,20230512,0,,x",
             "line 6, column 'By child?': 'yes' is not a code the mapping knows for 'child_or_young_person' "
             "(known: 1, 0)",
@@ -410,14 +413,14 @@ def test_set_aside_writes_the_bad_rows_with_reasons_and_counts_them(records_proj
     assert (row["rows"], row["kept"], row["set_aside"], blank) == (6, 2, 4, 1)
     assert data_lines == row["kept"] + row["set_aside"] + blank  # rows in = rows kept + rows set aside (+ blank lines)
     aside = records.set_aside_rows[("testshire", "2023-24", "complaints")].astype(str)
-    assert row["set_aside_file"] == "outputs/records_set_aside/testshire_2023-24_complaints.csv"
+    assert row["set_aside_file"] == "outputs/private/records_set_aside/testshire_2023-24_complaints.csv"
     assert list(aside.columns[:3]) == ["file", "line", "reasons"] and "Not needed" not in aside.columns
-    assert list(aside["line"]) == ["5", "6", "7", "8"]  # the bad date, the bad codes, both rows of a duplicate
-    assert aside.loc[aside["line"] == "6", "reasons"].iloc[0] == (
-        "How: 'Q' is not a code the mapping knows for 'channel' (known: W, T); "
+    assert list(aside["line"]) == ["5", "6", "7", "8"]  # the bad date, the bad code, both rows of a duplicate
+    assert aside.loc[aside["line"] == "6", "reasons"].iloc[0] == (  # a channel outside the vocabulary is no reason
         "Finding: 'Nope' is not a code the mapping knows for 'outcome' "
         "(known: Upheld in full, Upheld in part, No fault, Dropped, Open)"
     )
+    assert records.outside_vocabulary.empty  # the rows set aside are not counted, so not listed either
     assert aside.loc[aside["line"] == "5", "Logged On"].iloc[0] == "20230231"
     assert (
         aside.loc[aside["line"] == "7", "reasons"].iloc[0]

@@ -4,8 +4,10 @@ Top-level imports stay light (standard library and the package's own small modul
 papermill and nbconvert are imported only by the commands that need them, so that
 `complaints reports` with nothing to do answers in well under a second.
 
-Exit status: 0 done; 1 some report failed (the others are still built); 2 bad input data,
-configuration or options (nothing was written).
+Exit status: 0 done; 1 some report failed (the others are still built) or the outputs folder
+could not be written (full, read-only; what was built before is kept); 2 bad input data,
+configuration or options (nothing was written); 3 another run is writing to the same outputs
+folder (nothing was written).
 """
 
 from __future__ import annotations
@@ -138,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Complaints to councils' children's services: metrics with exact statistics, an audit of "
         "the published figures, and a narrative report per council and year.",
         epilog="Run `complaints COMMAND --help` for a command's options and examples. Exit status: 0 done, "
-        "1 a report failed, 2 bad input or options (nothing written).",
+        "1 a report failed or outputs could not be written, 2 bad input or options (nothing written), "
+        "3 the outputs folder is in use by another run.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _verbosity(parser, 0)
@@ -212,7 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     reports.add_argument(
         "--public",
         action="store_true",
-        help="the public version: small counts suppressed (passes public=True to the notebook)",
+        help="the public version of every report: counts of 1 to 4 shown as 'fewer than 5', and '[c]' for any "
+        "figure (count, share, interval, change, quote) from which one could be worked out (docs/methods.md, "
+        "'Disclosure control'); passes public=True to the notebooks",
     )
     reports.add_argument(
         "--kernel",
@@ -248,11 +253,20 @@ def cmd_check(args) -> int:
 
 
 def cmd_metrics(args) -> int:
+    from .running.outputs import OutputsLock
     from .running.pipeline import compute, write_results
 
     paths = _checked_paths(args)
     results = compute(paths, set_aside=args.set_aside)
-    write_results(results, paths)
+    try:
+        with OutputsLock(paths.lock_file, "complaints metrics"):
+            write_results(results, paths)
+    except OSError as exc:
+        log.error(
+            f"could not write {exc.filename or paths.outputs}: {exc.strerror or exc}. The CSVs are written all "
+            "or nothing: those of the last run are as they were."
+        )
+        return 1
     log.info(
         f"wrote {paths.metrics_csv} ({len(results.metrics)} rows) and {paths.audit_csv} ({len(results.audit)} rows)"
     )
@@ -297,12 +311,16 @@ def main(argv: list[str] | None = None) -> int:
     configure(args.verbosity)
     from .inputs.problems import InputError
     from .running.batch import SelectionError
+    from .running.outputs import Busy
 
     try:
         return args.func(args)
     except (InputError, SelectionError) as exc:
         log.error(str(exc))
         return 2
+    except Busy as exc:
+        log.error(str(exc))
+        return 3
 
 
 if __name__ == "__main__":

@@ -4,6 +4,12 @@ The rows come from complaints.inputs.records, read and checked. `with_working_da
 complaint's working days to respond (complaints.analysis.workdays); `aggregate` counts the rows into
 the measures of data/definitions/measures.csv, with exactly the columns of outputs/figures.csv
 (basis = 'records'), so the metrics engine treats them like published figures.
+
+Nothing that identifies anyone leaves here. The categories of breakdowns (by team, issue, complainant
+type, channel, reason for delay, remedy) are the reader's: the council's vocabulary, or
+'Other (not in the vocabulary)' for anything else (complaints.inputs.records.OTHER), never a cell's own
+text. The complaint reference is used only to count an Ombudsman case once; it is never a category,
+and `file` names the extract, not a complaint.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Aggregates of record-level complaints that reports may show: nothing here identifies anyone.
 
-The report notebooks never read complaint records. The main job turns them into
+The report notebooks never read complaint records. Nothing here carries a reference or a free-text
+cell: counts by council, procedure and month, and shares before and after a configured change. The
+main job turns the records into
 - outputs/monthly.csv: per council, procedure and month of receipt, how many complaints were
   received and answered, and how many within 10 and 20 working days (for the SPC charts);
 - outputs/changes.csv: for each process change in a council's configuration ([[events]]), the

@@ -7,8 +7,9 @@
 - data/definitions/metrics.csv: the metrics of docs/methods.md, each from a numerator (and denominator)
   measure, with its report section, its order there, whether it may be a headline, and its chart
 - data/published/sources.csv: the documents published figures are transcribed from
-- data/councils/<id>.toml: one file per council (an optional [population] table gives the number of
-  children in its area, with the official release it comes from: see Population)
+- data/councils/<id>.toml: one file per council, checked against its schema in council_config (every
+  setting and what reads it: docs/configuration.md); an optional [population] table gives the number
+  of children in its area, with the official release it comes from: see Population
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from .council_config import check_council
 from .paths import COUNCIL_ID, RESERVED_IDS, Paths
 from .problems import Problem, display, raise_if_any
 from .tables import check_column, choice_cell, number_cell, read_csv_text, required_text, year_cell
@@ -30,10 +31,6 @@ METRIC_CHARTS = ("", "trend", "timeliness")  # a trend across years; the shares 
 MEASURE_CHARTS = ("", "shares")  # a breakdown drawn as bars
 KINDS = ("count", "proportion", "rate", "mean", "money")
 MEASURE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-POPULATION_KEYS = ("children_0_17", "year", "source")
-POPULATION_EXAMPLE = (
-    'children_0_17 = 61234, year = "mid-2023" and source = "ONS mid-year population estimates 2023" under [population]'
-)
 
 
 @dataclass(frozen=True)
@@ -52,16 +49,14 @@ class Council:
     id: str
     name: str
     short_name: str
-    procedures: tuple[str, ...]
-    timescales: dict
-    contacts_measure: str
-    contacts_definition: str
-    denominators: dict
-    vocabulary: dict
+    procedures: tuple[str, ...]  # "statutory" and/or "corporate"
+    timescales: dict  # [timescales]: setting -> working days, as given
+    contacts_measure: str  # "contacts" if the council counts contacts, "" if not
+    contacts_definition: str  # what the council counts as a contact
+    denominators: dict  # metric -> the measure its proportion is of, where not the one in metrics.csv
+    vocabulary: dict  # [vocabulary]: key -> list of names, as given
     notes: tuple[str, ...]
-    complaints_team: str = ""
-    reporting_body: str = ""
-    events: tuple[dict, ...] = ()  # process changes: {date, description, target_days}
+    events: tuple[dict, ...] = ()  # process changes: {date (yyyy-mm-dd), description, target_days}
     records: dict = field(default_factory=dict)  # how the council's complaints export maps onto the schema
     population: Population | None = None  # [population]: children in the area, with its source; None if not given
 
@@ -212,37 +207,27 @@ def load_metric_definitions(
 def load_council(
     path: Path, paths: Paths, measures: pd.DataFrame, metrics: pd.DataFrame
 ) -> tuple[Council | None, list[Problem]]:
+    """One council's configuration, checked against its schema (complaints.inputs.council_config: every
+    setting, strictly typed; [records] is checked with the extracts' schema by
+    complaints.inputs.records) and against the other definitions: the identifier is the file's name,
+    lower case and not reserved; [denominators] names known metrics and measures."""
     name = display(path, paths.data.parent)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        return None, [
+            Problem(
+                name,
+                None,
+                None,
+                f"is not saved as UTF-8 text (byte {exc.start + 1} is not UTF-8): save it with the encoding UTF-8",
+            )
+        ]
     except tomllib.TOMLDecodeError as exc:
         return None, [Problem(name, None, None, f"is not valid TOML: {exc}")]
-    problems = []
-    known_keys = {
-        "id",
-        "name",
-        "short_name",
-        "procedures",
-        "complaints_team",
-        "reporting_body",
-        "timescales",
-        "contacts",
-        "denominators",
-        "vocabulary",
-        "notes",
-        "events",
-        "records",
-        "population",
-    }
-    for key in sorted(set(raw) - known_keys):
-        problems.append(Problem(name, None, key, f"unknown setting (known: {', '.join(sorted(known_keys))})"))
-    for key, values in raw.get("vocabulary", {}).items():
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            problems.append(Problem(name, None, f"vocabulary.{key}", "should be a list of names"))
-    for key in ("id", "name", "short_name", "procedures"):
-        if not raw.get(key):
-            problems.append(Problem(name, None, key, "required setting is missing or empty"))
-    council_id = str(raw.get("id", ""))
+    config, problems = check_council(raw, name)
+    # the cross-checks, on what is well-formed even where the schema found problems elsewhere
+    council_id = raw.get("id") if isinstance(raw.get("id"), str) else ""
     if council_id and council_id != path.stem:
         problems.append(Problem(name, None, "id", f"'{council_id}' does not match the file name '{path.stem}'"))
     if council_id in RESERVED_IDS:
@@ -251,105 +236,37 @@ def load_council(
         )
     if council_id and not COUNCIL_ID.match(council_id):
         problems.append(Problem(name, None, "id", f"'{council_id}' is not lower-case and hyphenated"))
-    timescales = raw.get("timescales", {})
-    for key, value in timescales.items():
-        if not isinstance(value, int) or value <= 0:
-            problems.append(
-                Problem(name, None, f"timescales.{key}", f"{value!r} is not a positive whole number of working days")
-            )
-    contacts = raw.get("contacts", {})
-    contacts_measure = str(contacts.get("measure", ""))
-    if contacts_measure and contacts_measure not in measures.index:
-        problems.append(Problem(name, None, "contacts.measure", f"'{contacts_measure}' is not a known measure"))
-    denominators = raw.get("denominators", {})
+    if config is not None and config.contacts.measure and config.contacts.measure not in measures.index:
+        problems.append(Problem(name, None, "contacts.measure", f"'{config.contacts.measure}' is not a known measure"))
+    denominators = raw.get("denominators") if isinstance(raw.get("denominators"), dict) else {}
     for metric, measure in denominators.items():
         if metric not in metrics.index:
             problems.append(Problem(name, None, f"denominators.{metric}", f"'{metric}' is not a known metric"))
-        if measure not in measures.index:
+        if isinstance(measure, str) and measure.strip() and measure not in measures.index:
             problems.append(Problem(name, None, f"denominators.{metric}", f"'{measure}' is not a known measure"))
-    events = raw.get("events", [])
-    for i, event in enumerate(events):
-        try:
-            date.fromisoformat(str(event.get("date", "")))
-        except ValueError:
-            problems.append(
-                Problem(name, None, f"events[{i}].date", f"{event.get('date')!r} is not a date written like 2020-08-18")
-            )
-    population, population_problems = _population(raw.get("population"), name)
-    problems += population_problems
-    if problems:
+    if problems or config is None:
         return None, problems
+    population = config.population
     council = Council(
-        id=council_id,
-        name=raw["name"],
-        short_name=raw["short_name"],
-        procedures=tuple(raw["procedures"]),
-        timescales=dict(timescales),
-        contacts_measure=contacts_measure,
-        contacts_definition=str(contacts.get("definition", "")),
-        denominators=dict(denominators),
-        vocabulary=dict(raw.get("vocabulary", {})),
-        notes=tuple(raw.get("notes", ())),
-        complaints_team=str(raw.get("complaints_team", "")),
-        reporting_body=str(raw.get("reporting_body", "")),
-        events=tuple(events),
-        records=dict(raw.get("records", {})),
-        population=population,
+        id=config.id,
+        name=config.name,
+        short_name=config.short_name,
+        procedures=tuple(config.procedures),
+        timescales=config.timescales.model_dump(exclude_none=True),
+        contacts_measure=config.contacts.measure,
+        contacts_definition=config.contacts.definition,
+        denominators=dict(config.denominators),
+        vocabulary=config.vocabulary.model_dump(exclude_none=True),
+        notes=tuple(config.notes),
+        events=tuple(event.model_dump() for event in config.events),
+        records=dict(config.records),
+        population=(
+            Population(children_0_17=population.children_0_17, year=population.year, source=population.source.strip())
+            if population is not None
+            else None
+        ),
     )
     return council, []
-
-
-def _population(raw, name: str) -> tuple[Population | None, list[Problem]]:
-    """The optional [population] table of a council's configuration, checked strictly: a whole
-    number of children aged 0 to 17, the estimate's reference date and the named release it comes
-    from, and nothing else. A number is never accepted without its source."""
-    if raw is None:
-        return None, []
-    if not isinstance(raw, dict):
-        return None, [Problem(name, None, "population", f"should be a table: {POPULATION_EXAMPLE}")]
-    problems = [
-        Problem(name, None, f"population.{key}", f"unknown setting (known: {', '.join(POPULATION_KEYS)})")
-        for key in sorted(set(raw) - set(POPULATION_KEYS))
-    ]
-    children = raw.get("children_0_17")
-    if children is None:
-        problems.append(
-            Problem(
-                name, None, "population.children_0_17", "required in [population]: the number of children aged 0 to 17"
-            )
-        )
-    elif isinstance(children, bool) or not isinstance(children, int) or children <= 0:
-        problems.append(
-            Problem(
-                name,
-                None,
-                "population.children_0_17",
-                f"{children!r} is not a positive whole number of children (write it like 61234, without quotes)",
-            )
-        )
-    for key, what, example in (
-        ("source", "the official release the number comes from", "ONS mid-year population estimates 2023"),
-        ("year", "the estimate's reference date", "mid-2023"),
-    ):
-        value = raw.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            needed = "required when children_0_17 is given" if children is not None else "required in [population]"
-            problems.append(Problem(name, None, f"population.{key}", f"{needed}: {what}, such as '{example}'"))
-        elif not isinstance(value, str):
-            problems.append(Problem(name, None, f"population.{key}", f"{value!r} should be text, such as '{example}'"))
-    year = raw.get("year")
-    if isinstance(year, str) and year.strip() and not re.search(r"(?<!\d)(19|20)\d{2}(?!\d)", year):
-        problems.append(
-            Problem(
-                name,
-                None,
-                "population.year",
-                f"'{year}' does not say which year the estimate is for: write its reference date, such as 'mid-2023'",
-            )
-        )
-    if problems:
-        return None, problems
-    return Population(children_0_17=children, year=year.strip(), source=raw["source"].strip()), []
 
 
 def load_sources(paths: Paths, councils: dict[str, Council]) -> tuple[pd.DataFrame, list[Problem]]:
@@ -367,35 +284,107 @@ def load_sources(paths: Paths, councils: dict[str, Council]) -> tuple[pd.DataFra
         "source",
         lambda c: (
             None
-            if (paths.source_documents / c).is_file()
-            else f"'{c}' is not in {display(paths.source_documents, paths.data.parent)}/"
+            if _is_file(paths.source_documents, c)
+            else f"'{c[:80]}' is not in {display(paths.source_documents, paths.data.parent)}/"
         ),
     )
+    dupes = frame[frame["source"].duplicated()]
+    problems += [Problem(name, int(i) + 2, "source", f"'{m}' is listed twice") for i, m in dupes["source"].items()]
     return frame.set_index("source", drop=False), problems
+
+
+def _is_file(folder: Path, name: str) -> bool:
+    """A file of that name in the folder (a name no file could have is not one)."""
+    try:
+        return bool(name) and (folder / name).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def load_definitions(paths: Paths) -> Definitions:
     """Load and check every definition file; raise InputError listing every problem."""
-    sections, problems = load_sections(paths)
-    measures, measure_problems = load_measures(paths, sections if not problems else pd.DataFrame(index=[]))
-    problems += measure_problems
-    metrics, metric_problems = (
-        load_metric_definitions(paths, measures, sections) if not problems else (pd.DataFrame(), [])
-    )
-    problems += metric_problems
+    read = read_definitions(paths)
+    raise_if_any(read.problems)
+    return read.definitions
+
+
+@dataclass
+class DefinitionsRead:
+    """The definitions as far as they can be read, for checking the other inputs as far as they can be."""
+
+    definitions: Definitions  # a part that cannot be read is empty; a council with problems is left out
+    problems: list[Problem]  # every problem of every definition file
+    unreadable: dict[str, str]  # 'sections', 'measures', 'metrics', 'sources': the file that cannot be read
+    council_ids: list[str]  # every council with a configuration file, those with problems included
+
+
+# what a council's configuration says that needs measures.csv or metrics.csv to be checked
+_NEEDS_MEASURES = ("contacts.measure", "denominators")
+
+
+class _Unread:
+    """Stands for a definition file that cannot be read, where a council's configuration is checked
+    against it: every name it might hold is taken as known (those checks wait for the file)."""
+
+    class _Anything:
+        def __contains__(self, name) -> bool:
+            return True
+
+    index = _Anything()
+
+
+def read_definitions(paths: Paths) -> DefinitionsRead:
+    """Every definition file checked as far as it can be, whatever the others hold: a file that cannot
+    be read leaves unchecked only what needs it (the measures' report sections without sections.csv, a
+    configuration's denominators without measures.csv and metrics.csv, and so on); content problems in
+    a file do not stop the files that use it being checked."""
+    problems: list[Problem] = []
+    unreadable: dict[str, str] = {}
+
+    def readable(part: str, frame: pd.DataFrame, key: str, path: Path) -> pd.DataFrame:
+        # the loaders index a frame by its key once the file could be read (its rows may still have problems)
+        if part == "sections" and key in frame.columns and not frame.empty and frame.index.name != key:
+            frame = frame.set_index(key, drop=False)
+        if frame.index.name != key:
+            unreadable[part] = display(path, paths.data.parent)
+            return pd.DataFrame(index=pd.Index([], name=key))
+        return frame[~frame.index.duplicated()]  # a key defined twice is a problem already: the first counts
+
+    def unless(part: str, found: list[Problem], columns: tuple[str, ...]) -> list[Problem]:
+        # problems that only say a name is not in a file that cannot be read are not problems
+        if part not in unreadable:
+            return found
+        return [p for p in found if not any(p.column and (p.column + ".").startswith(c + ".") for c in columns)]
+
+    sections, found = load_sections(paths)
+    problems += found
+    sections = readable("sections", sections, "section", paths.sections_file)
+    measures, found = load_measures(paths, sections)
+    problems += unless("sections", found, ("section",))
+    measures = readable("measures", measures, "measure", paths.measures_file)
+    metrics, found = load_metric_definitions(paths, measures, sections)
+    found = unless("sections", found, ("section",))
+    problems += unless("measures", found, ("numerator", "denominator", "exposure"))
+    metrics = readable("metrics", metrics, "metric", paths.metrics_definitions_file)
     councils: dict[str, Council] = {}
     council_files = sorted(paths.councils.glob("*.toml"))
     if not council_files:
         problems.append(
             Problem(display(paths.councils, paths.data.parent), None, None, "no council configuration files (*.toml)")
         )
-    if not problems:
-        for path in council_files:
-            council, council_problems = load_council(path, paths, measures, metrics)
-            problems += council_problems
-            if council:
-                councils[council.id] = council
-    sources, source_problems = load_sources(paths, councils) if not problems else (pd.DataFrame(), [])
-    problems += source_problems
-    raise_if_any(problems)
-    return Definitions(measures=measures, metrics=metrics, sources=sources, councils=councils, sections=sections)
+    for path in council_files:
+        council, found = load_council(
+            path,
+            paths,
+            _Unread() if "measures" in unreadable else measures,
+            _Unread() if "metrics" in unreadable else metrics,
+        )
+        problems += unless("measures", unless("metrics", found, _NEEDS_MEASURES), _NEEDS_MEASURES)
+        if council:
+            councils[council.id] = council
+    council_ids = [p.stem for p in council_files]
+    sources, found = load_sources(paths, dict.fromkeys(council_ids))  # a council with problems is still a council
+    problems += found
+    sources = readable("sources", sources, "source", paths.sources_file)
+    definitions = Definitions(measures=measures, metrics=metrics, sources=sources, councils=councils, sections=sections)
+    return DefinitionsRead(definitions, problems, unreadable, council_ids)

@@ -37,7 +37,9 @@ FAILED_IPYNB = "report.failed.ipynb"
 REPORT_CONTENTS = ".contents.json"  # what a report covers, written with it, read by the index
 BENCHMARK = "benchmark"  # outputs/benchmark/<year>/: the councils-side-by-side reports
 DEMONSTRATION = "demonstration"  # outputs/demonstration/<council>/<year>/: reports from synthetic extracts
-RESERVED_IDS = (BENCHMARK, DEMONSTRATION, "logs")  # folder names under outputs/ that no council may take
+PRIVATE = "private"  # outputs/private/: what only the analyst may see (never published, git-ignored)
+LOCK = ".lock"  # outputs/.lock: held by the one run writing to the folder
+RESERVED_IDS = (BENCHMARK, DEMONSTRATION, "logs", PRIVATE)  # folder names under outputs/ that no council may take
 
 
 @dataclass(frozen=True)
@@ -122,8 +124,24 @@ class Paths:
         return self.outputs / council / "metrics.xlsx"
 
     @property
+    def private_outputs(self) -> Path:
+        """outputs/private/: files for the analyst's eyes only (rows of extracts, values to map). Never
+        published, never linked from a report; git-ignored like every output."""
+        return self.outputs / PRIVATE
+
+    @property
     def set_aside_dir(self) -> Path:
-        return self.outputs / "records_set_aside"
+        return self.private_outputs / "records_set_aside"
+
+    @property
+    def vocabulary_check(self) -> Path:
+        """outputs/private/vocabulary.csv: every value of an extract outside its council's vocabulary,
+        with its file, line and column, for the analyst to map."""
+        return self.private_outputs / "vocabulary.csv"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.outputs / LOCK
 
     @property
     def logs(self) -> Path:

@@ -24,12 +24,16 @@ class Problem:
 
 
 class InputError(Exception):
-    """Raised when input files have problems; carries every problem found."""
+    """Raised when input files have problems; carries every problem found, and the checks that could
+    not be made because of them (`unchecked`: what, and why, in a few words each)."""
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
+    def __init__(self, problems: list[Problem], unchecked: list[str] | tuple[str, ...] = ()):
+        self.problems = list(dict.fromkeys(problems))  # the same problem found twice is listed once
+        self.unchecked = list(dict.fromkeys(unchecked))
         lines = [f"{len(self.problems)} problem(s) in the input files; nothing was written:"]
         lines += [f"  - {p}" for p in self.problems]
+        if self.unchecked:
+            lines.append("Not checked until these are fixed (run again then): " + "; ".join(self.unchecked) + ".")
         super().__init__("\n".join(lines))
 
 

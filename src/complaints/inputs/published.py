@@ -16,6 +16,7 @@ or percentage written "n/a" (not applicable) is transcribed as no figure, flagge
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +25,18 @@ import pandas as pd
 from .definitions import Definitions
 from .paths import Paths
 from .problems import Problem, display, raise_if_any
-from .tables import check_column, choice_cell, line_of, number_cell, read_csv_text, required_text, to_number, year_cell
+from .tables import (
+    check_column,
+    choice_cell,
+    excel_date,
+    excel_date_hint,
+    line_of,
+    number_cell,
+    read_csv_text,
+    required_text,
+    to_number,
+    year_cell,
+)
 from .years import is_year
 
 COLUMNS = [
@@ -98,7 +110,13 @@ def _date_cell(cell: str) -> str | None:
     try:
         date.fromisoformat(cell)
     except ValueError:
-        return f"'{cell}' is not a date written yyyy-mm-dd"
+        if excel_date(cell):
+            return f"'{cell}' is not a date written yyyy-mm-dd{excel_date_hint(cell)}"
+        day = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", cell)
+        if day:
+            shown = f"{day.group(3)}-{int(day.group(2)):02d}-{int(day.group(1)):02d}"
+            return f"'{cell}' is not a date written yyyy-mm-dd: write it {shown} (Excel may have reformatted it)"
+        return f"'{cell[:60]}' is not a date written yyyy-mm-dd"
     return None
 
 
@@ -140,14 +158,26 @@ def published_files(paths: Paths) -> list[Path]:
     return sorted(p for p in paths.published.rglob("*.csv") if p != paths.sources_file)
 
 
-def check_published(frame: pd.DataFrame, name: str, defs: Definitions) -> list[Problem]:
-    """Every problem in one published-figures file, cell by cell and row by row."""
+def check_published(
+    frame: pd.DataFrame,
+    name: str,
+    defs: Definitions,
+    skip: Collection[str] = (),
+    councils: Iterable[str] | None = None,
+) -> list[Problem]:
+    """Every problem in one published-figures file, cell by cell and row by row.
+
+    skip: the definitions that could not be read ('measures', 'sources'), so not checked against;
+    councils: every council with a configuration file (default: those of the definitions)."""
     measures = defs.measures
     problems: list[Problem] = []
-    problems += check_column(frame, name, "council", choice_cell(defs.councils, "council"))
+    problems += check_column(
+        frame, name, "council", choice_cell(defs.councils if councils is None else councils, "council")
+    )
     problems += check_column(frame, name, "year", year_cell())
-    problems += check_column(frame, name, "measure", choice_cell(measures.index, "measure"))
-    problems += check_column(frame, name, "pct_of", choice_cell(measures.index, "measure", optional=True))
+    if "measures" not in skip:
+        problems += check_column(frame, name, "measure", choice_cell(measures.index, "measure"))
+        problems += check_column(frame, name, "pct_of", choice_cell(measures.index, "measure", optional=True))
     problems += check_column(frame, name, "value", _number_or_na(minimum=0))
     problems += check_column(frame, name, "stated_pct", _number_or_na(minimum=0, maximum=100))
     problems += check_column(frame, name, "stated_change_pct", number_cell(minimum=0))
@@ -160,9 +190,10 @@ def check_published(frame: pd.DataFrame, name: str, defs: Definitions) -> list[P
     problems += check_column(frame, name, "stated_direction", choice_cell(DIRECTIONS, "direction", optional=True))
     problems += check_column(frame, name, "change_from", year_cell(optional=True))
     problems += check_column(frame, name, "section_role", choice_cell(ROLES, "section role"))
-    problems += check_column(
-        frame, name, "source", choice_cell(defs.sources.index, "source document (see data/published/sources.csv)")
-    )
+    if "sources" not in skip:
+        problems += check_column(
+            frame, name, "source", choice_cell(defs.sources.index, "source document (see data/published/sources.csv)")
+        )
     for col in ("section", "quote"):
         problems += check_column(frame, name, col, required_text)
 
@@ -232,8 +263,14 @@ def check_published(frame: pd.DataFrame, name: str, defs: Definitions) -> list[P
     return problems
 
 
-def load_published(paths: Paths, defs: Definitions) -> pd.DataFrame:
-    """All published figures, checked. Raises InputError listing every problem in every file."""
+def load_published(
+    paths: Paths, defs: Definitions, skip: Collection[str] = (), councils: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """All published figures, checked. Raises InputError listing every problem in every file.
+
+    Every row of every file is checked, whatever the other rows and files hold (a row with too many or
+    too few cells apart); a row whose cells have problems is not checked against its quote as well.
+    skip and councils: see check_published (for checking when some definitions cannot be read)."""
     files = published_files(paths)
     problems: list[Problem] = []
     frames = []
@@ -244,13 +281,14 @@ def load_published(paths: Paths, defs: Definitions) -> pd.DataFrame:
     for path in files:
         name = display(path, paths.data.parent)
         frame, file_problems = read_csv_text(path, COLUMNS, paths.data.parent)
-        for column in OPTIONAL_COLUMNS:
-            if column not in frame.columns:
-                frame[column] = ""
-        if not file_problems:
-            file_problems = check_published(frame, name, defs)
-        if not file_problems:
-            file_problems = quote_problems(frame, name)
+        if all(column in frame.columns for column in COLUMNS):
+            for column in OPTIONAL_COLUMNS:
+                if column not in frame.columns:
+                    frame[column] = ""
+            cell_problems = check_published(frame, name, defs, skip, councils)
+            flagged = {p.row for p in cell_problems}
+            unflagged = frame.loc[[line_of(i) not in flagged for i in frame.index]]
+            file_problems += cell_problems + quote_problems(unflagged, name)
         problems += file_problems
         if not file_problems:
             frame = frame[ALL_COLUMNS].copy()
@@ -264,7 +302,8 @@ def load_published(paths: Paths, defs: Definitions) -> pd.DataFrame:
         figures[col] = (
             figures[col].map(lambda c: to_number(c) if c and not _is_not_applicable(c) else None).astype("float64")
         )
-    figures["report_year"] = figures["source"].map(defs.sources["report_year"])
+    sources = defs.sources["report_year"] if "report_year" in defs.sources.columns else pd.Series(dtype=object)
+    figures["report_year"] = figures["source"].map(sources)  # no sources.csv to read: checked, not computed
     figures["order"] = range(len(figures))
     return figures
 
@@ -272,23 +311,28 @@ def load_published(paths: Paths, defs: Definitions) -> pd.DataFrame:
 LEARNING_COLUMNS = ["council", "year", "learning", "complaint_about", "action", "status", "source"]
 
 
-def load_learning(paths: Paths, defs: Definitions) -> pd.DataFrame:
-    """Learning actions published by councils (data/learning/*.csv). Raises InputError listing every problem."""
+def load_learning(
+    paths: Paths, defs: Definitions, skip: Collection[str] = (), councils: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Learning actions published by councils (data/learning/*.csv). Raises InputError listing every problem.
+    skip and councils: see check_published."""
     files = sorted(paths.learning.glob("*.csv"))
     frames, problems = [], []
     for path in files:
         name = display(path, paths.data.parent)
         frame, file_problems = read_csv_text(path, LEARNING_COLUMNS, paths.data.parent)
-        if not file_problems:
-            file_problems += check_column(frame, name, "council", choice_cell(defs.councils, "council"))
+        if all(column in frame.columns for column in LEARNING_COLUMNS):
+            known = defs.councils if councils is None else councils
+            file_problems += check_column(frame, name, "council", choice_cell(known, "council"))
             file_problems += check_column(frame, name, "year", year_cell())
             file_problems += check_column(frame, name, "action", required_text)
-            file_problems += check_column(
-                frame,
-                name,
-                "source",
-                choice_cell(defs.sources.index, "source document (see data/published/sources.csv)"),
-            )
+            if "sources" not in skip:
+                file_problems += check_column(
+                    frame,
+                    name,
+                    "source",
+                    choice_cell(defs.sources.index, "source document (see data/published/sources.csv)"),
+                )
         problems += file_problems
         if not file_problems:
             frames.append(frame[LEARNING_COLUMNS])

@@ -17,8 +17,8 @@ complaints  one row per complaint per stage, (reference, stage) unique
     stage                1 | 2 | 3                 required
     team                 text           service area or team; several separated by ";"
     issues               text           issue categories; several separated by ";"
-    complainant_type     text           who complained, in the council's own words
-    channel              text           how the complaint was made, in the council's own words
+    complainant_type     text           who complained
+    channel              text           how the complaint was made
     child_or_young_person  boolean      made by a child or young person themselves
     send                 boolean        about special educational needs and disabilities
     outcome              upheld | partially_upheld | not_upheld | withdrawn | ongoing   required
@@ -37,11 +37,24 @@ Files: data/records/<council>/<year>_<anything>_<kind>.<csv|xlsx> (shipped, synt
 data/private/<council>/... (real extracts: personal data, git-ignored). Where data/private has a
 file for a council, year and kind, it replaces the files in data/records for them.
 
+Free text never reaches a report. The text columns (team, issues, complainant_type, channel,
+delay_reason and remedy of complaints; team of feedback) become report categories, so each value
+(each item, for the columns holding several) is first mapped by the column's codes table, if it
+has one (an export spelling onto the canonical one: "Staff Behavior" = "Staff Behaviour"; a value
+the table does not list is kept as it is), then looked up in the council's vocabulary (the
+[vocabulary] table of data/councils/<id>.toml: teams, issue_categories, complainant_types,
+channels, delay_reasons, remedies; see VOCABULARY). A value outside the vocabulary is counted under
+OTHER ("Other (not in the vocabulary)"), never under its own text, and listed with its file, line
+and column in `Records.outside_vocabulary`, which the main job writes only to the private check
+file outputs/private/vocabulary.csv. A column with no vocabulary configured has nothing vetted, so
+every value in it is OTHER. Blank stays blank (not recorded). The reference column is used to
+check (reference, stage) and to count an Ombudsman case once; it is never a category.
+
 Bad rows (unparseable dates, a response before receipt, a code the mapping doesn't know,
 duplicate (reference, stage), a date outside the year in the file name...) stop the run with
 every problem listed (file, line, column). With set_aside=True they are kept aside instead, with
 their reasons (`Records.set_aside_rows`, which the main job writes to
-outputs/records_set_aside/<council>_<year>_<kind>.csv), and counted. Missing
+outputs/private/records_set_aside/<council>_<year>_<kind>.csv), and counted. Missing
 required columns, empty files and configuration errors always stop the run. Nothing is dropped
 silently: blank lines (every cell empty) are not records, and are counted in `Records.files`.
 
@@ -51,18 +64,30 @@ columns), so a million complaints are read, checked and aggregated in a few seco
 
 from __future__ import annotations
 
+import io
 import re
 import tomllib
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
+from .council_config import ExtractSchema, check_council
 from .definitions import Definitions
 from .paths import Paths
 from .problems import InputError, Problem, display, raise_if_any
+from .tables import (
+    MAX_CELL,
+    RowProblems,
+    csv_records,
+    decode,
+    excel_date_hint,
+    header_problems,
+    is_blank,
+    scan_rows,
+)
 from .years import financial_year, is_year, year_bounds  # noqa: F401 - financial_year: part of this module's API
 
 KINDS = ("complaints", "feedback", "contacts")
@@ -115,6 +140,20 @@ CATEGORICAL = (
     "stage",
 )  # several values separated by `separator`
 DECIDED = ("upheld", "partially_upheld", "not_upheld")
+# the text columns that become report categories -> the key of the council's [vocabulary] listing them
+VOCABULARY = {
+    ("complaints", "team"): "teams",
+    ("complaints", "issues"): "issue_categories",
+    ("complaints", "complainant_type"): "complainant_types",
+    ("complaints", "channel"): "channels",
+    ("complaints", "delay_reason"): "delay_reasons",
+    ("complaints", "remedy"): "remedies",
+    ("feedback", "team"): "teams",
+}
+# the one category a value outside the council's vocabulary is counted under
+OTHER = "Other (not in the vocabulary)"
+# Records.outside_vocabulary (outputs/private/vocabulary.csv): one row per value outside the vocabulary
+VOCABULARY_CHECK_COLUMNS = ["council", "year", "kind", "file", "line", "column", "canonical", "value"]
 DEFAULT_BOOLEANS = {
     "true": True,
     "false": False,
@@ -178,6 +217,9 @@ class KindConfig:
     date_format: str | None = None  # strptime format of dates (and of months for contacts)
     separator: str = ";"
     sheet: str | int = 0  # Excel sheet
+    # canonical text column -> the categories the council's [vocabulary] allows (no entry: none, so every value
+    # is OTHER)
+    vocabulary: dict = field(default_factory=dict)
 
     def export_name(self, canonical: str) -> str:
         return self.columns.get(canonical, canonical)
@@ -203,213 +245,121 @@ class RecordsConfig:
         return getattr(self, kind)
 
 
-RECORDS_KEYS = (
-    "complaints",
-    "feedback",
-    "contacts",
-    "partially_upheld",
-    "digital_channels",
-    "children_in_care_types",
-    "measures",
-)
-KIND_KEYS = ("columns", "codes", "booleans", "date_format", "separator", "sheet")
-
-
-def _date_format_ok(fmt: str) -> bool:
-    try:
-        sample = datetime(2023, 1, 31)
-        return "%" in fmt and datetime.strptime(sample.strftime(fmt), fmt).date().replace(day=1) == date(2023, 1, 1)
-    except (ValueError, TypeError):
-        return False
-
-
-def _kind_config(kind: str, raw, name: str, prefix: str) -> tuple[KindConfig, list[Problem]]:
-    problems: list[Problem] = []
+def _kind_config(kind: str, checked, raw=None) -> KindConfig:
+    """How one kind of export maps onto the canonical schema, from its [records.<kind>] table as
+    complaints.inputs.council_config checked it (None: not given, so the export uses the canonical names).
+    raw: the table as written, whose order the mappings keep."""
     schema = SCHEMA[kind]
-    if raw is None:
-        return KindConfig(kind, {c: c for c in schema}), []
-    if not isinstance(raw, dict):
-        return KindConfig(kind, {c: c for c in schema}), [Problem(name, None, prefix, "must be a table")]
-    for key in raw:
-        if key not in KIND_KEYS:
-            problems.append(
-                Problem(name, None, f"{prefix}.{key}", f"is not a setting of [{prefix}] ({', '.join(KIND_KEYS)})")
-            )
-    columns_raw = raw.get("columns")
-    if columns_raw is None:
-        columns = {c: c for c in schema}
-    else:
-        columns = {}
-        if not isinstance(columns_raw, dict):
-            problems.append(
-                Problem(name, None, f"{prefix}.columns", "must be a table of canonical column = export column name")
-            )
-            columns_raw = {}
-        seen: dict[str, str] = {}
-        for canonical, export in columns_raw.items():
-            where = f"{prefix}.columns.{canonical}"
-            if canonical not in schema:
-                problems.append(
-                    Problem(
-                        name, None, where, f"'{canonical}' is not a canonical column of {kind} ({', '.join(schema)})"
-                    )
-                )
-                continue
-            if not isinstance(export, str) or not export.strip():
-                problems.append(Problem(name, None, where, "must name a column of the export (a non-empty text)"))
-                continue
-            if export.strip() in seen:
-                problems.append(
-                    Problem(
-                        name, None, where, f"export column '{export}' is already mapped to '{seen[export.strip()]}'"
-                    )
-                )
-                continue
-            seen[export.strip()] = canonical
-            columns[canonical] = export.strip()
-        for canonical in REQUIRED[kind]:
-            if (
-                canonical not in columns
-                and canonical in schema
-                and isinstance(columns_raw, dict)
-                and canonical not in columns_raw
-            ):
-                problems.append(
-                    Problem(name, None, f"{prefix}.columns", f"no mapping for required column '{canonical}'")
-                )
-    codes: dict[str, dict] = {}
-    codes_raw = raw.get("codes", {})
-    if not isinstance(codes_raw, dict):
-        problems.append(Problem(name, None, f"{prefix}.codes", "must be a table of tables"))
-        codes_raw = {}
-    for canonical, table in codes_raw.items():
-        where = f"{prefix}.codes.{canonical}"
-        if canonical not in schema:
-            problems.append(
-                Problem(name, None, where, f"'{canonical}' is not a canonical column of {kind} ({', '.join(schema)})")
-            )
-            continue
-        kind_type = schema[canonical]
-        if kind_type in ("date", "month", "count"):
-            problems.append(Problem(name, None, where, f"'{canonical}' is a {kind_type}: it takes a format, not codes"))
-            continue
-        if not isinstance(table, dict):
-            problems.append(Problem(name, None, where, "must be a table of export code = canonical value"))
-            continue
-        mapped = {}
-        for code, value in table.items():
-            if kind_type == "bool":
-                if not isinstance(value, bool):
-                    problems.append(Problem(name, None, f"{where}.{code}", f"{value!r} is not true or false"))
-                    continue
-            elif kind_type in CHOICES:
-                value = str(value)
-                if value not in CHOICES[kind_type]:
-                    problems.append(
-                        Problem(
-                            name,
-                            None,
-                            f"{where}.{code}",
-                            f"'{value}' is not a canonical {canonical} ({', '.join(CHOICES[kind_type])})",
-                        )
-                    )
-                    continue
-            elif not isinstance(value, str):
-                problems.append(Problem(name, None, f"{where}.{code}", f"{value!r} is not a text"))
-                continue
-            mapped[str(code).strip()] = value
-        codes[canonical] = mapped
-    booleans = raw.get("booleans")
-    if booleans is not None:
-        if not isinstance(booleans, dict) or not all(isinstance(v, bool) for v in booleans.values()):
-            problems.append(Problem(name, None, f"{prefix}.booleans", "must be a table of export code = true or false"))
-            booleans = None
-        else:
-            booleans = {str(k).strip(): v for k, v in booleans.items()}
-    date_format = raw.get("date_format")
-    if date_format is not None and (not isinstance(date_format, str) or not _date_format_ok(date_format)):
-        problems.append(
-            Problem(name, None, f"{prefix}.date_format", f'{date_format!r} is not a date format such as "%d/%m/%Y"')
-        )
-        date_format = None
-    separator = raw.get("separator", ";")
-    if not isinstance(separator, str) or not separator:
-        problems.append(Problem(name, None, f"{prefix}.separator", "must be a non-empty text"))
-        separator = ";"
-    sheet = raw.get("sheet", 0)
-    return KindConfig(kind, columns, codes, booleans, date_format, separator, sheet), problems
+    if checked is None:
+        return KindConfig(kind, {c: c for c in schema})
+    raw = raw if isinstance(raw, dict) else {}
+
+    def as_written(model, table) -> dict:
+        given = model.model_dump(exclude_none=True)
+        return {key: given[key] for key in table if key in given} if isinstance(table, dict) else given
+
+    columns = {c: c for c in schema}
+    if checked.columns is not None:
+        columns = {c: export.strip() for c, export in as_written(checked.columns, raw.get("columns")).items()}
+    tables = as_written(checked.codes, raw.get("codes")) if checked.codes is not None else {}
+    codes = {
+        canonical: {str(code).strip(): value for code, value in table.items()} for canonical, table in tables.items()
+    }
+    booleans = {str(k).strip(): v for k, v in checked.booleans.items()} if checked.booleans is not None else None
+    return KindConfig(kind, columns, codes, booleans, checked.date_format, checked.separator, checked.sheet)
+
+
+def _with_vocabulary(config: KindConfig, raw: dict) -> KindConfig:
+    """The kind's text columns with the categories the council's [vocabulary] lists for them (a column whose
+    key is missing gets none, so every value in it is OTHER). The table itself is checked with the rest of the
+    configuration (complaints.inputs.council_config)."""
+    section = raw.get("vocabulary", {})
+    section = section if isinstance(section, dict) else {}
+    vocabulary = {}
+    for (kind, canonical), key in VOCABULARY.items():
+        names = section.get(key)
+        if kind == config.kind and isinstance(names, list):
+            vocabulary[canonical] = frozenset(n.strip() for n in names if isinstance(n, str) and n.strip())
+    return replace(config, vocabulary=vocabulary)
 
 
 def parse_records_config(
     raw: dict, council_id: str, name: str, defs: Definitions | None = None
 ) -> tuple[RecordsConfig, list[Problem]]:
-    """The [records] section of one council's configuration (raw: the whole parsed TOML file)."""
-    section = raw.get("records", {})
-    problems: list[Problem] = []
-    if not isinstance(section, dict):
-        section = {}
-        problems.append(Problem(name, None, "records", "must be a table"))
-    for key in section:
-        if key not in RECORDS_KEYS:
-            problems.append(
-                Problem(name, None, f"records.{key}", f"is not a setting of [records] ({', '.join(RECORDS_KEYS)})")
-            )
-    kinds = {}
-    for kind in KINDS:
-        kinds[kind], kind_problems = _kind_config(kind, section.get(kind), name, f"records.{kind}")
-        problems += kind_problems
-    partially = section.get("partially_upheld", True)
-    if not isinstance(partially, bool):
-        problems.append(Problem(name, None, "records.partially_upheld", f"{partially!r} is not true or false"))
-        partially = True
-    lists = {}
-    for key in ("digital_channels", "children_in_care_types"):
-        value = section.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            problems.append(Problem(name, None, f"records.{key}", "must be a list of texts"))
-            value = []
-        lists[key] = tuple(value)
-    measures = section.get("measures", {})
-    if not isinstance(measures, dict):
-        problems.append(
-            Problem(name, None, "records.measures", "must be a table of published measure = records measure")
-        )
-        measures = {}
-    for published, recorded in measures.items():
-        where = f"records.measures.{published}"
-        if defs is not None and published not in defs.measures.index:
-            problems.append(
-                Problem(name, None, where, f"'{published}' is not a measure in data/definitions/measures.csv")
-            )
-        if recorded not in RECORD_MEASURES:
+    """The [records] section of one council's configuration (raw: the whole parsed TOML file), with the
+    procedures and timescales it reads. The whole file is checked against its schema, [records] with the
+    canonical schema of extracts (complaints.inputs.council_config); with the definitions, the published
+    measures [records.measures] names are checked against measures.csv too."""
+    extracts = ExtractSchema.of(SCHEMA, REQUIRED, CHOICES, RECORD_MEASURES)
+    checked, problems = check_council(raw, name, extracts)
+    measures = raw.get("records", {}).get("measures", {}) if isinstance(raw.get("records"), dict) else {}
+    for published in measures if isinstance(measures, dict) and defs is not None else ():
+        if published not in defs.measures.index:
             problems.append(
                 Problem(
                     name,
                     None,
-                    where,
-                    f"'{recorded}' is not a measure records give ({', '.join(sorted(RECORD_MEASURES))})",
+                    f"records.measures.{published}",
+                    f"'{published}' is not a measure in data/definitions/measures.csv",
                 )
             )
-    timescales = raw.get("timescales", {}) if isinstance(raw.get("timescales", {}), dict) else {}
+    if checked is None or problems:
+        return RecordsConfig(council_id, name, *(_kind_config(kind, None) for kind in KINDS)), problems
+    section, timescales = checked.records, checked.timescales
+    kinds = {}
+    for kind in KINDS:
+        kinds[kind] = _kind_config(kind, getattr(section, kind), raw["records"].get(kind) if "records" in raw else None)
+        kinds[kind] = _with_vocabulary(kinds[kind], raw)
     config = RecordsConfig(
         council=council_id,
         source=name,
-        partially_upheld=partially,
-        measures=dict(measures),
-        digital_channels=lists["digital_channels"],
-        children_in_care_types=lists["children_in_care_types"],
-        procedures=tuple(raw.get("procedures", ("statutory", "corporate"))),
-        statutory_timescale=int(timescales.get("statutory_stage1", 10)),
-        statutory_extended=int(timescales.get("statutory_stage1_extended", 20)),
-        corporate_timescale=int(timescales.get("corporate", 20)),
+        partially_upheld=section.partially_upheld,
+        measures=dict(section.measures),
+        digital_channels=tuple(section.digital_channels),
+        children_in_care_types=tuple(section.children_in_care_types),
+        procedures=tuple(checked.procedures),
+        statutory_timescale=timescales.statutory_stage1 or 10,
+        statutory_extended=timescales.statutory_stage1_extended or 20,
+        corporate_timescale=timescales.corporate or 20,
         **kinds,
     )
-    return config, problems
+    return config, problems + _named_in_vocabulary(config, name)
+
+
+def _named_in_vocabulary(config: RecordsConfig, name: str) -> list[Problem]:
+    """digital_channels and children_in_care_types are categories: one outside the vocabulary could never match."""
+    problems = []
+    for setting, column, key in (
+        ("digital_channels", "channel", "channels"),
+        ("children_in_care_types", "complainant_type", "complainant_types"),
+    ):
+        allowed = config.complaints.vocabulary.get(column, frozenset())
+        for i, value in enumerate(getattr(config, setting)):
+            if value not in allowed:
+                problems.append(
+                    Problem(
+                        name,
+                        None,
+                        f"records.{setting}[{i}]",
+                        f"'{value}' is not in [vocabulary] {key}, so no complaint could count as one: "
+                        "add it there (or correct the spelling)",
+                    )
+                )
+    return problems
 
 
 def load_records_configs(paths: Paths, defs: Definitions) -> dict[str, RecordsConfig]:
     """Every council's [records] section, checked. Raises InputError listing every problem."""
+    configs, problems = records_configs(paths, defs)
+    raise_if_any(problems)
+    return configs
+
+
+def records_configs(paths: Paths, defs: Definitions) -> tuple[dict[str, RecordsConfig], list[Problem]]:
+    """The [records] section of every council of the definitions whose configuration has none of the
+    problems listed (the measures it names are checked against measures.csv when that could be read)."""
     configs, problems = {}, []
+    known = defs if len(defs.measures) else None
     for council_id in sorted(defs.councils):
         path = paths.councils / f"{council_id}.toml"
         name = display(path, paths.data.parent)
@@ -418,10 +368,11 @@ def load_records_configs(paths: Paths, defs: Definitions) -> dict[str, RecordsCo
         except (OSError, tomllib.TOMLDecodeError) as exc:
             problems.append(Problem(name, None, None, f"cannot be read: {exc}"))
             continue
-        configs[council_id], council_problems = parse_records_config(raw, council_id, name, defs)
+        config, council_problems = parse_records_config(raw, council_id, name, known)
         problems += council_problems
-    raise_if_any(problems)
-    return configs
+        if not council_problems:
+            configs[council_id] = config
+    return configs, problems
 
 
 def _human_format(fmt: str | None) -> str:
@@ -505,6 +456,7 @@ def _convert(kind: str, canonical: str, uniques: np.ndarray, config: KindConfig)
         for i in np.flatnonzero(bad):
             errors[i] = (
                 f"'{uniques[i]}' is not a {'month' if kind_type == 'month' else 'date'} written {_human_format(fmt)}"
+                + excel_date_hint(uniques[i], month=kind_type == "month")
             )
         if required:
             errors[blank] = (
@@ -547,7 +499,7 @@ def _convert(kind: str, canonical: str, uniques: np.ndarray, config: KindConfig)
             if required:
                 errors[i] = f"is empty; expected a {canonical}"
             continue
-        if table is not None:
+        if table is not None and kind_type != "text":  # a text column's codes apply with its vocabulary
             if u in table:
                 values[i] = str(table[u])
             else:
@@ -571,51 +523,156 @@ def _convert(kind: str, canonical: str, uniques: np.ndarray, config: KindConfig)
     return values, errors
 
 
+def _to_vocabulary(canonical: str, values: np.ndarray, config: KindConfig) -> tuple[np.ndarray, list[tuple]]:
+    """The categories of a text column's distinct values (as _convert gives them), and for each the export's
+    values that are outside the vocabulary.
+
+    Each value (each item of a list column) is mapped by the column's codes, if any (an item the codes do not
+    list stays as it is), then kept if the council's vocabulary has it and counted as OTHER if not: 'Team A;
+    Jane Smith' becomes 'Team A; Other (not in the vocabulary)' and lists 'Jane Smith'. Blank stays blank."""
+    table = config.codes.get(canonical) or {}
+    allowed = config.vocabulary.get(canonical, frozenset())
+    several = canonical in LIST_COLUMNS
+    out = np.empty(len(values), dtype=object)
+    outside: list[tuple] = [()] * len(values)
+    for i, value in enumerate(values):
+        items = [p.strip() for p in value.split(";")] if several else [value]
+        kept, unknown = [], []
+        for item in items:
+            if not item:
+                continue
+            category = str(table.get(item, item))
+            if category in allowed:
+                kept.append(category)
+            else:
+                kept.append(OTHER)
+                unknown.append(item)
+        out[i] = "; ".join(dict.fromkeys(kept))
+        outside[i] = tuple(dict.fromkeys(unknown))
+    return out, outside
+
+
+def _outside_rows(codes: np.ndarray, outside: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions and values outside the vocabulary, one pair per value (a row may have several), from the
+    distinct values' codes: vectorised over rows, a loop over the distinct values only."""
+    per_value = np.fromiter((len(o) for o in outside), dtype=np.int64, count=len(outside))
+    rows = np.flatnonzero(per_value[codes] > 0)
+    if not rows.size:
+        return np.array([], dtype=np.int64), np.array([], dtype=object)
+    rows = rows[np.argsort(codes[rows], kind="stable")]
+    which, starts = np.unique(codes[rows], return_index=True)
+    positions, texts = [], []
+    for value_code, block in zip(which.tolist(), np.split(rows, starts[1:])):
+        for item in outside[value_code]:
+            positions.append(block)
+            texts.append(np.full(len(block), item, dtype=object))
+    return np.concatenate(positions), np.concatenate(texts)
+
+
 def _read_raw(path: Path, config: KindConfig, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read the export's mapped columns, every cell as text."""
+    """Read the export's mapped columns, every cell as text, after checking the file as a file (see
+    complaints.inputs.tables: text that is not UTF-8, NUL bytes, another separator than the comma,
+    a column read named twice, rows with more or fewer cells than the header, cells too long...).
+
+    (None, problems) when the file cannot be checked row by row: it cannot be read, is empty, or lacks
+    a required column. Otherwise the frame, indexed so that index + 2 is the line each row starts on,
+    without the rows unfit for the cell checks (more or fewer cells than the header, a cell too long),
+    with the problems of the file as a file."""
     wanted = {config.export_name(c): c for c in SCHEMA[config.kind]}
+    required = [config.export_name(c) for c in REQUIRED[config.kind]]
+
+    def holds(column: str) -> str:
+        return f"it holds the canonical '{wanted[column]}'"
+
+    if path.suffix.lower() == ".xlsx":
+        return _read_workbook(path, config, name, wanted, required, holds)
     try:
-        if path.suffix.lower() == ".xlsx":
-            try:
-                import openpyxl  # noqa: F401
-            except ImportError:
-                return None, [
-                    Problem(
-                        name,
-                        None,
-                        None,
-                        "reading Excel files needs the openpyxl package; save the sheet as CSV or install openpyxl",
-                    )
-                ]
-            frame = pd.read_excel(path, sheet_name=config.sheet, dtype=str, keep_default_na=False, na_filter=False)
-            frame.columns = [str(c).strip() for c in frame.columns]
-            frame = frame[[c for c in frame.columns if c in wanted]]
-        else:
-            # every cell as text (the parser shares repeated strings, so this is lean); categorical
-            # parsing would turn codes such as 'TRUE' or '01' into other values
-            header = pd.read_csv(path, nrows=0, encoding="utf-8-sig", dtype=str)
-            raw_names = list(header.columns)
-            stripped = {c: str(c).strip() for c in raw_names}
-            use = [c for c in raw_names if stripped[c] in wanted]
-            frame = pd.read_csv(
-                path,
-                usecols=use,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=False,
-                encoding="utf-8-sig",
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(name, None, None, f"cannot be read: {exc.strerror or exc}")]
+    text, problems = decode(data, name)
+    clean = not problems  # UTF-8 without NUL bytes: pandas reads the file itself
+    del data
+    if text is None:
+        return None, problems
+    rows = csv_records(text)
+    header, header_line = None, 1
+    for line, cells in rows:
+        if not is_blank(cells):
+            header, header_line = [c.strip() for c in cells], line
+            break
+    if header is None:
+        return None, [*problems, Problem(name, None, None, "the file is empty")]
+    found, stop = header_problems(header, name, required, holds, line=header_line, read=wanted)
+    problems += found
+    if stop:
+        return None, problems
+    lines, unfit, checks = scan_rows(text, header, header_line, name)
+    if checks.unclosed:  # pandas could not read it: everything after the quote is one cell
+        return None, problems + checks.problems()
+    use = sorted({header.index(c) for c in wanted if c in header})
+    source = path if clean else io.StringIO(text, newline="")
+    del text
+    try:
+        frame = pd.read_csv(
+            source,
+            skiprows=header_line - 1,
+            usecols=use,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            encoding="utf-8-sig",
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
+        return None, [*problems, Problem(name, None, None, f"cannot be read: {exc}")]
+    frame.columns = [header[i] for i in use]
+    if len(frame) == len(lines):  # as the scan found (a row with too many cells is read, not refused)
+        frame.index = pd.Index(lines - 2)
+        frame = frame.drop(index=lines[sorted(set(unfit))] - 2)
+    problems += checks.problems()
+    if not problems and frame.empty:
+        problems.append(Problem(name, None, None, "the file has a header but no rows"))
+    return frame, problems
+
+
+def _read_workbook(path: Path, config: KindConfig, name: str, wanted: dict, required: list, holds):
+    """_read_raw for an Excel workbook (.xlsx): the sheet the configuration names, every cell as text."""
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        return None, [
+            Problem(
+                name,
+                None,
+                None,
+                "reading Excel files needs the openpyxl package; save the sheet as CSV or install openpyxl",
             )
-            frame.columns = [stripped[c] for c in frame.columns]
-    except pd.errors.EmptyDataError:
-        return None, [Problem(name, None, None, "the file is empty")]
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
-        return None, [Problem(name, None, None, f"cannot be read: {exc}")]
-    missing = [c for c in REQUIRED[config.kind] if config.export_name(c) not in frame.columns]
-    problems = [
-        Problem(name, 1, config.export_name(c), f"required column is missing (it holds the canonical '{c}')")
-        for c in missing
-    ]
+        ]
+    try:
+        frame = pd.read_excel(path, sheet_name=config.sheet, dtype=str, keep_default_na=False, na_filter=False)
+    except (
+        Exception
+    ) as exc:  # a damaged workbook, a CSV renamed .xlsx, a sheet it does not have: openpyxl's many errors
+        return None, [Problem(name, None, None, f"cannot be read as an Excel workbook: {exc}")]
+    names = [str(c).strip() for c in frame.columns]
+    header = []  # as written: pandas names a repeated column 'Name.1'
+    for i, column in enumerate(names):
+        written = re.sub(r"\.\d+$", "", column)
+        header.append(written if written != column and written in names[:i] else column)
+    problems, stop = header_problems(header, name, required, holds, read=wanted)
+    if stop:
+        return None, problems
+    keep = [i for i, column in enumerate(header) if column in wanted and column not in header[:i]]
+    frame = frame.iloc[:, keep]
+    frame.columns = [header[i] for i in keep]
+    checks = RowProblems(name, list(frame.columns))
+    for column in frame.columns:
+        lengths = frame[column].str.len()
+        for index in np.flatnonzero(lengths.to_numpy() > MAX_CELL).tolist():
+            checks.long.append((index + 2, column, int(lengths.iat[index])))
+    frame = frame.drop(index=frame.index[sorted({line - 2 for line, _, _ in checks.long})])
+    problems += checks.problems()
     if not problems and frame.empty:
         problems.append(Problem(name, None, None, "the file has a header but no rows"))
     return frame, problems
@@ -632,16 +689,19 @@ class _Read:
     errors: list  # list of (row positions array, column, messages array)
     present: frozenset
     blank_rows: int
+    outside: list = field(default_factory=list)  # (row positions, export column, canonical, values) per text column
 
 
 def _convert_file(file: ExtractFile, config: KindConfig, partially_upheld: bool) -> tuple[_Read | None, list[Problem]]:
-    raw, problems = _read_raw(file.path, config, file.name)
-    if raw is None or problems:
+    raw, problems = _read_raw(file.path, config, file.name)  # problems of the file as a file (the rows still checked)
+    if raw is None:
         return None, problems
     kind = config.kind
-    lines = np.arange(len(raw), dtype=np.int64) + 2
+    lines = raw.index.to_numpy(dtype=np.int64) + 2  # _read_raw indexes each row by its line - 2
+    raw = raw.reset_index(drop=True)
     columns: dict[str, np.ndarray] = {}
     errors: list[tuple[np.ndarray, str, np.ndarray]] = []
+    outside: list[tuple[np.ndarray, str, str, np.ndarray]] = []
     blank_all = np.ones(len(raw), dtype=bool)
     present = set()
     for canonical in SCHEMA[kind]:
@@ -668,6 +728,11 @@ def _convert_file(file: ExtractFile, config: KindConfig, partially_upheld: bool)
         codes, uniques = _factor(series)
         blank_all &= codes == int(np.flatnonzero(uniques == "")[0])
         values, messages = _convert(kind, canonical, uniques, config)
+        if (kind, canonical) in VOCABULARY:
+            values, outside_values = _to_vocabulary(canonical, values, config)
+            rows, texts = _outside_rows(codes, outside_values)
+            if rows.size:
+                outside.append((rows, export, canonical, texts))
         if canonical == "outcome" and not partially_upheld:
             for i in np.flatnonzero(values == "partially_upheld"):
                 messages[i] = (
@@ -695,8 +760,9 @@ def _convert_file(file: ExtractFile, config: KindConfig, partially_upheld: bool)
         frame = frame.iloc[keep_positions].reset_index(drop=True)
         raw = raw.iloc[keep_positions].reset_index(drop=True)
         errors = [(remap[r][keep[r]], col, m[keep[r]]) for r, col, m in errors]
+        outside = [(remap[r], col, canonical, v) for r, col, canonical, v in outside]  # never on a blank row
         if frame.empty:
-            return None, [Problem(file.name, None, None, "the file has a header but no rows")]
+            return None, problems or [Problem(file.name, None, None, "the file has a header but no rows")]
     # fill the canonical columns the export does not have
     for canonical, kind_type in SCHEMA[kind].items():
         if canonical in frame.columns:
@@ -709,7 +775,7 @@ def _convert_file(file: ExtractFile, config: KindConfig, partially_upheld: bool)
             frame[canonical] = np.nan
         else:
             frame[canonical] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), categories=[""])
-    return _Read(file, config, frame, raw, errors, frozenset(present), blank_rows), []
+    return _Read(file, config, frame, raw, errors, frozenset(present), blank_rows, outside), problems
 
 
 def _row_checks(read: _Read, config: KindConfig) -> None:
@@ -807,6 +873,19 @@ class Records:
     files: pd.DataFrame  # one row per file found: FILE_COLUMNS
     present: dict = field(default_factory=dict)  # (council, year, kind) -> canonical columns the export had
     set_aside_rows: dict = field(default_factory=dict)  # (council, year, kind) -> invalid rows with their reasons
+    # values outside the council's vocabulary in the rows kept, each with its file, line and column
+    # (VOCABULARY_CHECK_COLUMNS): raw cells, so written only under outputs/private
+    outside_vocabulary: pd.DataFrame = field(default_factory=lambda: _empty_outside())
+
+    def outside_vocabulary_counts(self) -> pd.DataFrame:
+        """How many values of each council-year and column are outside the vocabulary (rows: `values`; distinct:
+        `distinct`), without the values themselves: what may be said in a log."""
+        frame = self.outside_vocabulary
+        keys = ["council", "year", "kind", "column", "canonical"]
+        if frame.empty:
+            return pd.DataFrame(columns=[*keys, "values", "distinct"])
+        grouped = frame.astype(dict.fromkeys(keys, str)).groupby(keys, sort=True)["value"]
+        return pd.concat([grouped.size().rename("values"), grouped.nunique().rename("distinct")], axis=1).reset_index()
 
     def set_aside_counts(self) -> pd.DataFrame:
         """How many rows of each file were set aside (only files read)."""
@@ -870,6 +949,44 @@ def extract_files(paths: Paths, councils) -> tuple[list[ExtractFile], list[Probl
                     continue
                 files.append(ExtractFile(path, name, folder.name, match.group("year"), match.group("kind"), private))
     return files, problems
+
+
+def _empty_outside() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=np.int64 if c == "line" else object) for c in VOCABULARY_CHECK_COLUMNS})
+
+
+def _outside_frame(read: _Read, bad: np.ndarray) -> pd.DataFrame | None:
+    """The values outside the vocabulary in the rows of one file that are kept (not set aside), by line."""
+    lines, columns, values = [], [], []
+    row_lines = read.frame["line"].to_numpy()
+    for i, (rows, _column, _canonical, texts) in enumerate(read.outside):
+        keep = ~bad[rows]
+        if keep.any():
+            lines.append(row_lines[rows[keep]])
+            columns.append(np.full(int(keep.sum()), i, dtype=np.int16))
+            values.append(pd.Categorical(texts[keep]))
+    if not lines:
+        return None
+    line = np.concatenate(lines)
+    which = np.concatenate(columns)
+    order = np.lexsort((which, line))  # by line, then in the order of the export's columns
+    n = len(line)
+
+    def constant(value: str) -> pd.Categorical:
+        return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [value])
+
+    return pd.DataFrame(
+        {
+            "council": constant(read.file.council),
+            "year": constant(read.file.year),
+            "kind": constant(read.file.kind),
+            "file": constant(read.file.name),
+            "line": line[order],
+            "column": pd.Categorical.from_codes(which[order], [o[1] for o in read.outside]),
+            "canonical": pd.Categorical.from_codes(which[order], [o[2] for o in read.outside]),
+            "value": union_categoricals(values)[order],
+        }
+    )
 
 
 def _empty(kind: str) -> pd.DataFrame:
@@ -936,7 +1053,7 @@ def set_aside_path(paths: Paths, council: str, year: str, kind: str) -> Path:
     return paths.set_aside_dir / f"{council}_{year}_{kind}.csv"
 
 
-def load_records(paths: Paths, defs: Definitions, set_aside: bool = False) -> Records:
+def load_records(paths: Paths, defs: Definitions, set_aside: bool = False, unchecked: tuple[str, ...] = ()) -> Records:
     """Read every extract in data/records and data/private, mapped onto the canonical schema.
 
     By default any bad row stops the run: InputError lists every problem (file, line, column).
@@ -944,9 +1061,15 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False) -> Re
     (the main job writes them to outputs/records_set_aside/<council>_<year>_<kind>.csv, named in
     `Records.files`), and `Records.files` says how many each file lost. Nothing is written here. Problems with a
     whole file (missing required columns, empty, unreadable) or with the configuration always stop the run.
+
+    Every file is read whatever the others hold, but a council's files only with a configuration free of
+    problems; unchecked: councils with a configuration file the definitions could not read (its problems
+    listed with theirs), whose folders are theirs all the same.
     """
-    configs = load_records_configs(paths, defs)
-    files, problems = extract_files(paths, defs.councils)
+    configs, problems = records_configs(paths, defs)
+    files, file_problems = extract_files(paths, {*defs.councils, *unchecked})
+    problems += file_problems
+    files = [f for f in files if f.council in configs]  # the others wait for their configuration
     # a real extract replaces the shipped ones for its council, year and kind
     private_keys = {(f.council, f.year, f.kind) for f in files if f.private}
     superseded = {}
@@ -995,12 +1118,16 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False) -> Re
     frames = {k: [] for k in KINDS}
     aside: dict[tuple, list[pd.DataFrame]] = {}
     present: dict[tuple, frozenset] = {}
+    outside: list[pd.DataFrame] = []
     for read, reasons in zip(reads, per_read_reasons):
         f = read.file
         bad = np.zeros(len(read.frame), dtype=bool)
         if reasons:
             bad[list(reasons)] = True
         keep = read.frame.loc[~bad] if bad.any() else read.frame
+        outside_part = _outside_frame(read, bad)
+        if outside_part is not None:
+            outside.append(outside_part)
         constant = np.zeros(len(keep), dtype=np.int8)
         keep = keep.assign(
             council=pd.Categorical.from_codes(constant, [f.council]),
@@ -1049,7 +1176,28 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False) -> Re
         else:
             out[kind] = _empty(kind)
     files_frame = pd.DataFrame(list(summary.values()), columns=FILE_COLUMNS)
-    return Records(out["complaints"], out["feedback"], out["contacts"], configs, files_frame, present, set_aside_rows)
+    outside_vocabulary = (
+        pd.DataFrame(
+            {
+                c: np.concatenate([part[c].to_numpy() for part in outside])
+                if c == "line"
+                else union_categoricals([part[c].array for part in outside])
+                for c in VOCABULARY_CHECK_COLUMNS
+            }
+        )
+        if outside
+        else _empty_outside()
+    )
+    return Records(
+        out["complaints"],
+        out["feedback"],
+        out["contacts"],
+        configs,
+        files_frame,
+        present,
+        set_aside_rows,
+        outside_vocabulary,
+    )
 
 
 # ---------------------------------------------------------------------------------------------

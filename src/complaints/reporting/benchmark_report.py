@@ -2,6 +2,13 @@
 
 Councils side by side for one year, from published figures only (synthetic records are never
 benchmarked). complaints.analysis.comparability decides what can be compared; this module presents it.
+
+The public version (`public=True`) shows the figures after disclosure control
+(complaints.analysis.disclosure, through complaints.reporting.public, so it withholds exactly what the
+council reports withhold): which councils publish what, and what can be compared, is judged on every
+published figure; the tables, charts and sentences show only what is not withheld, a withheld figure
+as "fewer than 5" or "[c]", and a council whose figure is withheld is left off the charts (and out of
+a funnel plot's pooled proportion), with a note saying so.
 """
 
 from __future__ import annotations
@@ -11,10 +18,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..analysis import comparability as benchmark
+from ..analysis import disclosure
 from ..inputs.definitions import Definitions, load_definitions
 from ..inputs.paths import Paths, default_paths
 from . import charts, comparisons, narrative, numbers
 from .html import HtmlSections, frame_table, git_commit, hashes_block, run_time
+from .public import protect_outputs
 from .templating import Part, figure, heading, none, paragraph, table
 
 SECTIONS = [
@@ -48,13 +57,36 @@ class BenchmarkReport(HtmlSections):
     year: str
     defs: Definitions
     paths: Paths
-    metrics: pd.DataFrame  # published rows of the councils in this report, every year
+    metrics: pd.DataFrame  # published rows of the councils in this report, every year (withheld: NaN, marked)
     figures: pd.DataFrame
+    public: bool = False
+    published: pd.DataFrame | None = None  # the same rows before disclosure control: who publishes what
+
+    @property
+    def structure(self) -> pd.DataFrame:
+        """Every published figure, to judge who publishes what and what can be compared (never shown)."""
+        return self.metrics if self.published is None else self.published
 
     @property
     def councils(self) -> dict:
-        ids = sorted(self.metrics["council"].unique())
+        ids = sorted(self.structure["council"].unique())
         return {c: self.defs.councils[c] for c in ids if c in self.defs.councils}
+
+    def withheld(self, metric: str, year: str | None = None) -> pd.DataFrame:
+        """The rows of `metric` in `year` that the public version withholds (none when not public)."""
+        m = self.metrics
+        if "suppressed" not in m.columns:
+            return m.iloc[:0]
+        year = self.year if year is None else year
+        return m[(m["metric"] == metric) & (m["year"].astype(str) == str(year)) & (m["suppressed"].fillna("") != "")]
+
+    def withheld_note(self, metric: str, where: str) -> list[dict]:
+        """A sentence naming the councils left off a chart because their figure is withheld."""
+        rows = self.withheld(metric)
+        if not len(rows):
+            return []
+        names = comparisons.join(sorted(self.name(c) for c in rows["council"]))
+        return [paragraph(f"Not {where}: {names}, whose figure is withheld in this public version (small numbers).")]
 
     def name(self, council: str) -> str:
         return self.defs.councils[council].short_name if council in self.defs.councils else council
@@ -66,7 +98,7 @@ class BenchmarkReport(HtmlSections):
         return str(self.defs.metrics.at[metric, "kind"]) if metric in self.defs.metrics.index else ""
 
     def comparisons(self) -> pd.DataFrame:
-        return benchmark.comparability(self.metrics, self.year, self.defs)
+        return benchmark.comparability(self.structure, self.year, self.defs)
 
     def comparable_metrics(self) -> list[str]:
         table = self.comparisons()
@@ -108,21 +140,36 @@ class BenchmarkReport(HtmlSections):
 
     # ------------------------------------------------------------------ sections
     def p_title(self) -> Part:
-        this_year = sorted(self.metrics.loc[self.metrics["year"] == self.year, "council"].unique())
+        this_year = sorted(self.structure.loc[self.structure["year"] == self.year, "council"].unique())
         names = ", ".join(self.name(c) for c in this_year) or "no council"
+        lede = [
+            f"Figures published by {names}, set side by side only where they follow the same definition. "
+            "Councils define and count complaints, contacts and timeliness differently; a figure that means "
+            "something different in two councils is shown in a table with its definition, never on one axis."
+        ]
+        if self.public:
+            lede.append(PUBLIC_NOTE)
         return Part(
             kind="title",
             index="../../index.html",
             title=f"Complaints to children's services: councils side by side, {self.year}",
-            lede=[
-                f"Figures published by {names}, set side by side only where they follow the same definition. "
-                "Councils define and count complaints, contacts and timeliness differently; a figure that means "
-                "something different in two councils is shown in a table with its definition, never on one axis."
-            ],
+            lede=lede,
         )
 
     def p_compared(self) -> Part:
         items = [paragraph(s) for s in comparisons.sentences(self.metrics, self.year, self.defs)]
+        if self.public:
+            withheld = self.metrics[
+                (self.metrics["year"].astype(str) == self.year) & (self.metrics["suppressed"].fillna("") != "")
+            ]
+            if len(withheld):
+                listed = comparisons.join(
+                    [
+                        f"{self.name(r['council'])} ({_lower_first(self.label(r['metric']))})"
+                        for _, r in withheld.sort_values(["council", "metric"]).iterrows()
+                    ]
+                )
+                items.append(paragraph(f"Withheld in this public version (small numbers): {listed}."))
         table_ = self.comparisons()
         if len(table_):
             shown = pd.DataFrame(
@@ -134,7 +181,7 @@ class BenchmarkReport(HtmlSections):
                 }
             )
             items.append(_table(shown, f"Measures published by more than one council in {self.year}"))
-        matrix = comparisons.publication_matrix_year(self.metrics, self.councils, self.year, self.defs)
+        matrix = comparisons.publication_matrix_year(self.structure, self.councils, self.year, self.defs)
         if len(matrix):
             items += [
                 heading("Who publishes what"),
@@ -144,7 +191,7 @@ class BenchmarkReport(HtmlSections):
                     notes=[f"{comparisons.TICK}: published for {self.year}."],
                 ),
             ]
-        full = comparisons.publication_matrix(self.metrics, self.councils, self.defs)
+        full = comparisons.publication_matrix(self.structure, self.councils, self.defs)
         if len(full):
             items.append(
                 _table(_readable_matrix(full, self.defs), "Years for which each council publishes each measure")
@@ -164,6 +211,23 @@ class BenchmarkReport(HtmlSections):
                 "Small numbers": ["yes: wide interval" if s else "" for s in rows["small_numbers"]],
             }
         )
+        withheld = self.withheld(metric)
+        if len(withheld):  # the public version: in the table with their mark, in council order
+            marked = pd.DataFrame(
+                {
+                    "Council": [self.name(c) for c in withheld["council"]],
+                    str(self.year): [narrative.row_value(r) for _, r in withheld.iterrows()],
+                    "95% confidence interval": numbers.WITHHELD_CELL,
+                    "What the figure is": [comparisons.definition_words(r, self.defs) for _, r in withheld.iterrows()]
+                    if definitions
+                    else "",
+                    "Small numbers": "",
+                    "_council": withheld["council"].to_numpy(),
+                }
+            )
+            frame["_council"] = rows["council"].to_numpy()
+            frame = pd.concat([frame, marked], ignore_index=True).sort_values("_council", kind="stable")
+            frame = frame.drop(columns="_council").reset_index(drop=True)
         caption = f"{self.label(metric)}, {self.year}" + (": each council with its definition" if definitions else "")
         return _table(frame, caption, numeric=(str(self.year), "95% confidence interval"))
 
@@ -184,6 +248,7 @@ class BenchmarkReport(HtmlSections):
             )
             if chart is not None:
                 items.append(figure(charts.figure_view(chart)))
+                items += self.withheld_note(metric, "on the chart")
         differing = self.differing_metrics()
         if differing:
             items.append(
@@ -236,6 +301,7 @@ class BenchmarkReport(HtmlSections):
             data = benchmark.per_children(self.metrics, self.year, metric, self.defs)
             label = self.label(metric)
             items.append(heading(f"{label} per 10,000 children"))
+            items += self.withheld_note(metric, "compared for size")
             items += [paragraph(s) for s in comparisons.size_sentences(data, label, self.year)]
             known = data[data["per_10000"].notna()]
             if len(known) < 2:
@@ -277,6 +343,7 @@ class BenchmarkReport(HtmlSections):
             )
             if chart is not None:
                 items += [heading(self.label(metric)), figure(charts.figure_view(chart))]
+                items += self.withheld_note(metric, "in the funnel plot or its pooled proportion")
         if not items:
             items.append(
                 none(
@@ -295,13 +362,21 @@ class BenchmarkReport(HtmlSections):
         ]
         rows = []
         for metric in PER_CONTACT:
-            for _, r in benchmark.side_by_side(self.metrics, self.year, metric, self.defs).iterrows():
+            shown = benchmark.side_by_side(self.metrics, self.year, metric, self.defs)
+            shown = shown.assign(text=[numbers.value(v, k) for v, k in zip(shown["value"], shown["kind"])])
+            withheld = self.withheld(metric)
+            withheld = withheld.assign(
+                short_name=[self.name(c) for c in withheld["council"]],
+                text=[narrative.row_value(r) for _, r in withheld.iterrows()],
+            )
+            both = pd.concat([shown[["council", "short_name", "text"]], withheld[["council", "short_name", "text"]]])
+            for _, r in both.sort_values("council", kind="stable").iterrows():
                 council = self.defs.councils.get(r["council"])
                 rows.append(
                     {
                         "Council": r["short_name"],
                         "Measure": self.label(metric),
-                        str(self.year): numbers.value(r["value"], r["kind"]),
+                        str(self.year): r["text"],
                         "What counts as a contact": council.contacts_definition if council else "",
                     }
                 )
@@ -312,14 +387,28 @@ class BenchmarkReport(HtmlSections):
         return Part(items, heading_text="Complaints per contact", anchor="contacts")
 
     def _trend(self, metric: str) -> dict | None:
-        trend = benchmark.trend_table(self.metrics, metric, self.councils, self.defs)
+        trend = benchmark.trend_table(self.structure, metric, self.councils, self.defs)
         if not len(trend):
             return None
         kind = self.kind(metric)
         names = [c for c in trend.columns if c not in ("Year", "comparable")]
+        shown = benchmark.trend_table(self.metrics, metric, self.councils, self.defs).set_index("Year")
+        marks = {
+            (str(r["year"]), self.name(r["council"])): narrative.row_value(r)
+            for _, r in self.metrics[self.metrics["metric"] == metric].iterrows()
+            if narrative.is_withheld(r)
+        }
         frame = pd.DataFrame({"Year": trend["Year"]})
         for name in names:
-            frame[name] = [numbers.value(v, kind) if pd.notna(v) else numbers.MISSING for v in trend[name]]
+            frame[name] = [
+                marks.get((year, name))
+                or (
+                    numbers.value(shown.at[year, name], kind)
+                    if year in shown.index and pd.notna(shown.at[year, name])
+                    else numbers.MISSING
+                )
+                for year in trend["Year"]
+            ]
         answers, why = [], {}
         for year, comparable, row in zip(trend["Year"], trend["comparable"], trend[names].itertuples(index=False)):
             if sum(pd.notna(v) for v in row) < 2:
@@ -329,7 +418,7 @@ class BenchmarkReport(HtmlSections):
             else:
                 answers.append("no: different definitions")
                 judgement = (
-                    benchmark.comparability(self.metrics, year, self.defs).set_index("metric").at[metric, "judgement"]
+                    benchmark.comparability(self.structure, year, self.defs).set_index("metric").at[metric, "judgement"]
                 )
                 why.setdefault(comparisons.reason(judgement, self.defs), []).append(year)
         frame["Can they be compared?"] = answers
@@ -345,7 +434,7 @@ class BenchmarkReport(HtmlSections):
 
     def p_trends(self) -> Part:
         items = []
-        shared = self.metrics.groupby("metric")["council"].nunique()
+        shared = self.structure.groupby("metric")["council"].nunique()
         for metric in sorted(shared[shared >= 2].index, key=lambda m: _place(m, self.defs)):
             block = self._trend(metric)
             if block is not None:
@@ -367,7 +456,10 @@ class BenchmarkReport(HtmlSections):
         text = BENCHMARK_METHODS.format(
             small_denominator=benchmark.SMALL_DENOMINATOR, small_count=benchmark.SMALL_COUNT
         )
-        return Part([paragraph(text)], heading_text="Data and methods", anchor="methods")
+        items = [paragraph(text)]
+        if self.public:
+            items.append(paragraph(PUBLIC_METHODS))
+        return Part(items, heading_text="Data and methods", anchor="methods")
 
     def p_provenance(self) -> Part:
         files = [self.paths.metrics_definitions_file, self.paths.measures_file]
@@ -383,6 +475,10 @@ class BenchmarkReport(HtmlSections):
             heading_text="Appendix: provenance",
             anchor="provenance",
         )
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 def _place(metric: str, defs: Definitions) -> tuple:
@@ -402,6 +498,17 @@ def _readable_matrix(matrix: pd.DataFrame, defs: Definitions) -> pd.DataFrame:
     return matrix.iloc[order].drop(columns=["Metric"]).rename(columns={"Description": "Measure"})
 
 
+PUBLIC_NOTE = (
+    f"This is the public version. Counts of 1 to {disclosure.THRESHOLD - 1} are shown as '{numbers.FEWER_THAN}', "
+    f"and '{numbers.WITHHELD_CELL}' marks a figure left out so that such a count cannot be worked out from it (a "
+    "share, an interval, a rate or another count); a council whose figure is withheld is left off the charts, "
+    "and a note says so. The same figures are withheld as in the councils' own public reports."
+)
+PUBLIC_METHODS = (
+    f"In this public version every count of 1 to {disclosure.THRESHOLD - 1}, and every figure from which one "
+    "could be worked out, is withheld, as in the public version of each council's report (see the methods of "
+    "those reports); the councils left off a chart are also left out of its pooled proportion and limits."
+)
 BENCHMARK_METHODS = (
     "Only figures councils published are compared; figures from complaint records (including the synthetic "
     "extracts this project ships) are not. Two councils' figures are compared only when they have the same metric, "
@@ -419,12 +526,15 @@ BENCHMARK_METHODS = (
 )
 
 
-def load_benchmark(year: str, councils: str = "", data_dir: str = "", outputs_dir: str = "") -> BenchmarkReport:
-    """The benchmarking report for one year, from the outputs of the main job (published figures only)."""
+def load_benchmark(
+    year: str, councils: str = "", data_dir: str = "", outputs_dir: str = "", public: bool = False
+) -> BenchmarkReport:
+    """The benchmarking report for one year, from the outputs of the main job (published figures only).
+    public: the public version, with small numbers withheld as in the council reports."""
     paths = default_paths(data_dir or None, outputs_dir or None)
     defs = load_definitions(paths)
-    metrics = pd.read_csv(paths.metrics_csv, dtype={"year": str, "prev_year": str})
-    metrics = benchmark.published_rows(metrics)
+    every = pd.read_csv(paths.metrics_csv, dtype={"year": str, "prev_year": str})
+    metrics = benchmark.published_rows(every)
     chosen = [c.strip() for c in str(councils).split(",") if c.strip()]
     unknown = [c for c in chosen if c not in defs.councils]
     if unknown:
@@ -432,6 +542,16 @@ def load_benchmark(year: str, councils: str = "", data_dir: str = "", outputs_di
     if chosen:
         metrics = metrics[metrics["council"].isin(chosen)]
     figures = pd.read_csv(paths.figures_csv, dtype={"year": str, "category": str})
+    published = None
+    if public:  # every council's frames, as each council report protects them, then these rows
+        protected = protect_outputs(paths, defs, every, figures)
+        published, metrics = metrics, protected.metrics.loc[metrics.index]
     return BenchmarkReport(
-        year=str(year), defs=defs, paths=paths, metrics=metrics.reset_index(drop=True), figures=figures
+        year=str(year),
+        defs=defs,
+        paths=paths,
+        metrics=metrics.reset_index(drop=True),
+        figures=figures,
+        public=bool(public),
+        published=None if published is None else published.reset_index(drop=True),
     )

@@ -19,6 +19,10 @@ Figures are drawn on `matplotlib.figure.Figure` objects directly (the Agg canvas
 pyplot's figure manager, so nothing is left open in pyplot between calls and batch runs do not
 accumulate figures.
 
+In the public version (complaints.analysis.disclosure) rows may carry a `suppressed` mark: a withheld
+figure is not drawn (a trend marks its year "fewer than 5" or "[c]"; a bar chart lists the category
+last with no bar), and its alt text and table give the mark, never the number.
+
 A Chart's table holds numbers, not text: proportions stay fractions (0.49) as in metrics.csv;
 rates are per 1,000 of their exposure, as the column name says. `Chart.formats` says how
 `chart_html` writes each column ("percent" -> "49%", "number" -> "1,838", "money" -> "£42,300").
@@ -386,8 +390,41 @@ def _x_axis(ax, axis_years: list[str]) -> None:
     ax.set_xlabel("Financial year")
 
 
-def _mark_gaps(ax, axis_years: list[str], present: set[str]) -> list[str]:
-    missing = [y for y in axis_years if y not in present]
+def _marks(rows: pd.DataFrame, column: str = "suppressed") -> pd.Series:
+    """The public version's mark on each row ('' where the figure is shown, or the frame has none)."""
+    if column not in rows.columns:
+        return pd.Series("", index=rows.index, dtype=str)
+    return rows[column].fillna("").astype(str)
+
+
+def _withheld_years(rows: pd.DataFrame, kind: str) -> dict[str, str]:
+    """{year: "fewer than 5" or "[c]"} for the years whose figure the public version withholds."""
+    marks = _marks(rows)
+    return {
+        str(y).strip(): numbers.withheld(m, kind)
+        for y, m, v in zip(rows["year"], marks, pd.to_numeric(rows["value"], errors="coerce"))
+        if m and not np.isfinite(v)
+    }
+
+
+def _mark_gaps(ax, axis_years: list[str], present: set[str], withheld: dict[str, str] | None = None) -> list[str]:
+    """Mark the years with no figure ("no figure") and those withheld in the public version ("fewer
+    than 5", "[c]"); returns the years with no figure."""
+    withheld = withheld or {}
+    missing = [y for y in axis_years if y not in present and y not in withheld]
+    for year, text in withheld.items():
+        if year in axis_years:
+            ax.text(
+                axis_years.index(year),
+                0.03,
+                textwrap.fill(text, 8),
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=SMALLEST_TEXT_PT,
+                color=FOOTNOTE_COLOUR,
+                style="italic",
+            )
     for year in missing:
         ax.text(
             axis_years.index(year),
@@ -429,6 +466,7 @@ def trend_chart(rows: pd.DataFrame, title: str, label: str) -> Chart | None:
     _single(rows, "council", "trend_chart")
     _single(rows, "metric", "trend_chart")
     kind = _single(rows, "kind", "trend_chart") or "count"
+    withheld = _withheld_years(rows, kind)
     data = _series(rows)
     if len(data) < 2:
         return None
@@ -454,12 +492,14 @@ def trend_chart(rows: pd.DataFrame, title: str, label: str) -> Chart | None:
         table[CI_HIGH] = data["ci_high"] * table_scale
         formats.update({CI_LOW: fmt, CI_HIGH: fmt})
     table = table.reset_index(drop=True)
+    if withheld:  # the public version's withheld years: in the table with their mark, never a number
+        table = _with_withheld_years(table, rows, withheld, value_name)
 
     def say(v: float) -> str:
         text = format_cell(v * table_scale, fmt)
         return f"{text} per 1,000 {exposure}" if kind == "rate" else text
 
-    axis_years = _year_axis(data["year"])
+    axis_years = _year_axis([*data["year"], *withheld])
     pos = {y: i for i, y in enumerate(axis_years)}
     x = data["year"].map(pos).to_numpy(dtype=float)
     y = data["value"].to_numpy(dtype=float) * scale
@@ -533,7 +573,7 @@ def trend_chart(rows: pd.DataFrame, title: str, label: str) -> Chart | None:
                 color="#222222",
             )
         _x_axis(ax, axis_years)
-        missing = _mark_gaps(ax, axis_years, set(data["year"]))
+        missing = _mark_gaps(ax, axis_years, set(data["year"]), withheld)
         ax.set_ylabel(_wrap(axis_label, 40))
         ax.set_title(_wrap(title, 60), loc="left")
         notes = []
@@ -545,7 +585,15 @@ def trend_chart(rows: pd.DataFrame, title: str, label: str) -> Chart | None:
         png, svg = _images(fig)
 
     first, last = data.iloc[0], data.iloc[-1]
-    if len(data) <= 6:
+    if withheld:
+        said = {**dict(zip(data["year"], (say(v) for v in data["value"]))), **withheld}
+        years = sorted(said, key=_year_key)
+        first_year, last_year = years[0], years[-1]
+    else:
+        first_year, last_year = first["year"], last["year"]
+    if withheld and len(data) + len(withheld) <= 6:
+        summary = _join([f"{said[yr]} in {yr}" for yr in years])
+    elif len(data) <= 6:
         values = _join([f"{say(v)} in {yr}" for yr, v in zip(data["year"], data["value"])])
         summary = f"{values}"
     else:
@@ -555,7 +603,9 @@ def trend_chart(rows: pd.DataFrame, title: str, label: str) -> Chart | None:
             f"lowest {say(data['value'].iloc[low_i])} in {data['year'].iloc[low_i]}, "
             f"highest {say(data['value'].iloc[high_i])} in {data['year'].iloc[high_i]}"
         )
-    parts = [f"Chart: {label}, by financial year, {first['year']} to {last['year']}: {summary}."]
+    parts = [f"Chart: {label}, by financial year, {first_year} to {last_year}: {summary}."]
+    if withheld and len(data) + len(withheld) > 6:
+        parts.append(_join([f"{text} in {yr}" for yr, text in withheld.items()]).capitalize() + ".")
     if missing:
         parts.append(f"No figure for {_join(missing)}.")
     if has_ci.any():
@@ -567,6 +617,26 @@ def trend_chart(rows: pd.DataFrame, title: str, label: str) -> Chart | None:
             f"{'it were' if len(years_without) == 1 else 'them were'} not published."
         )
     return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats, svg=svg)
+
+
+def _with_withheld_years(table: pd.DataFrame, rows: pd.DataFrame, withheld: dict[str, str], value_name: str):
+    """The table with a row for each withheld year: its mark for the value and interval; the counts
+    behind it as shown, or marked, in the public version."""
+    out = table.astype(object)
+    for year, mark in withheld.items():
+        row = rows[rows["year"].astype(str).str.strip() == year].iloc[0]
+        record = dict.fromkeys(out.columns, MISSING)
+        record.update({"Year": year, value_name: mark})
+        for column in (CI_LOW, CI_HIGH):
+            if column in out.columns:
+                record[column] = numbers.WITHHELD_CELL
+        counts = [c for c in out.columns if c not in ("Year", value_name, CI_LOW, CI_HIGH)]
+        for column, source in zip(counts, ("numerator", "denominator")):
+            status = _marks(rows.loc[[row.name]], f"{source}_suppressed").iloc[0]
+            record[column] = numbers.withheld(status) if status else row.get(source, np.nan)
+        out.loc[len(out)] = record
+    out["_key"] = out["Year"].map(_year_key)
+    return out.sort_values("_key").drop(columns="_key").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -582,6 +652,10 @@ def shares_chart(shares: pd.DataFrame, title: str, label: str) -> Chart | None:
     category with neither is left out (and the alt text says so). Shares are used as given, never
     invented: pass share = count / total to show percentages of a total. `label` names what is
     counted ("Statutory complaints"). None if fewer than two categories can be drawn.
+
+    A category whose count the public version withholds (`suppressed`: primary or secondary) gets no
+    bar: it is listed after the others, in alphabetical order (so that its place says nothing about
+    its size), with "fewer than 5" or "[c]" for its count and "[c]" for its share.
     """
     if shares is None or len(shares) == 0 or "category" not in shares.columns:
         return None
@@ -589,21 +663,26 @@ def shares_chart(shares: pd.DataFrame, title: str, label: str) -> Chart | None:
     for column in ["count", "share"]:
         d[column] = pd.to_numeric(shares[column], errors="coerce") if column in shares.columns else np.nan
         d.loc[~np.isfinite(d[column].astype(float)), column] = np.nan
+    d["mark"] = _marks(shares).to_numpy()
+    hidden = d[d["mark"] != ""].sort_values("category", kind="stable")
+    d = d[d["mark"] == ""]
     by = "count" if d["count"].notna().sum() >= d["share"].notna().sum() else "share"
     left_out = list(d.loc[d[by].isna(), "category"])
     d = d[d[by].notna()]
     if len(d) < 2:
         return None
     d = d.sort_values(by, ascending=False, kind="stable").reset_index(drop=True)
+    hidden = hidden.assign(count=np.nan, share=np.nan)
 
-    table = pd.DataFrame({"Category": d["category"]})
+    table = pd.DataFrame({"Category": [*d["category"], *hidden["category"]]})
     formats = {"Category": "text"}
     count_name = str(label) if str(label) not in ("Category", "Share") else "Number"
-    if d["count"].notna().any():
-        table[count_name] = d["count"]
+    marks = [numbers.withheld(m) for m in hidden["mark"]]
+    if d["count"].notna().any() or marks:
+        table[count_name] = [*d["count"], *marks]
         formats[count_name] = "number"
     if d["share"].notna().any():
-        table["Share"] = d["share"]
+        table["Share"] = [*d["share"], *[numbers.WITHHELD_CELL] * len(hidden)]
         formats["Share"] = "percent"
 
     def describe(row) -> str:
@@ -612,8 +691,9 @@ def shares_chart(shares: pd.DataFrame, title: str, label: str) -> Chart | None:
             return f"{_fmt_number(count)} ({_fmt_percent(share)})"
         return _fmt_number(count) if pd.notna(count) else _fmt_percent(share)
 
-    texts = [describe(row) for _, row in d.iterrows()]
-    sizes = d[by].to_numpy(dtype=float) * (100.0 if by == "share" else 1.0)
+    texts = [describe(row) for _, row in d.iterrows()] + marks
+    sizes = np.concatenate([d[by].to_numpy(dtype=float) * (100.0 if by == "share" else 1.0), np.zeros(len(hidden))])
+    d = pd.concat([d, hidden[d.columns]], ignore_index=True)
     n = len(d)
     with matplotlib.rc_context(_RC):
         fig = _new_figure(7.2, 1.2 + 0.5 * n)
@@ -646,9 +726,14 @@ def shares_chart(shares: pd.DataFrame, title: str, label: str) -> Chart | None:
         png, svg = _images(fig)
 
     listed = [f"{c} {t}" for c, t in zip(d["category"], texts)]
+    shown = len(listed) - len(marks)
     if len(listed) > 8:
-        listed = [*listed[:6], f"{len(listed) - 6} other categories, the largest {texts[6]}"]
-    parts = [f"Bar chart: {label}, by category, largest first: {_join(listed)}."]
+        if shown > 6:
+            listed = [*listed[:6], f"{shown - 6} other categories, the largest {texts[6]}", *listed[shown:]]
+        else:
+            listed = [*listed[:shown], f"{len(marks)} categories whose numbers are withheld (small numbers)"]
+    order = "largest first" + (", then those withheld" if marks else "")
+    parts = [f"Bar chart: {label}, by category, {order}: {_join(listed)}."]
     if left_out:
         parts.append(f"Not shown, as no figure was published: {_join(left_out)}.")
     return Chart(title=str(title), alt=" ".join(parts), table=table, png=png, formats=formats, svg=svg)
@@ -700,15 +785,21 @@ def timeliness_chart(rows: pd.DataFrame, title: str, targets: dict[str, int]) ->
         rank = _GROUP_ORDER.index(group) if group in _GROUP_ORDER else len(_GROUP_ORDER)
         return (rank, group, targets.get(metric, int(m.group("days"))), metric)
 
-    series = []
+    series, withheld = [], {}
     for metric in sorted(metrics, key=order):
-        data = _series(rows[rows["metric"].astype(str) == metric])
+        these = rows[rows["metric"].astype(str) == metric]
+        data = _series(these)
         if len(data):
             series.append((metric, timeliness_label(metric, targets), data))
+        marked = _withheld_years(these, "proportion")
+        if marked:
+            withheld[metric] = (timeliness_label(metric, targets), these, marked)
     if sum(len(d) for _, _, d in series) < 2:
         return None
 
-    axis_years = _year_axis(pd.concat([d["year"] for _, _, d in series]))
+    axis_years = _year_axis(
+        [*pd.concat([d["year"] for _, _, d in series]), *(y for w in withheld.values() for y in w[2])]
+    )
     pos = {y: i for i, y in enumerate(axis_years)}
     k = len(series)
     step = min(0.15, 0.6 / max(k, 1))
@@ -729,6 +820,19 @@ def timeliness_chart(rows: pd.DataFrame, title: str, targets: dict[str, int]) ->
             )
         )
     table = pd.concat(frames, ignore_index=True)
+    names_order = [timeliness_label(m, targets) for m in sorted(metrics, key=order)]
+    if withheld:  # the public version's withheld points: in the table with their mark, never a number
+        table = table.astype(object)
+        for name, these, marked in withheld.values():
+            for year, mark in marked.items():
+                row = these[these["year"].astype(str).str.strip() == year].iloc[0]
+                record = {"Year": year, "Measure": name, "Within timescale": mark, CI_LOW: mark, CI_HIGH: mark}
+                for column, source in (("Number", "numerator"), ("Out of", "denominator")):
+                    status = _marks(these.loc[[row.name]], f"{source}_suppressed").iloc[0]
+                    record[column] = numbers.withheld(status) if status else row.get(source, np.nan)
+                table.loc[len(table)] = record
+        key = [(names_order.index(m), _year_key(y)) for m, y in zip(table["Measure"], table["Year"])]
+        table = table.iloc[sorted(range(len(table)), key=key.__getitem__)].reset_index(drop=True)
     formats = {
         "Year": "text",
         "Measure": "text",
@@ -799,10 +903,12 @@ def timeliness_chart(rows: pd.DataFrame, title: str, targets: dict[str, int]) ->
             handlelength=3.2,
             borderaxespad=0,
         )
-        any_ci = bool(table[CI_LOW].notna().any())
+        any_ci = bool(pd.to_numeric(table[CI_LOW], errors="coerce").notna().any())
         notes = ["Vertical bars: 95% confidence intervals."] if any_ci else []
         if any_hollow:
             notes.append("Hollow markers: no interval, as the counts behind the figure were not published.")
+        if withheld:
+            notes.append("Figures withheld in this public version are not drawn (see the table).")
         _footnote(fig, ax, notes, below=legend)
         png, svg = _images(fig)
 
@@ -812,9 +918,13 @@ def timeliness_chart(rows: pd.DataFrame, title: str, targets: dict[str, int]) ->
     parts = [
         f"Chart: Share of complaints answered within their timescales, by financial year, {first_year} to {last_year}."
     ]
+    said: dict[str, dict[str, str]] = {}
     for _metric, name, data in series:
-        values = _join([f"{_fmt_percent(v)} in {yr}" for yr, v in zip(data["year"], data["value"])])
-        parts.append(f"{name}: {values}.")
+        said[name] = {yr: _fmt_percent(v) for yr, v in zip(data["year"], data["value"])}
+    for name, _these, marked in withheld.values():
+        said.setdefault(name, {}).update(marked)
+    for name, values in sorted(said.items(), key=lambda item: names_order.index(item[0])):
+        parts.append(f"{name}: {_join([f'{values[yr]} in {yr}' for yr in sorted(values, key=_year_key)])}.")
     if missing:
         parts.append(f"No figures for {_join(missing)}.")
     if any_ci:

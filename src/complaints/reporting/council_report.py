@@ -19,6 +19,11 @@ Order: the title, the summary (at most eight key messages and one table, "What c
 we are"), what the report covers, the guidance's sections, what the records add, the figures the
 documents disagree on, and an appendix with the methods, the metric identifiers and the provenance.
 Metric identifiers, file paths and hashes appear in the appendix only.
+
+The public version (`public=True`) is built from the same frames after disclosure control
+(complaints.analysis.disclosure): every table, chart, alt text and sentence comes from the withheld
+frames, so a count of 1 to 4 shows as "fewer than 5" and a figure that would give one away as "[c]"
+(or "withheld" in a sentence); the title page says so once.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analysis import spc
+from ..analysis import disclosure, spc
 from ..analysis.record_summaries import upheld_rates
 from ..analysis.resolve import percentage_check
 from ..inputs.definitions import Council, Definitions, load_definitions
@@ -41,6 +46,7 @@ from ..inputs.published import load_learning, published_files
 from ..inputs.years import financial_year
 from . import charts, narrative, numbers, spc_charts
 from .html import HtmlSections, file_sha256, git_commit, run_time
+from .public import protect_outputs
 from .templating import (
     Column,
     Part,
@@ -71,6 +77,19 @@ def _num(value) -> float | None:
     return numbers.as_float(value)
 
 
+def _status(frame: pd.DataFrame, column: str = "suppressed") -> pd.Series:
+    """The public version's marks on a frame's rows ('' throughout where it has none)."""
+    if column in frame.columns:
+        return frame[column].fillna("").astype(str)
+    return pd.Series("", index=frame.index, dtype=str)
+
+
+def _mark(row, column: str = "suppressed") -> str:
+    """The public version's mark on one row ('primary', 'secondary' or '')."""
+    value = row.get(column, "") if hasattr(row, "get") else ""
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
 @dataclass
 class Report(HtmlSections):
     council: Council
@@ -90,7 +109,7 @@ class Report(HtmlSections):
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     record_files: pd.DataFrame = field(default_factory=pd.DataFrame)  # the extracts behind records_*
     public: bool = False
-    suppress_below: int = 0
+    suppress_below: int = 0  # the public version's threshold: counts under it are withheld (0: not public)
     shown: set = field(default_factory=set)  # measures already shown in a section
 
     # ------------------------------------------------------------------ what it is
@@ -136,9 +155,10 @@ class Report(HtmlSections):
         return self.metrics[self.metrics["metric"] == metric].sort_values("year")
 
     def earlier(self, metric: str) -> pd.Series | None:
-        """The latest published figure of `metric` before this year (for when the year before has none)."""
+        """The latest published figure of `metric` before this year (for when the year before has none);
+        a figure the public version withholds counts as published."""
         rows = self.series(metric)
-        rows = rows[(rows["year"] < self.year) & rows["value"].notna()]
+        rows = rows[(rows["year"] < self.year) & (rows["value"].notna() | (_status(rows) != ""))]
         return rows.iloc[-1] if len(rows) else None
 
     def year_figures(self) -> pd.DataFrame:
@@ -149,12 +169,15 @@ class Report(HtmlSections):
         rows = f[(f["measure"] == measure) & (f["category"] == "")]
         return rows.iloc[0] if len(rows) else None
 
-    def count_text(self, value) -> str:
+    def count_text(self, value, status: str = "") -> str:
+        """A count for a table: "fewer than 5" or "[c]" where the public version withholds it."""
+        if status:
+            return numbers.withheld(status)
         v = _num(value)
         if v is None:
             return numbers.MISSING
-        if self.suppress_below and 0 < v < self.suppress_below:
-            return f"fewer than {self.suppress_below}"
+        if self.suppress_below and 0 < v < self.suppress_below:  # never reached: disclosure withholds it
+            return numbers.FEWER_THAN
         return numbers.count(v)
 
     def section_metrics(self, section_id: str) -> list[str]:
@@ -205,6 +228,8 @@ class Report(HtmlSections):
                 f"{self.period} ({documents}). Each change from the year before is tested for whether it is "
                 "more than chance."
             ]
+        if self.public:
+            lede.append(PUBLIC_NOTE)
         problems = len(self.audit_problems())
         if problems and not self.synthetic:
             lede.append(
@@ -260,17 +285,20 @@ class Report(HtmlSections):
         rows, traces, notes = [], [], []
         for r in self.headline_rows():
             earlier = self.earlier(r["metric"])
-            if _num(r["prev_value"]) is not None:
+            if narrative.is_withheld(r, "prev_suppressed"):
+                mark = numbers.withheld(narrative.is_withheld(r, "prev_suppressed"), r["kind"])
+                before = f"{mark} ({r['prev_year']})"
+            elif _num(r["prev_value"]) is not None:
                 before = f"{narrative.format_value(r['prev_value'], r['kind'])} ({r['prev_year']})"
             elif earlier is not None:
-                before = f"{narrative.format_value(earlier['value'], earlier['kind'])} ({earlier['year']})"
+                before = f"{narrative.row_value(earlier)} ({earlier['year']})"
             else:
                 before = numbers.MISSING
             contested = _is(r.get("contested", False))
             rows.append(
                 [
                     self.label(r["metric"]) + (" *" if contested else ""),
-                    narrative.format_value(r["value"], r["kind"]),
+                    narrative.row_value(r),
                     before,
                     _change_short(r),
                     narrative.verdict_phrase(r, earlier),
@@ -386,7 +414,7 @@ class Report(HtmlSections):
         table_rows = [
             [
                 self.label(r["metric"]),
-                narrative.format_value(r["value"], r["kind"]),
+                narrative.row_value(r),
                 narrative.format_interval(r) or numbers.MISSING,
                 narrative.verdict_phrase(r, self.earlier(r["metric"])),
             ]
@@ -422,7 +450,7 @@ class Report(HtmlSections):
         for r in rows:  # a sentence where there is more to say than the table does
             earlier = self.earlier(r["metric"])
             if (
-                narrative.verdict_of(r, earlier) != "no_earlier"
+                narrative.verdict_of(r, earlier) not in ("no_earlier", "withheld")
                 or _is(r.get("contested", False))
                 or r.get("numerator_basis") == "from_percentage"
             ):
@@ -440,7 +468,7 @@ class Report(HtmlSections):
             if spec.at[metric, "chart"] != "trend":
                 continue
             series = self.series(metric)
-            if series["value"].notna().sum() < MIN_TREND_YEARS:
+            if (series["value"].notna() | (_status(series) != "")).sum() < MIN_TREND_YEARS:
                 continue
             drawn = charts.trend_chart(series, f"{self.label(metric)}, {self.name}", self.label(metric))
             if drawn is not None:
@@ -476,7 +504,9 @@ class Report(HtmlSections):
     def parts_block(self, whole: str, partition: str, parts: list[str], shown: set, dry: bool) -> list[dict]:
         found = [(p, self.figure(p)) for p in parts]
         found = [
-            (p, f) for p, f in found if f is not None and (_num(f["value"]) is not None or _num(f["pct"]) is not None)
+            (p, f)
+            for p, f in found
+            if f is not None and (_num(f["value"]) is not None or _num(f["pct"]) is not None or _mark(f))
         ]
         if not found:
             return []
@@ -485,12 +515,21 @@ class Report(HtmlSections):
             return [paragraph("parts")]
         base = self.figure(whole)
         n = _num(base["value"]) if base is not None else None
+        base_withheld = _mark(base) if base is not None else ""
         counted = [_num(f["value"]) for _, f in found if _num(f["value"]) is not None]
-        total = n if n is not None else (sum(counted) if counted else None)
+        any_withheld = any(_mark(f) for _, f in found)
+        if base_withheld:
+            total = None  # a share of a withheld total would give the total away
+        elif n is not None:
+            total = n
+        else:  # shares of those listed: not when one is withheld, as they would give its count away
+            total = sum(counted) if counted and not any_withheld else None
         rows, notes = [], []
         for measure, f in found:
-            k, stated = _num(f["value"]), _num(f["pct"])
-            if k is not None and total:
+            k, stated, mark = _num(f["value"]), _num(f["pct"]), _mark(f)
+            if mark:
+                share = numbers.WITHHELD_CELL
+            elif k is not None and total:
                 share = numbers.percent(k / total)
                 if (
                     stated is not None
@@ -501,16 +540,27 @@ class Report(HtmlSections):
                         f"{self.label(measure)}: the council's document says {stated:g}%; "
                         f"{numbers.count(k)} of {numbers.count(total)} is {share}."
                     )
-            elif stated is not None:
+            elif k is not None and base_withheld:
+                share = numbers.WITHHELD_CELL
+            elif stated is not None and k is None:
                 share = f"{numbers.percent(stated / 100)} (as published)"
             else:
                 share = numbers.MISSING
-            rows.append([self.label(measure), self.count_text(k) if k is not None else numbers.MISSING, share])
+            count = self.count_text(k, mark) if (k is not None or mark) else numbers.MISSING
+            rows.append([self.label(measure), count, share])
         whole_words = self.lower_label(whole)
-        if n is not None:
+        if base_withheld:
+            notes.insert(
+                0,
+                f"The number of {whole_words} is {numbers.withheld(base_withheld, words=True)} in this public "
+                "version, so no shares are shown.",
+            )
+        elif n is not None:
             notes.insert(0, f"Shares are of the {numbers.count(n)} {whole_words}, worked out from the counts.")
-        elif counted:
+        elif counted and total is not None:
             notes.insert(0, f"The council publishes no total of {whole_words}: shares are of those listed.")
+        elif counted:
+            notes.insert(0, f"The council publishes no total of {whole_words}, and some are withheld: no shares.")
         title = f"{self.label(whole)}, by {partition.replace('_', ' ')}"
         kind = "timeliness" if "within" in partition or partition == "timeliness" else "outcomes"
         t = Table(
@@ -521,13 +571,17 @@ class Report(HtmlSections):
             notes=notes,
         )
         items = [table(t)]
-        with_counts = [(p, f) for p, f in found if _num(f["value"]) is not None]
-        if len(with_counts) >= MIN_SHARES and total:
+        with_counts = [(p, f) for p, f in found if _num(f["value"]) is not None or _mark(f)]
+        if len(with_counts) >= MIN_SHARES and (total or base_withheld or any_withheld):
             shares = pd.DataFrame(
                 {
                     "category": [self.label(p) for p, _ in with_counts],
                     "count": [_num(f["value"]) for _, f in with_counts],
-                    "share": [_num(f["value"]) / total for _, f in with_counts],
+                    "share": [
+                        _num(f["value"]) / total if total and _num(f["value"]) is not None else math.nan
+                        for _, f in with_counts
+                    ],
+                    "suppressed": [_mark(f) for _, f in with_counts],
                 }
             )
             drawn = charts.shares_chart(shares, f"{title}, {self.name} {self.year}", "Complaints")
@@ -545,45 +599,65 @@ class Report(HtmlSections):
             return [paragraph("breakdown")]
         values = pd.to_numeric(rows["value"], errors="coerce")
         pcts = pd.to_numeric(rows["pct"], errors="coerce")
+        marks = _status(rows)
         whole_measure = self.defs.measures.at[measure, "part_of"]
         whole = self.figure(whole_measure) if whole_measure else None
         whole_n = _num(whole["value"]) if whole is not None else None
+        whole_withheld = _mark(whole) if whole is not None else ""
         listed = values.sum() if values.notna().any() else None
+        any_withheld = bool((marks != "").any())
         exhaustive = self.defs.measures.at[measure, "exhaustive"] == "yes"
-        if whole_n is not None and listed is not None and whole_n >= listed:
+        if whole_withheld:
+            total = None  # a share of a withheld total would give the total away
+        elif whole_n is not None and listed is not None and whole_n >= listed:
             total = whole_n
-        else:  # shares of the categories listed only when the list is the whole breakdown
-            total = listed if exhaustive else None
-        order = values.fillna(-1).sort_values(ascending=False, kind="stable").index
+        else:  # shares of the categories listed only when the list is the whole breakdown and all are shown
+            total = listed if exhaustive and not any_withheld else None
+        # largest first; the withheld last, in alphabetical order, so their place says nothing of their size
+        order = list(values[marks == ""].fillna(-1).sort_values(ascending=False, kind="stable").index)
+        order += list(rows[marks != ""].sort_values("category", kind="stable").index)
         table_rows = []
         for i in order:
-            k, stated = _num(values[i]), _num(pcts[i])
-            if k is not None and total:
+            k, stated, mark = _num(values[i]), _num(pcts[i]), marks[i]
+            if mark:
+                share = numbers.WITHHELD_CELL
+            elif k is not None and total:
                 share = numbers.percent(k / total)
-            elif stated is not None:
+            elif stated is not None and k is None:
                 share = f"{numbers.percent(stated / 100)} (as published)"
             else:
                 share = numbers.MISSING
-            table_rows.append(
-                [str(rows.at[i, "category"]), self.count_text(k) if k is not None else numbers.MISSING, share]
-            )
+            count = self.count_text(k, mark) if (k is not None or mark) else numbers.MISSING
+            table_rows.append([str(rows.at[i, "category"]), count, share])
         title = self.label(measure)
         if total is not None and total == whole_n:
             notes = [f"Shares are of the {numbers.count(whole_n)} {self.lower_label(whole_measure)}."]
         elif total is not None:
             notes = ["Shares are of the categories listed."]
+        elif whole_withheld:
+            notes = [
+                f"The number of {self.lower_label(whole_measure)} is "
+                f"{numbers.withheld(whole_withheld, words=True)} in this public version, so no shares are shown."
+            ]
         else:
             notes = []
         columns = [Column("Category"), Column("Number", numeric=True), Column("Share", numeric=True, share=True)]
-        if listed is None:
+        if listed is None and not any_withheld:
             columns, table_rows = [columns[0], columns[2]], [[r[0], r[2]] for r in table_rows]
             notes = ["Only percentages are published, with no counts behind them."]
-        elif total is None and pcts.isna().all():
+        elif total is None and pcts.isna().all() and not any_withheld:
             columns, table_rows = columns[:2], [r[:2] for r in table_rows]
         t = Table(self.caption(f"{title}, {self.name} {self.year}"), columns, table_rows, kind="breakdown", notes=notes)
         items = [table(t)]
         if self.defs.measures.at[measure, "chart"] == "shares" and values.notna().sum() >= 2:
-            shares = pd.DataFrame({"category": rows["category"], "count": values, "share": values / total})
+            shares = pd.DataFrame(
+                {
+                    "category": rows["category"],
+                    "count": values,
+                    "share": values / total if total else math.nan,
+                    "suppressed": marks,
+                }
+            )
             drawn = charts.shares_chart(shares, f"{title}, {self.name} {self.year}", title)
             if drawn is not None:
                 items.append(figure(self.figure_view(drawn)))
@@ -599,11 +673,13 @@ class Report(HtmlSections):
             if fig.empty:
                 continue
             fig = fig.iloc[0]
-            value, pct = _num(fig["value"]), _num(fig["pct"])
-            if value is None and pct is None:
+            value, pct, mark = _num(fig["value"]), _num(fig["pct"]), _mark(fig)
+            if value is None and pct is None and not mark:
                 continue
             unit = self.defs.measures.at[measure, "unit"]
-            if value is not None:
+            if mark:
+                text = self.count_text(None, mark) if unit == "count" else numbers.WITHHELD_CELL
+            elif value is not None:
                 text = {"money": numbers.money, "days": numbers.days}.get(unit, self.count_text)(value)
             else:
                 text = f"{numbers.percent(pct / 100)} (as published)"
@@ -679,22 +755,16 @@ class Report(HtmlSections):
         for _, change in changes.iterrows():
             items += [
                 heading(f"Before and after {change['description'] or 'the process change'} ({change['date']})"),
-                paragraph(spc_charts.before_after_sentence(change)),
+                paragraph(
+                    WITHHELD_COMPARISON if _mark(change) else spc_charts.before_after_sentence(change),
+                ),
             ]
-        for received, upheld, what, note in (
-            (
-                "statutory_received_by_team",
-                "statutory_upheld_by_team",
-                "team",
-                "A complaint that names several teams counts once for each.",
-            ),
-            (
-                "statutory_issues",
-                "statutory_upheld_theme",
-                "theme",
-                "A complaint that raises several issues counts once for each.",
-            ),
-        ):
+        words = {
+            "statutory_received_by_team": ("team", "A complaint that names several teams counts once for each."),
+            "statutory_issues": ("theme", "A complaint that raises several issues counts once for each."),
+        }
+        for received, upheld in disclosure.PAIRED_BREAKDOWNS:
+            what, note = words[received]
             items += self.upheld_rates_block(received, upheld, what, note)
         return Part(items, heading_text=title, anchor="records")
 
@@ -709,9 +779,19 @@ class Report(HtmlSections):
         rows = []
         for _, p in pub.iterrows():
             r = rec[rec["metric"] == p["metric"]]
-            if r.empty or _num(p["value"]) is None or _num(r.iloc[0]["value"]) is None:
+            if r.empty or not _has_value(p) or not _has_value(r.iloc[0]):
                 continue
             r = r.iloc[0]
+            if _mark(p) or _mark(r):  # a figure withheld on either side: so is the other, and whether they agree
+                rows.append(
+                    [
+                        self.label(p["metric"]),
+                        narrative.row_value(p) if _mark(p) else numbers.WITHHELD_CELL,
+                        narrative.row_value(r) if _mark(r) else numbers.WITHHELD_CELL,
+                        numbers.WITHHELD_CELL,
+                    ]
+                )
+                continue
             if _num(p["numerator"]) is not None and _num(r["numerator"]) is not None:
                 agree = _num(p["numerator"]) == _num(r["numerator"]) and (
                     _num(p["denominator"]) is None or _num(p["denominator"]) == _num(r["denominator"])
@@ -729,11 +809,16 @@ class Report(HtmlSections):
         if not rows:
             return []
         disagree = sum(r[-1] == "no" for r in rows)
+        compared = sum(r[-1] != numbers.WITHHELD_CELL for r in rows)
         verdict = (
             "The records agree with every published figure they can be compared with."
             if not disagree
-            else f"The records disagree with {disagree} of the {len(rows)} published figures they can be compared with."
+            else f"The records disagree with {disagree} of the {compared} published figures they can be compared with."
         )
+        if compared < len(rows):
+            verdict += (
+                " Where either figure is withheld in this public version, so are the other and whether the two agree."
+            )
         t = Table(
             self.caption(f"Published figures against the records, {self.name} {self.year}"),
             [
@@ -756,6 +841,8 @@ class Report(HtmlSections):
         monthly = monthly[(monthly["procedure"] == "all") & monthly["month"].isin(months)]
         if len(monthly) < 2:
             return []
+        if (_status(monthly) != "").any():
+            return [heading("Month by month: answered within 20 working days"), paragraph(WITHHELD_CHART)]
         frame = pd.DataFrame(
             {
                 "month": pd.to_datetime(monthly["month"] + "-01"),
@@ -806,12 +893,12 @@ class Report(HtmlSections):
         if not len(f):
             return []
         mine = f[f["year"] == self.year]
-        rates = upheld_rates(
-            mine[mine["measure"] == received_measure].set_index("category")["value"],
-            mine[mine["measure"] == upheld_measure].set_index("category")["value"],
-        )
-        if rates.empty:
-            return []
+        received = mine[mine["measure"] == received_measure].set_index("category")
+        upheld = mine[mine["measure"] == upheld_measure].set_index("category")
+        received_marks, upheld_marks = _status(received), _status(upheld)
+        shown = received_marks[received_marks == ""].index
+        shown = [c for c in shown if not upheld_marks.get(c, "")]
+        rates = upheld_rates(received.loc[shown, "value"], upheld["value"].drop(upheld_marks.index[upheld_marks != ""]))
         rows = [
             [
                 r["category"],
@@ -822,6 +909,24 @@ class Report(HtmlSections):
             ]
             for _, r in rates.iterrows()
         ]
+        # categories with a withheld count: after the others, in alphabetical order, with no share
+        for category in sorted(c for c in received.index if c not in shown):
+            n, n_mark = _num(received.at[category, "value"]), received_marks.get(category, "")
+            if not n_mark and not n:
+                continue
+            k_mark = upheld_marks.get(category, "")
+            k = _num(upheld.at[category, "value"]) if category in upheld.index and not k_mark else 0.0
+            rows.append(
+                [
+                    category,
+                    self.count_text(n, n_mark),
+                    self.count_text(k, k_mark),
+                    numbers.WITHHELD_CELL,
+                    numbers.WITHHELD_CELL,
+                ]
+            )
+        if not rows:
+            return []
         title = f"Upheld statutory complaints by {what}"
         t = Table(
             self.caption(f"{title}, {self.name} {self.year}, from the records"),
@@ -883,6 +988,9 @@ class Report(HtmlSections):
                 row["verdict"], row["verdict"]
             )
             label = self.label(row["measure"]) + (f": {row['category']}" if row["category"] else "")
+            if _is(row.get("withheld", False)):
+                items += [heading(label), paragraph(WITHHELD_STATEMENT)]
+                continue
             detail = (
                 re.split(r"\s*Rule: ", str(row["detail"]))[0] if row["detail"] else ""
             )  # the rule is in the appendix
@@ -952,6 +1060,8 @@ class Report(HtmlSections):
             paragraph(METHODS_TEXT[1]),
             paragraph(METHODS_TEXT[2]),
         ]
+        if self.public:
+            items += [heading("Small numbers in this public version"), paragraph(PUBLIC_METHODS)]
         items += [
             heading("The figures in metrics.csv"),
             paragraph(
@@ -1015,6 +1125,35 @@ class Report(HtmlSections):
         ]
 
 
+PUBLIC_NOTE = (
+    f"This is the public version. Counts of 1 to {disclosure.THRESHOLD - 1} are shown as "
+    f"'{numbers.FEWER_THAN}', and '{numbers.WITHHELD_CELL}' (or 'withheld') marks a figure left out so that such "
+    "a count cannot be worked out from it: another count of the same table or total, a share, an interval, or a "
+    "change from the year before. The councils' own sentences that give a withheld figure are not quoted."
+)
+WITHHELD_CHART = (
+    "The month-by-month control chart is not shown in this public version: in some months fewer than 5 "
+    "complaints were answered, answered in time or answered late, and the chart would show how many."
+)
+WITHHELD_COMPARISON = (
+    "This comparison is not shown in this public version: a count behind it is fewer than 5, or would "
+    "give such a count away."
+)
+WITHHELD_STATEMENT = (
+    "The statement, what its counts give and the council's own words are withheld in this public version: "
+    "they give a number small enough to identify someone, or one from which such a number could be worked out."
+)
+PUBLIC_METHODS = (
+    f"In this public version, every count of 1 to {disclosure.THRESHOLD - 1} is withheld and shown as "
+    f"'{numbers.FEWER_THAN}'; so is a count never shown but that could be worked out by subtraction (the rest of a "
+    "total after its listed parts, or the complaints not counted by a share, such as those answered late). Other "
+    f"figures are then withheld ('{numbers.WITHHELD_CELL}'), the smallest first, until no withheld count can be "
+    "worked out from the totals, parts, shares and intervals shown (checked by linear programming). Shares, "
+    "intervals, rates and averages that rest on a withheld count are withheld, and so are the change from the "
+    "year before and its test when either year's figure is withheld. A control chart or a before-and-after "
+    "comparison with any withheld count is left out whole."
+)
+
 METHODS_TEXT = (
     "Every interval is a 95% confidence interval: exact Poisson (Garwood) for counts and for rates per contact, "
     "Wilson score for proportions. A change in a count from one year to the next is tested allowing for the "
@@ -1050,8 +1189,16 @@ def _size_of_change(row: pd.Series) -> float:
     return abs(value - prev) / prev if prev else math.inf
 
 
+def _has_value(row) -> bool:
+    """A figure with a value, or one the public version withholds."""
+    return _num(row["value"]) is not None or bool(_mark(row))
+
+
 def _change_short(row: pd.Series) -> str:
-    """The change for a table cell: 'down 37 (14%)', 'up 15 points', '–'."""
+    """The change for a table cell: 'down 37 (14%)', 'up 15 points', '–' ('[c]' in the public version
+    when either year's figure is withheld)."""
+    if _mark(row, "prev_suppressed") or (_mark(row) and _num(row["prev_value"]) is not None):
+        return numbers.WITHHELD_CELL
     value, prev = _num(row["value"]), _num(row["prev_value"])
     if value is None or prev is None:
         return numbers.MISSING
@@ -1105,6 +1252,13 @@ def load_report(
         return frame[frame["council"] == council].reset_index(drop=True)
 
     metrics, figures = mine(metrics), mine(figures)
+    monthly = _read_optional(paths.monthly_csv, council, dtype={"month": str})
+    changes = _read_optional(paths.changes_csv, council, dtype={"date": str}, keep_default_na=False)
+    audit = mine(audit)
+    if public:  # disclosure control: every table, chart and sentence is built from the withheld frames
+        protected = protect_outputs(paths, defs, metrics, figures, [council], threshold=int(suppress_below))
+        metrics, figures, monthly, changes = protected.metrics, protected.figures, protected.monthly, protected.changes
+        audit = audit.assign(withheld=disclosure.withheld_audit(audit, protected).to_numpy(dtype=bool))
     if len(record_files):
         record_files = record_files[record_files["used"].map(_is)] if "used" in record_files else record_files
         synthetic_file = record_files["synthetic"].map(_is)
@@ -1125,8 +1279,6 @@ def load_report(
     else:
         main_metrics, main_figures = published_metrics, published_figures
     up_to = lambda frame: frame[frame["year"] <= year].reset_index(drop=True)  # noqa: E731
-    monthly = _read_optional(paths.monthly_csv, council, dtype={"month": str})
-    changes = _read_optional(paths.changes_csv, council, dtype={"date": str}, keep_default_na=False)
     if kind == "council" and len(changes) and "synthetic" in changes:
         changes = changes[~changes["synthetic"].map(_is)]
     if not record_years:
@@ -1141,7 +1293,7 @@ def load_report(
         figures=up_to(main_figures),
         published_figures=published_figures,
         published_metrics=published_metrics,
-        audit=mine(audit),
+        audit=audit,
         learning=mine(learning),
         records_metrics=records_metrics,
         records_figures=records_figures,

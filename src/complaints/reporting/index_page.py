@@ -93,11 +93,13 @@ def _council_name(paths: Paths, council: str) -> str:
 
 
 def report_status(paths: Paths, job: Job) -> str:
-    """ok (report.html exists), failed (report.failed.ipynb exists) or missing."""
+    """ok (report.html exists); stale (the last run failed to rebuild it, and the report built before
+    is still there); failed (report.failed.ipynb and no report); or missing."""
     kind = getattr(job, "kind", "council")
+    built = paths.report_html(job.council, job.year, kind).exists()
     if paths.report_failed(job.council, job.year, kind).exists():
-        return "failed"
-    return "ok" if paths.report_html(job.council, job.year, kind).exists() else "missing"
+        return "stale" if built else "failed"
+    return "ok" if built else "missing"
 
 
 def _contents(path: Path) -> dict:
@@ -130,7 +132,9 @@ def _entry(paths: Paths, job: Job, names: dict) -> dict:
     }
 
 
-def render_index(paths: Paths, jobs: Sequence[Job], restated: Sequence[Job] = ()) -> str:
+def render_index(paths: Paths, jobs: Sequence[Job], restated: Sequence[Job] = (), public: bool = False) -> str:
+    """The index page. `public`: the reports are the public versions (--public), and the unsuppressed
+    data files are not linked."""
     councils = sorted({j.council for j in [*jobs, *restated] if j.council != BENCHMARK})
     names = {c: _council_name(paths, c) for c in councils}
     own = [j for j in jobs if getattr(j, "kind", "council") != DEMONSTRATION and j.council != BENCHMARK]
@@ -163,6 +167,7 @@ def render_index(paths: Paths, jobs: Sequence[Job], restated: Sequence[Job] = ()
             benchmarks=bench,
             data_files=[(f, what, columns) for f, what, columns in DATA_FILES if (paths.outputs / f).exists()],
             sparse=SPARSE,
+            public=public,
         )
         + "\n"
     )

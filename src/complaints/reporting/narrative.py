@@ -20,6 +20,10 @@ order, and nothing else says otherwise):
    (`dispersion` above 1);
 6. an untested change says why it was not tested.
 
+In the public version (complaints.analysis.disclosure) a row whose figure, or the year before's, is
+withheld has the verdict "withheld" before all of these: its sentences give the figure as "fewer than
+5" or "withheld" and say that the change is not shown, with no test, p- or q-value.
+
 A row is a pandas Series or a dict with the metrics.csv columns. Empty cells may be NaN, None or
 "" (when the file is read with `dtype=str, keep_default_na=False`); numbers may be floats or text.
 """
@@ -55,6 +59,7 @@ PHRASES = {
     "chance": "within chance variation",
     "chance_and_years": "within chance and year-to-year variation",
     "not_tested": "not tested",
+    "withheld": "not shown: small numbers",
 }
 
 __all__ = [
@@ -63,7 +68,9 @@ __all__ = [
     "format_change",
     "format_interval",
     "format_value",
+    "is_withheld",
     "key_message",
+    "row_value",
     "verdict_of",
     "verdict_phrase",
 ]
@@ -135,7 +142,28 @@ def format_value(value: Any, kind: str, *, denominator: str | None = None) -> st
     return numbers.value(value, kind, denominator=denominator)
 
 
-def _fmt(row: Mapping | pd.Series, value: float | None) -> str:
+def is_withheld(row: Mapping | pd.Series | None, column: str = "suppressed") -> str:
+    """The public version's mark on the row's figure ('primary' or 'secondary'; column
+    'prev_suppressed' for the year before's), or '' when it is shown."""
+    return "" if row is None else _text(row, column)
+
+
+def row_value(row: Mapping | pd.Series, *, words: bool = False) -> str:
+    """The row's figure for a table ('49%', 'fewer than 5', '[c]'), or for a sentence (words: 'withheld')."""
+    status = is_withheld(row)
+    if status:
+        return numbers.withheld(status, _text(row, "kind"), words=words)
+    return _fmt(row, _num(row, "value"))
+
+
+def _prev_text(row: Mapping | pd.Series, *, words: bool = True) -> str:
+    status = is_withheld(row, "prev_suppressed")
+    if status:
+        return numbers.withheld(status, _text(row, "kind"), words=words)
+    return _fmt(row, _num(row, "prev_value"))
+
+
+def _fmt(row: Mapping | pd.Series, value: float | str | None) -> str:
     return numbers.value(value, _text(row, "kind"), denominator=_denominator_words(row))
 
 
@@ -155,7 +183,10 @@ def _relative(value: float, prev: float) -> str | None:
 
 
 def format_interval(row: Mapping | pd.Series) -> str:
-    """The row's 95% confidence interval in words for a table ('268 to 337'), or '' when it has none."""
+    """The row's 95% confidence interval in words for a table ('268 to 337'), or '' when it has none
+    ('[c]' when the public version withholds the figure)."""
+    if is_withheld(row):
+        return numbers.WITHHELD_CELL
     return numbers.interval(
         _get(row, "ci_low"), _get(row, "ci_high"), _text(row, "kind"), denominator=_denominator_words(row)
     )
@@ -164,10 +195,14 @@ def format_interval(row: Mapping | pd.Series) -> str:
 # --- the verdict ---------------------------------------------------------------------------------
 
 
-def _earlier_value(earlier: Mapping | pd.Series | None) -> tuple[float, str] | None:
-    """(value, year) of the latest earlier published figure, when the report has one."""
+def _earlier_value(earlier: Mapping | pd.Series | None) -> tuple[float | str, str] | None:
+    """(value, year) of the latest earlier published figure, when the report has one; the value is
+    the public version's mark ('fewer than 5', 'withheld') when it withholds that figure."""
     if earlier is None:
         return None
+    status = is_withheld(earlier)
+    if status:
+        return numbers.withheld(status, _text(earlier, "kind"), words=True), _text(earlier, "year")
     v = _num(earlier, "value")
     return None if v is None else (v, _text(earlier, "year"))
 
@@ -195,6 +230,10 @@ def _allows_for_years(row: Mapping | pd.Series) -> bool:
 def verdict_of(row: Mapping | pd.Series, earlier: Mapping | pd.Series | None = None) -> str:
     """The one verdict of a row: a key of PHRASES (see the module docstring for the order)."""
     value, prev = _num(row, "value"), _num(row, "prev_value")
+    if is_withheld(row, "prev_suppressed") or (is_withheld(row) and prev is not None):
+        return "withheld"  # a change from or to a withheld figure
+    if is_withheld(row):  # withheld, with no figure for the year before: no change to withhold
+        return "not_consecutive" if _earlier_value(earlier) else "no_earlier"
     if value is None or prev is None:
         return "not_consecutive" if value is not None and _earlier_value(earlier) else "no_earlier"
     if value == prev:
@@ -251,7 +290,9 @@ def format_change(row: Mapping | pd.Series, earlier: Mapping | pd.Series | None 
     """
     kind = _text(row, "kind")
     value, prev = _num(row, "value"), _num(row, "prev_value")
-    if value is None:
+    if verdict_of(row, earlier) == "withheld":
+        return "the change is not shown in this public version"
+    if value is None and not is_withheld(row):
         return f"no figure for {_text(row, 'year')}"
     if prev is None:
         found = _earlier_value(earlier)
@@ -307,10 +348,16 @@ def change_sentence(row: Mapping | pd.Series, label: str, earlier: Mapping | pd.
     value, prev = _num(row, "value"), _num(row, "prev_value")
     verdict = verdict_of(row, earlier)
     sentences: list[str] = []
-    if value is None:
+    if verdict == "withheld":
+        return _withheld_sentence(row, name, year)
+    if value is None and not is_withheld(row):
         return f"{name}: no figure is published for {year}."
     if verdict in ("no_earlier", "not_consecutive"):
-        sentences.append(f"{name} stood at {_fmt(row, value)} in {year}.")
+        sentences.append(
+            f"{name}: not shown for {year} in this public version (small numbers)."
+            if is_withheld(row) and row_value(row, words=True) == numbers.WITHHELD_WORD
+            else f"{name} stood at {row_value(row, words=True)} in {year}."
+        )
         found = _earlier_value(earlier)
         if found is None:
             sentences.append("No earlier figure is published.")
@@ -354,13 +401,37 @@ def change_sentence(row: Mapping | pd.Series, label: str, earlier: Mapping | pd.
     return " ".join(sentences)
 
 
+def _withheld_sentence(row: Mapping | pd.Series, name: str, year: str) -> str:
+    """A row whose figure, or the year before's, the public version withholds: the figure as far as
+    it may be shown, and no change or test."""
+    if is_withheld(row) == "primary" and _text(row, "kind") == "count":
+        return f"{name}: fewer than 5 in {year}. The change from the year before is not shown in this public version."
+    if is_withheld(row):
+        return (
+            f"{name}: not shown for {year} in this public version, so that small numbers cannot be worked out from it."
+        )
+    return (
+        f"{name} stood at {row_value(row)} in {year}. The figure for {_prev_year(row)} is "
+        f"{_prev_text(row)} in this public version, so the change is not shown."
+    )
+
+
 def key_message(row: Mapping | pd.Series, label: str, earlier: Mapping | pd.Series | None = None) -> str:
     """One sentence for the summary: the figure, its change and what the test says."""
     name = _first_upper(str(label))
     year = _text(row, "year")
-    value = _num(row, "value")
     verdict = verdict_of(row, earlier)
-    head = f"{name}: {_fmt(row, value)} in {year}"
+    head = (
+        f"{name}: not shown for {year} in this public version (small numbers)"
+        if is_withheld(row) and row_value(row, words=True) == numbers.WITHHELD_WORD
+        else f"{name}: {row_value(row, words=True)} in {year}"
+    )
+    if verdict == "withheld":
+        if is_withheld(row) == "primary" and _text(row, "kind") == "count":
+            return f"{name}: fewer than 5 in {year} (the change is not shown in this public version)."
+        if is_withheld(row):
+            return f"{name}: not shown for {year} in this public version (small numbers)."
+        return f"{head}; the figure for {_prev_year(row)} is {_prev_text(row)}, so the change is not shown."
     if verdict == "no_earlier":
         return f"{head}; no earlier figure is published."
     if verdict == "not_consecutive":

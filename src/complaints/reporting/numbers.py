@@ -14,6 +14,11 @@ and an incomplete one never as 100%. Text returned is plain (not HTML-escaped): 
     value(x, kind)              any metric's value by its kind ("not published" when empty)
     p_value(0.0075)             "0.0075"     ("< 0.001" below 0.001)
     cell(x, fmt)                a table cell: "number", "percent", "money" or "text" ("–" when empty)
+    withheld(status, kind)      a figure the public version withholds: "fewer than 5" or "[c]"
+
+In the public version (complaints.analysis.disclosure) a count of 1 to 4 is shown as "fewer than 5"
+(FEWER_THAN) and a figure withheld so that such a count cannot be worked out as "[c]" (WITHHELD_CELL;
+"withheld" in a sentence). Both pass through `cell` and `value` unchanged.
 """
 
 from __future__ import annotations
@@ -22,9 +27,30 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ..analysis.disclosure import PRIMARY, THRESHOLD
+
 NOT_PUBLISHED = "not published"
 MISSING = "–"  # what a table cell shows where there is no number
 KINDS = ("count", "proportion", "rate", "mean", "money")
+FEWER_THAN = f"fewer than {THRESHOLD}"  # a count of 1 to 4, in the public version
+WITHHELD_CELL = "[c]"  # a figure withheld so that a small count cannot be worked out from it
+WITHHELD_WORD = "withheld"  # the same, in a sentence
+MARKERS = (FEWER_THAN, WITHHELD_CELL, WITHHELD_WORD)
+
+
+def withheld(status: str, kind: str = "count", *, words: bool = False) -> str:
+    """What the public version shows for a withheld figure: a count of 1 to 4 (status 'primary') is
+    "fewer than 5"; anything else withheld (a count that would give one away, or a share, interval,
+    rate or change resting on one) is "[c]" in a table, "withheld" in a sentence. '' when not withheld."""
+    if not status:
+        return ""
+    if status == PRIMARY and kind == "count":
+        return FEWER_THAN
+    return WITHHELD_WORD if words else WITHHELD_CELL
+
+
+def is_marker(x: Any) -> bool:
+    return isinstance(x, str) and x in MARKERS
 
 
 def as_float(value: Any) -> float | None:
@@ -110,7 +136,9 @@ def rate_unit(denominator: str | None) -> str:
 
 def value(x: Any, kind: str, *, denominator: str | None = None) -> str:
     """One figure by the kind of its metric: count '1,234'; proportion '49%'; rate '17.9 per 1,000
-    contacts'; money '£71,608.96'; mean '14 days'. Empty: 'not published'."""
+    contacts'; money '£71,608.96'; mean '14 days'. Empty: 'not published'. A withheld marker as it is."""
+    if is_marker(x):
+        return x
     v = as_float(x)
     if v is None:
         return NOT_PUBLISHED
@@ -163,7 +191,10 @@ def p_value(p: float) -> str:
 
 
 def cell(x: Any, fmt: str) -> str:
-    """One table cell as text: fmt is 'number', 'percent', 'money' or 'text'; '–' when empty."""
+    """One table cell as text: fmt is 'number', 'percent', 'money' or 'text'; '–' when empty; a
+    withheld marker ("fewer than 5", "[c]") as it is."""
+    if is_marker(x):
+        return x
     if fmt == "text":
         return MISSING if x is None or (isinstance(x, float) and math.isnan(x)) or _is_na(x) else str(x)
     v = as_float(x)

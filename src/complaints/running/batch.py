@@ -139,12 +139,13 @@ def hash_tree(folder: Path, exclude: tuple[str, ...] = ()) -> dict[str, str]:
 
 
 def code_digest(notebook: Path) -> str:
-    """The notebook, the package's code and the lock file: what every report depends on."""
+    """The notebook, the package (its code, and the templates and style sheet the reports are
+    rendered with) and the lock file: what every report depends on."""
     parts = [hash_file(notebook)]
     parts += [
         f"{path}:{digest}"
         for path, digest in hash_tree(PACKAGE, exclude=("notebooks",)).items()
-        if path.endswith(".py")
+        if not path.endswith((".pyc", ".pyo"))
     ]
     parts.append(hash_file(LOCK_FILE) if LOCK_FILE is not None and LOCK_FILE.exists() else _installed_versions())
     return _digest(*parts)
@@ -193,8 +194,16 @@ def report_fingerprint(paths: Paths, job: Job, parameters: dict, code: str) -> s
     metrics.csv, audit.csv and figures.csv, its configuration and published files, the
     definitions, and the parameters. Another council's data changing does not change it."""
     parts = [code, json.dumps(parameters, sort_keys=True)]
-    if job.is_benchmark:  # every council's published metrics and configuration
-        parts.append(hash_file(paths.metrics_csv) if paths.metrics_csv.exists() else "missing")
+    if job.is_benchmark:  # every council's metrics, figures and configuration; the definitions and sources
+        for table in (
+            paths.metrics_csv,
+            paths.figures_csv,
+            paths.monthly_csv,
+            paths.changes_csv,
+            paths.record_files_csv,
+            paths.sources_file,
+        ):
+            parts.append(hash_file(table) if table.exists() else "missing")
         parts.append(json.dumps(hash_tree(paths.councils)))
         parts.append(json.dumps(hash_tree(paths.definitions)))
         return _digest(*parts)
@@ -212,8 +221,20 @@ def report_fingerprint(paths: Paths, job: Job, parameters: dict, code: str) -> s
     parts.append(json.dumps(hash_tree(paths.published / job.council)))
     parts.append(json.dumps(hash_tree(paths.definitions)))
     parts.append(_council_rows(paths.sources_file, job.council))
-    parts.append(json.dumps(hash_tree(paths.learning)))  # learning actions are shown in the report
+    # the council's source documents: the provenance table gives their hashes
+    documents = _documents_of(paths, job.council)
+    parts.append(json.dumps({n: d for n, d in hash_tree(paths.source_documents).items() if n in documents}))
+    # the council's learning actions, shown in the report
+    parts += [_council_rows(path, job.council) for path in sorted(paths.learning.glob("*.csv"))]
     return _digest(*parts)
+
+
+def _documents_of(paths: Paths, council: str) -> set[str]:
+    """The file names of a council's source documents (data/published/sources.csv)."""
+    if not paths.sources_file.exists():
+        return set()
+    with open(paths.sources_file, newline="", encoding="utf-8-sig") as f:
+        return {row.get("source", "") for row in csv.DictReader(f) if row.get("council") == council}
 
 
 # --------------------------------------------------------------------------- the manifest
@@ -294,19 +315,27 @@ def plain(value):
     return value
 
 
+def working_folder(paths: Paths) -> Path:
+    """Where report kernels run: the folder holding data/, so that the notebooks' parameters name
+    the data and outputs folders relative to it ("data", "outputs") and an executed notebook
+    carries no path of the machine it ran on (a user name, say)."""
+    return paths.data.parent
+
+
+def _relative(path: Path, start: Path) -> str:
+    return Path(os.path.relpath(path, start)).as_posix()
+
+
 def job_parameters(paths: Paths, job: Job, public: bool) -> dict:
+    """The notebook's parameters. Folders are relative to `working_folder(paths)`."""
+    here = working_folder(paths)
+    folders = {"data_dir": _relative(paths.data, here), "outputs_dir": _relative(paths.outputs, here)}
     if job.is_benchmark:
-        return {
-            "year": str(plain(job.year)),
-            "councils": "",
-            "data_dir": str(paths.data),
-            "outputs_dir": str(paths.outputs),
-        }
+        return {"year": str(plain(job.year)), "councils": "", **folders, "public": bool(plain(public))}
     return {
         "council": str(plain(job.council)),
         "year": str(plain(job.year)),
-        "data_dir": str(paths.data),
-        "outputs_dir": str(paths.outputs),
+        **folders,
         "public": bool(plain(public)),
         "kind": str(job.kind),
     }
@@ -397,7 +426,12 @@ def init_worker(settings: dict) -> None:
     the fork server (if any)."""
     from . import kernel
 
+    if settings.get("parent"):
+        kernel.die_with_parent(int(settings["parent"]))
     os.environ.update(kernel.jupyter_env())
+    if settings.get("run_dir"):  # kernels' connection files and logs: removed with the run's folder
+        _WORKER["run_dir"] = settings["run_dir"]
+        os.environ["JUPYTER_RUNTIME_DIR"] = str(Path(settings["run_dir"]) / "runtime")
     import papermill  # noqa: F401
 
     _WORKER["exporter"] = make_exporter()
@@ -432,14 +466,44 @@ def _failed_before_running(notebook: Path, target: Path, error: str) -> None:
     write_atomic(target, nbformat.writes(nb))
 
 
+def _readable_notebook(path: Path) -> bool:
+    """Whether papermill left a whole notebook (a full disk can leave half of one)."""
+    import nbformat
+
+    try:
+        nbformat.read(path, as_version=4)
+    except Exception:
+        return False
+    return True
+
+
+def _without_machine_paths(nb, path: Path, notebook: str, output: str) -> None:
+    """papermill records the absolute paths it read from and wrote to in the notebook's metadata:
+    keep only the file names, so that an executed notebook says nothing about the machine. It also
+    gives the cell of parameters it injects a random id, which would make two builds of the same
+    report differ: the id becomes the cell's tag."""
+    import nbformat
+
+    meta = nb.metadata.get("papermill")
+    if meta is not None:
+        meta["input_path"], meta["output_path"] = notebook, output
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
+    nbformat.write(nb, str(path))
+
+
 def run_job(task: dict) -> dict:
     """Execute and export one report. Returns {council, year, status, seconds, error}.
 
-    Success: report.ipynb, report.html and .fingerprint are replaced (each written to a temporary
-    file first), and any report.failed.ipynb from an earlier run is removed.
-    Failure: the executed notebook, with the traceback in the failing cell, is kept as
-    report.failed.ipynb; report.html, report.ipynb and .fingerprint are removed, so that nothing
-    claims a report that could not be built, and the next run tries it again.
+    Success: report.ipynb, report.html (and the PDF, Word and contents files asked for) are
+    replaced, each written to a temporary file first; the old .fingerprint goes first and the new
+    one is written last, so a run killed in between leaves a report the next run rebuilds. Any
+    report.failed.ipynb from an earlier run is removed.
+    Failure (an error in a cell, a kernel that died, a full disk): the executed notebook, with the
+    traceback in the failing cell, is kept as report.failed.ipynb when it can be written; the last
+    good report stays where it was (a fault never deletes a good report), and only its
+    .fingerprint is removed, so that the next run tries again. The index marks it as not rebuilt.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -453,8 +517,11 @@ def run_job(task: dict) -> dict:
     temp_nb = files["dir"] / f".report.tmp-{os.getpid()}.ipynb"
     temp_html = files["dir"] / f".{REPORT_HTML}.tmp-{os.getpid()}"
     formats = tuple(task.get("formats", ("html",)))
-    temps = {f: files["dir"] / f".report.{f}.tmp-{os.getpid()}" for f in (*formats, "contents") if f != "html"}
-    parameters = dict(task["parameters"], exports={f: str(p) for f, p in temps.items()})
+    # The notebook writes these: their names go into it as a parameter, so they name no process and no
+    # machine folder (relative to where the kernel runs). One run at a time holds the outputs folder.
+    temps = {f: files["dir"] / f".report.{f}.tmp-new" for f in (*formats, "contents") if f != "html"}
+    cwd = task.get("cwd") or str(Path(task["notebook"]).parent)
+    parameters = dict(task["parameters"], exports={f: _relative(p, Path(cwd)) for f, p in temps.items()})
     result = {
         "council": job.council,
         "year": job.year,
@@ -463,7 +530,9 @@ def run_job(task: dict) -> dict:
         "kernel_note": _WORKER.get("kernel_note", ""),
     }
     manager = _WORKER["manager_class"]
-    kernel_log = tempfile.NamedTemporaryFile(prefix="complaints-kernel-", suffix=".log", delete=False)  # noqa: SIM115
+    kernel_log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+        prefix="complaints-kernel-", suffix=".log", delete=False, dir=_WORKER.get("run_dir")
+    )
     kernel_log.close()
     manager.kernel_log = kernel_log.name
     try:
@@ -476,9 +545,10 @@ def run_job(task: dict) -> dict:
                 language="python",
                 progress_bar=False,
                 request_save_on_cell_execute=False,
-                cwd=str(Path(task["notebook"]).parent),
+                cwd=cwd,
                 kernel_manager_class=_WORKER["manager_class"],
             )
+            _without_machine_paths(nb, temp_nb, Path(task["notebook"]).name, files["ipynb"].name)
             temp_html.write_text(export_html(nb, _WORKER["exporter"], task["title"]), encoding="utf-8")
             # the formats asked for must be there; contents (for the index) is welcome, not required
             missing = [f for f, p in temps.items() if not p.exists() and f != "contents"]
@@ -492,12 +562,16 @@ def run_job(task: dict) -> dict:
         except Exception as exc:
             result.update(status="failed", error=f"{type(exc).__name__}: {exc}")
         if result["status"] == "failed":
-            _clear(*(files[f] for f in ("html", "ipynb", "fingerprint", "pdf", "docx", "contents")), temp_html)
-            if temp_nb.exists():
-                os.replace(temp_nb, files["failed"])
-            else:  # nothing ran (no kernel, say): keep the notebook with the error on top
-                _failed_before_running(Path(task["notebook"]), files["failed"], result["error"])
+            _clear(files["fingerprint"], temp_html)  # the last good report stays; the next run retries
+            try:
+                if _readable_notebook(temp_nb):
+                    os.replace(temp_nb, files["failed"])
+                else:  # nothing ran (no kernel, say): keep the notebook with the error on top
+                    _failed_before_running(Path(task["notebook"]), files["failed"], result["error"])
+            except OSError as exc:  # a full disk, say: the error is still reported
+                result["error"] += f"; the failed notebook could not be kept ({exc.strerror or exc})"
         else:
+            _clear(files["fingerprint"])  # first: a run killed while files are moved rebuilds this one
             os.replace(temp_nb, files["ipynb"])
             os.replace(temp_html, files["html"])
             for f in ("pdf", "docx", "contents"):  # each file asked for replaces the old; one not asked for is stale
@@ -533,35 +607,63 @@ def _noop() -> int:
     return os.getpid()
 
 
-def start_fork_server(preload: list[str], cwd: Path):
+def start_fork_server(preload: list[str], cwd: Path, directory: Path | None = None):
     """A kernel fork server that has imported `preload` (None where fork is not supported or it fails)."""
     from . import kernel
 
     if not kernel.fork_supported():
         return None
     try:
-        return kernel.KernelForkServer(preload, cwd=cwd)
+        return kernel.KernelForkServer(preload, cwd=cwd, directory=directory)
     except (OSError, ValueError) as exc:
         log.warning("the kernel fork server did not start (%s); ordinary kernels will be started", exc)
         return None
 
 
-def worker_pool(workers: int, fork_address: str | None = None):
+def worker_pool(workers: int, fork_address: str | None = None, run_dir: Path | None = None):
     """A process pool whose workers have imported papermill and nbconvert (and, given a fork server's
     address, start kernels from it): what Options.executor expects, started now so that its imports
-    overlap whatever comes next."""
+    overlap whatever comes next. The workers die with this process, even when it is killed."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    settings = {"fork_address": fork_address, "parent": os.getpid(), "run_dir": str(run_dir) if run_dir else None}
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=init_worker,
-        initargs=({"fork_address": fork_address},),
+        initargs=(settings,),
     )
     for _ in range(workers):
         pool.submit(_noop)
     return pool
+
+
+RUN_FOLDER = "complaints-run-"  # <temp>/complaints-run-<pid>-<random>/: one run's kernel files
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_run_folders() -> list[Path]:
+    """Remove what killed runs left in the temporary folder (kernel sockets, connection files, logs):
+    every complaints-run-<pid>-* folder whose process is gone."""
+    import shutil
+
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{RUN_FOLDER}*-*"):
+        pid = folder.name[len(RUN_FOLDER) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 # --------------------------------------------------------------------------- the batch
@@ -576,6 +678,7 @@ class Batch:
     pool: object = None
     fork_server: object = None
     names: dict[str, str] = field(default_factory=dict)  # council id -> name, for page titles
+    run_dir: Path | None = None  # this run's temporary folder: fork server socket, kernel files and logs
 
     def start(self) -> None:
         """Start the fork server and the workers (or take the executor given in the options)."""
@@ -585,19 +688,30 @@ class Batch:
         if self.options.executor is not None:
             self.pool = self.options.executor
             return
+        remove_stale_run_folders()
+        self.run_dir = Path(tempfile.mkdtemp(prefix=f"{RUN_FOLDER}{os.getpid()}-"))
         notebook = self.options.notebook_path(self.paths)
         if self.options.kernel == "preloaded":
             preload = list(kernel.BASE_PRELOAD if self.options.preload is None else self.options.preload)
-            self.fork_server = start_fork_server(preload + kernel.notebook_imports(notebook), notebook.parent)
-        self.pool = worker_pool(self.options.jobs or os.cpu_count() or 1, getattr(self.fork_server, "address", None))
+            self.fork_server = start_fork_server(
+                preload + kernel.notebook_imports(notebook), working_folder(self.paths), self.run_dir
+            )
+        self.pool = worker_pool(
+            self.options.jobs or os.cpu_count() or 1, getattr(self.fork_server, "address", None), self.run_dir
+        )
 
     def close(self) -> None:
+        import shutil
+
         if self.pool is not None and self.pool is not self.options.executor:
             self.pool.shutdown(wait=True, cancel_futures=True)
         self.pool = None
         if self.fork_server is not None:
             self.fork_server.close()
             self.fork_server = None
+        if self.run_dir is not None:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+            self.run_dir = None
 
     def title(self, job: Job) -> str:
         """The page's <title>: the report's own heading."""
@@ -633,6 +747,7 @@ class Batch:
                     "year": job.year,
                     "kind": job.kind,
                     "notebook": str(notebook),
+                    "cwd": str(working_folder(self.paths)),
                     "parameters": parameters,
                     "fingerprint": fingerprint,
                     "files": files,
@@ -751,11 +866,11 @@ def log_run(paths: Paths, options: Options) -> None:
         log.debug("input %s/%s sha256 %s", paths.data.name, name, digest)
 
 
-def write_index(paths: Paths, jobs: list[Job], restated: list[Job] = ()) -> Path:
+def write_index(paths: Paths, jobs: list[Job], restated: list[Job] = (), public: bool = False) -> Path:
     """Write outputs/index.html for `jobs` (whether each report exists or failed is read from its folder)."""
     from ..reporting.index_page import render_index
 
-    write_atomic(paths.index_html, render_index(paths, jobs, restated))
+    write_atomic(paths.index_html, render_index(paths, jobs, restated, public))
     return paths.index_html
 
 
@@ -763,9 +878,15 @@ def run_reports(paths: Paths, options: Options) -> int:
     """`complaints reports`: metrics, audit, every report and the index. Returns the exit status.
 
     Every input is read and checked, and the selection (--council, --year) matched against it,
-    before anything under outputs/ is touched; then the log file is opened and the CSVs written.
+    before anything under outputs/ is touched; then the outputs folder is locked (one run at a
+    time), what a killed run left is cleared, the log file is opened and the CSVs written.
+
+    A folder that cannot be written (a full disk, read-only) is an error with a summary and exit
+    status 1: outputs written all or nothing (the CSVs, each report, the index) stay as they were,
+    and reports built before are still there and still linked.
     """
     from .logs import RunLog
+    from .outputs import OutputsLock
 
     start = time.perf_counter()
     fingerprint = run_fingerprint(paths, options)
@@ -773,38 +894,95 @@ def run_reports(paths: Paths, options: Options) -> int:
         log.info("outputs are up to date (%s); nothing to do", paths.outputs)
         return 0
     check_councils(paths, options.councils)
-    with RunLog() as run_log:
-        batch = Batch(paths, options)
+    from .pipeline import compute
+
+    with RunLog() as run_log:  # what is logged before the file opens waits in memory (nothing if rejected)
+        results = compute(paths, set_aside=options.set_aside)
+        plan = plan_jobs(results)
+        jobs = select_jobs(plan.reports, options.councils, options.years)
+        if not options.councils and paths.benchmark_notebook.exists() and options.notebook is None:
+            from ..analysis.comparability import benchmark_years
+
+            years = benchmark_years(results.metrics, results.definitions)
+            jobs += [Job(BENCHMARK, y) for y in years if not options.years or y in options.years]
+        # every input is valid: from here on, outputs/ changes
+        lock = OutputsLock(paths.lock_file, "complaints reports")
         try:
-            from .pipeline import compute, write_results
-
-            results = compute(paths, set_aside=options.set_aside)
-            batch.names = {c: council.name for c, council in results.definitions.councils.items()}
-            plan = plan_jobs(results)
-            every = plan.reports
-            jobs = select_jobs(every, options.councils, options.years)
-            if not options.councils and paths.benchmark_notebook.exists() and options.notebook is None:
-                from ..analysis.comparability import benchmark_years
-
-                years = benchmark_years(results.metrics, results.definitions)
-                jobs += [Job(BENCHMARK, y) for y in years if not options.years or y in options.years]
-            # every input is valid: from here on, outputs/ changes; the workers start and import
-            # while the CSVs are written
-            batch.start()
-            log_path = run_log.open(paths.logs)
-            log_run(paths, options)
-            manifest_path(paths).unlink(missing_ok=True)
-            write_results(results, paths)
-            log.info(
-                f"wrote {paths.metrics_csv} ({len(results.metrics)} rows), {paths.audit_csv} "
-                f"({len(results.audit)} rows) and {paths.figures_csv}"
-            )
-            outcomes = batch.run(jobs)
+            lock.acquire()
+        except OSError as exc:
+            return _cannot_write(exc, paths, time.perf_counter() - start, None)
+        try:
+            return _run_locked(paths, options, results, plan, jobs, fingerprint, run_log, start)
         finally:
-            batch.close()
-        write_index(paths, every, plan.restated)
-        status = summary(outcomes, time.perf_counter() - start, paths)
+            lock.release()
+
+
+def _run_locked(paths: Paths, options: Options, results, plan: Plan, jobs: list[Job], fingerprint, run_log, start):
+    """The writing part of run_reports, with the outputs folder locked."""
+    from .outputs import remove_leftovers
+    from .pipeline import write_results
+
+    batch = Batch(paths, options)
+    batch.names = {c: council.name for c, council in results.definitions.councils.items()}
+    log_path = None
+    outcomes: list[Outcome] = []
+    try:
+        for left in remove_leftovers(paths.outputs):
+            log.debug("removed %s, left by a run that was stopped", left)
+        batch.start()  # the workers start and import while the CSVs are written
+        log_path = _open_log(run_log, paths)
+        log_run(paths, options)
+        manifest_path(paths).unlink(missing_ok=True)
+        write_results(results, paths)
+        log.info(
+            f"wrote {paths.metrics_csv} ({len(results.metrics)} rows), {paths.audit_csv} "
+            f"({len(results.audit)} rows) and {paths.figures_csv}"
+        )
+        outcomes = batch.run(jobs)
+    except OSError as exc:
+        return _cannot_write(exc, paths, time.perf_counter() - start, outcomes)
+    finally:
+        batch.close()
+    try:
+        write_index(paths, plan.reports, plan.restated, options.public)
+    except OSError as exc:
+        summary(outcomes, time.perf_counter() - start, paths)
+        return _cannot_write(exc, paths, time.perf_counter() - start, None, "the index (outputs/index.html)")
+    status = summary(outcomes, time.perf_counter() - start, paths)
+    if log_path is not None:
         log.info("log: %s", log_path)
-        if status == 0:
+    if status == 0:
+        try:
             write_manifest(paths, fingerprint, expected_outputs(paths, jobs, tuple(options.formats)))
-        return status
+        except OSError as exc:
+            log.warning("the run's manifest could not be written (%s): the next run will check every report", exc)
+    return status
+
+
+def _open_log(run_log, paths: Paths) -> Path | None:
+    """The run's log file; on a folder that cannot take it, the run goes on and says so."""
+    try:
+        return run_log.open(paths.logs)
+    except OSError as exc:
+        log.warning("no log file for this run: %s cannot be written (%s)", paths.logs, exc.strerror or exc)
+        return None
+
+
+def _cannot_write(exc: OSError, paths: Paths, seconds: float, outcomes, what: str = "") -> int:
+    """The summary of a run stopped by a folder it cannot write to; exit status 1."""
+    log.debug("the error, where it happened:", exc_info=exc)
+    where = exc.filename or paths.outputs
+    reason = exc.strerror or str(exc)
+    advice = {
+        28: "free some space on that disk, then run again",
+        30: "the folder is read-only: give --outputs a folder you can write to",
+        13: "you may not write there: give --outputs a folder you can write to",
+    }.get(exc.errno or 0, "fix the folder, then run again")
+    log.error(
+        f"could not write {what or where}: {reason} ({where}). Nothing written half-way was kept: "
+        f"outputs built before are as they were, and every report built before is still there; {advice}."
+    )
+    if outcomes:
+        built = sum(o.status == "built" for o in outcomes)
+        log.error(f"{built} report(s) were built before it stopped, in {seconds:.1f} s")
+    return 1

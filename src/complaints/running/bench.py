@@ -204,13 +204,14 @@ print(f"OPERATION_SECONDS {time.perf_counter() - start:.4f} rows {len(frame)}")
 AGGREGATE = """
 import sys, time
 from pathlib import Path
-from complaints.definitions import load_definitions
-from complaints.paths import Paths
-from complaints.records import aggregate, load_records
+from complaints.analysis.record_measures import aggregate, with_working_days
+from complaints.inputs.definitions import load_definitions
+from complaints.inputs.paths import Paths
+from complaints.inputs.records import load_records
 paths = Paths(data=Path(sys.argv[1]), outputs=Path(sys.argv[2]))
 defs = load_definitions(paths)
 start = time.perf_counter()
-records = load_records(paths, defs)
+records = with_working_days(load_records(paths, defs))
 figures = aggregate(records, defs)
 print(f"OPERATION_SECONDS {time.perf_counter() - start:.4f} rows {len(records.complaints)} figures {len(figures)}")
 """

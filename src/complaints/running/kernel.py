@@ -44,6 +44,31 @@ DISPLAY_NAME = "Python (complaints)"
 BASE_PRELOAD = ("numpy", "pandas", "scipy.stats", "matplotlib", "seaborn")
 
 
+# --------------------------------------------------------------------------- dying with the parent
+
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when its parent thread exits
+
+
+def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> bool:
+    """Ask Linux to send `sig` to this process when its parent (pid `parent`) exits, so that a
+    batch killed with `kill -9` leaves no worker, fork server or kernel behind taking jobs and
+    writing files. Exits at once if the parent has already gone. False where prctl is not
+    available (not Linux): there, workers notice a dead parent only when they next talk to it."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if os.getppid() != parent:  # the parent died before the request was in place
+        os._exit(1)
+    return True
+
+
 # --------------------------------------------------------------------------- kernelspec
 
 
@@ -355,11 +380,12 @@ class KernelForkServer:
         preload: list[str] | tuple[str, ...] = BASE_PRELOAD,
         python: str | None = None,
         cwd: str | Path | None = None,
+        directory: str | Path | None = None,
     ):
         import tempfile
 
         self.python = python or sys.executable
-        self._dir = tempfile.mkdtemp(prefix="complaints-kernels-")
+        self._dir = tempfile.mkdtemp(prefix="complaints-kernels-", dir=directory)
         self.address = os.path.join(self._dir, "fork.sock")
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         code = (
@@ -372,7 +398,7 @@ class KernelForkServer:
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,  # keep the batch's own stdout clean
-            env=kernel_env(),
+            env={**kernel_env(), "COMPLAINTS_OWNER_PID": str(os.getpid())},
             cwd=cwd,
         )
         theirs.close()
@@ -427,6 +453,8 @@ def _serve(owner_fd: int, address: str, preload: list[str]) -> None:  # pragma: 
     import selectors
 
     owner = socket.socket(fileno=owner_fd)
+    if os.environ.get("COMPLAINTS_OWNER_PID", "").isdigit():
+        die_with_parent(int(os.environ["COMPLAINTS_OWNER_PID"]))
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address)  # before the imports, so workers can connect while they run
     listener.listen(64)
@@ -466,6 +494,7 @@ def _serve(owner_fd: int, address: str, preload: list[str]) -> None:  # pragma: 
         sel.register(conn, selectors.EVENT_READ)
 
     add(owner)
+    server_pid = os.getpid()
     while owner in clients:
         for key, _ in sel.select():
             if key.fileobj is listener:
@@ -491,6 +520,7 @@ def _serve(owner_fd: int, address: str, preload: list[str]) -> None:  # pragma: 
                     conn.sendall(json.dumps({"error": str(exc)}).encode())
                     continue
                 if pid == 0:
+                    die_with_parent(server_pid)  # a kernel never outlives its fork server
                     sel.close()
                     for sock in [listener, *clients]:
                         sock.close()

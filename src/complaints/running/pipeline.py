@@ -20,10 +20,11 @@ from ..analysis.audit import build_audit
 from ..analysis.metrics import compute_metrics, family_qvalues
 from ..analysis.record_measures import aggregate, with_working_days
 from ..analysis.resolve import build_figures
-from ..inputs.definitions import Definitions, load_definitions
+from ..inputs.definitions import Definitions, read_definitions
 from ..inputs.paths import COUNCIL_ID, Paths
+from ..inputs.problems import InputError, Problem, display
 from ..inputs.published import load_learning, load_published
-from ..inputs.records import FILE_COLUMNS, Records, load_records, set_aside_path
+from ..inputs.records import FILE_COLUMNS, OTHER, Records, load_records, set_aside_path
 from .outputs import write_tables
 
 log = logging.getLogger(__name__)
@@ -43,17 +44,88 @@ class Results:
     record_files: pd.DataFrame  # outputs/records_files.csv
 
 
+@dataclass
+class Inputs:
+    """Every input, read and checked."""
+
+    definitions: Definitions
+    statements: pd.DataFrame  # every published statement, as transcribed
+    published: pd.DataFrame  # the figures the statements give (build_figures)
+    records: Records
+    learning: pd.DataFrame
+
+
+# what waits when a definition file cannot be read (read_definitions' `unreadable`)
+WAITS = {
+    "sections": "the report sections named in measures.csv and metrics.csv",
+    "measures": "the measures named in published figures, metrics.csv and the councils' configurations",
+    "metrics": "the metrics named in the councils' [denominators]",
+    "sources": "the source documents named in published figures and learning actions",
+}
+
+
+def check_inputs(paths: Paths, set_aside: bool = False) -> Inputs:
+    """Read and check every input file: definitions, council configurations, published figures,
+    complaint extracts and learning actions. Each is checked whatever the others hold, and one
+    InputError lists every problem of every file. A check that needs a file that cannot be read (the
+    measures named in published figures, when measures.csv cannot be read) or an input with problems
+    (a council's extracts, when its configuration has some) waits, and the error says which and why.
+    """
+    problems: list[Problem] = []
+    waiting: list[str] = []
+
+    def attempt(load, *args, **kwargs):
+        try:
+            return load(*args, **kwargs)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            return None
+
+    read = read_definitions(paths)
+    defs = read.definitions
+    problems += read.problems
+    waiting += [f"{WAITS[part]} (as {file} has problems)" for part, file in read.unreadable.items()]
+    skip = tuple(read.unreadable)
+    statements = attempt(load_published, paths, defs, skip=skip, councils=read.council_ids)
+    published = None
+    if statements is not None and not problems:
+        published = attempt(build_figures, statements, defs)
+    else:
+        waiting.append("the published figures against one another (a count above the total it is part of)")
+    broken = tuple(c for c in read.council_ids if c not in defs.councils)
+    records = attempt(load_records, paths, defs, set_aside=set_aside, unchecked=broken)
+    configured = {display(paths.councils / f"{c}.toml", paths.data.parent): c for c in read.council_ids}
+    held = sorted({configured[p.file] for p in problems if p.file in configured} & _with_extracts(paths))
+    if held:
+        waiting.append(f"the complaint extracts of {', '.join(held)} (as the configuration has problems)")
+    learning = attempt(load_learning, paths, defs, skip=skip, councils=read.council_ids)
+    if problems:
+        raise InputError(problems, waiting)
+    return Inputs(defs, statements, published, records, learning)
+
+
+def _with_extracts(paths: Paths) -> set[str]:
+    """The councils with a folder of complaint extracts (data/records/<council>, data/private/<council>)."""
+    return {
+        p.name
+        for root in ("records", "private")
+        if (paths.data / root).is_dir()
+        for p in (paths.data / root).iterdir()
+        if p.is_dir()
+    }
+
+
 def compute(paths: Paths, set_aside: bool = False) -> Results:
-    """Read and check every input, then compute. Raises InputError listing every problem.
+    """Read and check every input (check_inputs: one InputError lists every problem of every file),
+    then compute.
 
     With set_aside, invalid rows of complaint records are kept aside with their reasons instead of
     stopping the run (problems with whole files still stop it); write_results writes them to
-    outputs/records_set_aside/.
+    outputs/private/records_set_aside/.
     """
-    defs = load_definitions(paths)
-    statements = load_published(paths, defs)
-    published = build_figures(statements, defs)
-    records = with_working_days(load_records(paths, defs, set_aside=set_aside))
+    inputs = check_inputs(paths, set_aside=set_aside)
+    defs, statements, published, learning = inputs.definitions, inputs.statements, inputs.published, inputs.learning
+    records = with_working_days(inputs.records)
     from_records = aggregate(records, defs)
     files = records.files.copy()
     files["synthetic"] = files["file"].astype(str).str.contains("synthetic") if len(files) else pd.Series(dtype=bool)
@@ -69,7 +141,6 @@ def compute(paths: Paths, set_aside: bool = False) -> Results:
         metrics = metrics.sort_values(["council", "year", "metric", "source"], kind="stable").reset_index(drop=True)
     changes = record_summaries.with_qvalues(changes, family_qvalues(metrics, changes, source="records"))
     audit = build_audit(statements, published, defs)
-    learning = load_learning(paths, defs)
     return Results(
         defs,
         statements,
@@ -122,8 +193,10 @@ RECORD_FILE_COLUMNS = [c for c in FILE_COLUMNS if c not in ("blank_rows", "super
 
 def write_results(results: Results, paths: Paths) -> None:
     """metrics.csv and audit.csv (the contract); figures.csv (every figure, for reports); the
-    aggregates of records that reports show (monthly.csv, changes.csv, records_files.csv); with
-    --set-aside, the invalid rows of each extract under outputs/records_set_aside/; then metrics.csv as
+    aggregates of records that reports show (monthly.csv, changes.csv, records_files.csv); the values of
+    extracts outside their council's vocabulary, only in outputs/private/vocabulary.csv (a warning per
+    council-year and column gives their count, never the values); with
+    --set-aside, the invalid rows of each extract under outputs/private/records_set_aside/; then metrics.csv as
     spreadsheets: outputs/metrics.xlsx and outputs/<council>/metrics.xlsx (built before anything is
     written, moved into place after the CSVs, all or nothing)."""
     tables = {
@@ -136,8 +209,29 @@ def write_results(results: Results, paths: Paths) -> None:
     }
     records = results.records
     tables.update({set_aside_path(paths, *key): rows for key, rows in records.set_aside_rows.items()})
+    # values outside a council's vocabulary: raw cells of the extracts, so only in the private check file
+    outside = records.outside_vocabulary
+    if len(outside):
+        tables[paths.vocabulary_check] = outside
     workbooks = metrics_workbooks(results, paths)
     write_tables(tables, workbooks)
+    if not len(outside):  # a check file left by an earlier run would list values that are now mapped
+        paths.vocabulary_check.unlink(missing_ok=True)
+    check_file = paths.vocabulary_check.relative_to(paths.outputs.parent).as_posix()
+    for _, row in records.outside_vocabulary_counts().iterrows():  # counts only: the values stay in the file
+        log.warning(
+            "%s %s %s, column '%s' (%s): %d value(s) outside the council's vocabulary (%d distinct) are counted "
+            "as '%s'; see %s and map them in the council's configuration",
+            row["council"],
+            row["year"],
+            row["kind"],
+            row["column"],
+            row["canonical"],
+            row["values"],
+            row["distinct"],
+            OTHER,
+            check_file,
+        )
     # a workbook left by an earlier run for a council (or a metrics.csv) with no rows now would mislead
     earlier = [p for p in paths.outputs.glob(f"*/{paths.metrics_xlsx.name}") if COUNCIL_ID.match(p.parent.name)]
     for old in [paths.metrics_xlsx, *earlier]:

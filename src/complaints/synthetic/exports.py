@@ -42,6 +42,8 @@ def to_export(frame: pd.DataFrame, config: KindConfig) -> pd.DataFrame:
             for code, value in table.items():
                 inverse.setdefault(str(value), code)
             inverse[""] = ""
+            if kind_type == "text":  # a text column's codes translate some spellings; the rest are written as they are
+                inverse.update({v: v for v in text.unique() if v not in inverse})
             missing = sorted(set(text.unique()) - set(inverse))
             if missing:
                 raise ValueError(f"{config.kind} codes.{canonical} has no code for {missing}")
