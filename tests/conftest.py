@@ -57,3 +57,12 @@ def edit_csv(path: Path, edit) -> None:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame = edit(frame)
     frame.to_csv(path, index=False, lineterminator="\n")
+
+
+@pytest.fixture
+def plain(project) -> Paths:
+    """The fixture data without its synthetic extracts: council reports only, no demonstrations."""
+    for folder in project.records.iterdir():
+        if folder.is_dir():
+            shutil.rmtree(folder)
+    return project

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -63,15 +62,6 @@ def tiny_notebook(path: Path, fail_for: str | None = None) -> Path:
     ]
     nbformat.write(nb, path)
     return path
-
-
-@pytest.fixture
-def plain(project):
-    """The fixture data without its synthetic extracts: council reports only, no demonstrations."""
-    for folder in project.records.iterdir():
-        if folder.is_dir():
-            shutil.rmtree(folder)
-    return project
 
 
 @pytest.fixture(scope="module")

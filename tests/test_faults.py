@@ -54,15 +54,6 @@ def slow_notebook(path: Path, seconds: float = 0.0) -> Path:
     return path
 
 
-@pytest.fixture
-def plain(project):
-    """The fixture data without synthetic extracts: council reports only."""
-    for folder in project.records.iterdir():
-        if folder.is_dir():
-            shutil.rmtree(folder)
-    return project
-
-
 def command(paths: Paths, notebook: Path, *extra: str) -> list[str]:
     return [
         sys.executable,

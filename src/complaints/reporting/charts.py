@@ -412,24 +412,12 @@ def _mark_gaps(ax, axis_years: list[str], present: set[str], withheld: dict[str,
     than 5", "[c]"); returns the years with no figure."""
     withheld = withheld or {}
     missing = [y for y in axis_years if y not in present and y not in withheld]
-    for year, text in withheld.items():
-        if year in axis_years:
-            ax.text(
-                axis_years.index(year),
-                0.03,
-                textwrap.fill(text, 8),
-                transform=ax.get_xaxis_transform(),
-                ha="center",
-                va="bottom",
-                fontsize=SMALLEST_TEXT_PT,
-                color=FOOTNOTE_COLOUR,
-                style="italic",
-            )
-    for year in missing:
+    notes = [(year, textwrap.fill(text, 8)) for year, text in withheld.items() if year in axis_years]
+    for year, text in [*notes, *((year, "no\nfigure") for year in missing)]:
         ax.text(
             axis_years.index(year),
             0.03,
-            "no\nfigure",
+            text,
             transform=ax.get_xaxis_transform(),
             ha="center",
             va="bottom",
