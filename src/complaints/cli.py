@@ -117,7 +117,7 @@ def _set_aside(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--set-aside",
         action="store_true",
-        help="set invalid rows of complaint records aside into outputs/records_set_aside/ "
+        help="set invalid rows of complaint records aside into outputs/private/records_set_aside/ "
         "(with their reasons) instead of stopping; reports say how many",
     )
 

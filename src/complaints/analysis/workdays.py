@@ -59,12 +59,3 @@ def add_working_days(received, days: int) -> np.ndarray:
     calendar = _calendar(start, start + np.timedelta64(400, "D"))
     clock_starts = np.busday_offset(start, 0, roll="forward", busdaycal=calendar)
     return np.busday_offset(clock_starts, days, roll="forward", busdaycal=calendar)
-
-
-STATUTORY_CLOCKS = {  # working days (docs/domain.md)
-    "statutory_stage1": 10,
-    "statutory_stage1_extended": 20,
-    "statutory_stage2": 25,
-    "statutory_stage2_extended": 65,
-    "statutory_stage3": 30,
-}

@@ -1058,7 +1058,7 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False, unche
 
     By default any bad row stops the run: InputError lists every problem (file, line, column).
     With set_aside=True, bad rows are kept in `Records.set_aside_rows` with their line and reasons
-    (the main job writes them to outputs/records_set_aside/<council>_<year>_<kind>.csv, named in
+    (the main job writes them to outputs/private/records_set_aside/<council>_<year>_<kind>.csv, named in
     `Records.files`), and `Records.files` says how many each file lost. Nothing is written here. Problems with a
     whole file (missing required columns, empty, unreadable) or with the configuration always stop the run.
 

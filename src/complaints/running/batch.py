@@ -85,7 +85,7 @@ class Options:
     jobs: int = 0  # worker processes; 0: one per CPU
     force: bool = False
     public: bool = False
-    set_aside: bool = False  # invalid record rows set aside into outputs/records_set_aside/ instead of stopping
+    set_aside: bool = False  # invalid record rows set aside into outputs/private/records_set_aside/ instead of stopping
     notebook: Path | None = None  # default: the project's council report
     kernel: str = "preloaded"  # or "fresh": an ordinary kernel process per report
     progress: bool = True
