@@ -166,8 +166,14 @@ class TestKernelspec:
 # --------------------------------------------------------------------------- end to end
 
 
+PLANTED = "Jane Smithson DOB 03/02/2015 CS/24/9999"
+
+
 def test_the_council_report_end_to_end(project):
     """The project's own notebook, one council and year, both kinds: executed, exported, indexed."""
+    extract = project.records / "telford-wrekin" / "2024-25_synthetic_complaints.csv"
+    for column in ("Delay Reason", "Remedy", "Channel"):  # free text typed into an extract
+        edit_csv(extract, lambda f, c=column: f.assign(**{c: f[c].where(f.index != 0, PLANTED)}))
     status, text = run(project, Options(councils=["telford-wrekin"], years=["2024-25"], jobs=1, progress=False))
     assert status == 0, text
     demonstration = (project.outputs / "demonstration" / "telford-wrekin" / "2024-25" / "report.html").read_text()
@@ -207,11 +213,17 @@ def test_the_council_report_end_to_end(project):
     assert "of the guidance's" in index  # what the report covers, from the .contents.json it wrote
     contents = json.loads((folder / ".contents.json").read_text(encoding="utf-8"))
     assert contents["covered"] and not contents["synthetic"]
-    # no path of the machine in any output (the run's log, the analyst's own record, aside)
+    # no path of the machine in any output (the run's log, the analyst's own record, aside), and no
+    # free text from the extract anywhere but outputs/private/ (executed notebooks and logs included)
     machine = str(project.data.parent)
     for path in project.outputs.rglob("*"):
-        if path.is_file() and path.suffix in (".html", ".ipynb", ".csv", ".json") and "logs" not in path.parts:
-            assert machine not in path.read_text(encoding="utf-8"), path
+        if path.is_file() and path.suffix in (".html", ".ipynb", ".csv", ".json", ".log"):
+            content = path.read_text(encoding="utf-8")
+            if "private" not in path.relative_to(project.outputs).parts:
+                assert "Smithson" not in content and "CS/24/9999" not in content, path
+            if "logs" not in path.parts:
+                assert machine not in content, path
+    assert PLANTED in (project.outputs / "private" / "vocabulary.csv").read_text(encoding="utf-8")
     assert nb.metadata.papermill.parameters["data_dir"] == "data"
     assert nb.metadata.papermill.input_path == "council_report.ipynb"
 
