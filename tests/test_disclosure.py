@@ -163,6 +163,19 @@ def test_a_total_with_one_withheld_part_gets_a_second():
     assert cells.at["part_a", "status"] == "primary" and not p.unresolved
 
 
+def test_a_figure_that_cannot_be_protected_stops_the_public_version(monkeypatch):
+    """Never a public report with a recoverable figure: when no cell can be found to withhold (made to
+    happen here), protect refuses, naming the figure."""
+    defs = measures(
+        ("whole", "no", "", "", "", "no"),
+        ("part_a", "no", "", "whole", "kind", "yes"),
+        ("part_b", "no", "", "whole", "kind", "yes"),
+    )
+    monkeypatch.setattr(sdc, "_choose", lambda model, key: [])
+    with pytest.raises(sdc.DisclosureError, match=r"could still be worked out.*part_a"):
+        sdc.protect(NO_METRICS, figures({"whole": 20, "part_a": 3, "part_b": 17}), defs)
+
+
 def test_marked_c_is_known_to_be_0_or_5_and_over_so_the_smaller_part_will_not_do():
     """6 = a + b with a 'fewer than 5': withholding b (5) would not do, as '[c]' says b is at least 5,
     which pins a at 1; the total goes instead (a = total - 5 is then 1 to 4)."""

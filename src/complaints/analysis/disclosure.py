@@ -57,6 +57,7 @@ __all__ = [
     "SECONDARY",
     "THRESHOLD",
     "WITHHELD",
+    "DisclosureError",
     "Protected",
     "build_model",
     "is_count_measure",
@@ -590,7 +591,15 @@ def _protect_model(model: Model, threshold: int) -> list[Key]:
         for k in chosen:
             model.cells[k].status = SECONDARY
         _close_groups(model)
+    else:  # out of rounds: whatever is still exposed is unresolved
+        found = ranges(model, _sensitive(model))
+        unresolved += [k for k, (low, high) in found.items() if k not in unresolved and pinned(low, high)]
     return unresolved
+
+
+class DisclosureError(ValueError):
+    """Some withheld figure could not be protected: the public version is not built rather than
+    built with it recoverable."""
 
 
 def _snapshot(model: Model) -> dict[Key, tuple[str, bool]]:
@@ -615,7 +624,7 @@ class Protected:
     monthly: pd.DataFrame
     changes: pd.DataFrame
     cells: pd.DataFrame  # every cell of the model: its status, value, and whether it is shown at all
-    unresolved: list = field(default_factory=list)
+    unresolved: list = field(default_factory=list)  # always empty: protect raises DisclosureError instead
     withheld_quotes: set = field(default_factory=set)
 
 
@@ -640,6 +649,13 @@ def protect(
     changes = changes if changes is not None else pd.DataFrame()
     model = build_model(metrics, figures, defs, monthly, changes, pairs, linked)
     unresolved = _protect_model(model, threshold)
+    if unresolved:
+        cells = "; ".join(f"{k[0]} {k[1]} {k[4]}{' ' + k[5] if k[5] else ''} ({k[2]})" for k in unresolved)
+        raise DisclosureError(
+            f"{len(unresolved)} withheld figure(s) could still be worked out from what the public version "
+            f"would show, so it is not built: {cells}. Please report this (with the council and year): the "
+            "suppression method needs to withhold more of those tables."
+        )
     status = {k: c.status for k, c in model.cells.items()}
 
     fig = _protect_figures(figures, status, threshold)
