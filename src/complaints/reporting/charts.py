@@ -390,16 +390,9 @@ def _x_axis(ax, axis_years: list[str]) -> None:
     ax.set_xlabel("Financial year")
 
 
-def _marks(rows: pd.DataFrame, column: str = "suppressed") -> pd.Series:
-    """The public version's mark on each row ('' where the figure is shown, or the frame has none)."""
-    if column not in rows.columns:
-        return pd.Series("", index=rows.index, dtype=str)
-    return rows[column].fillna("").astype(str)
-
-
 def _withheld_years(rows: pd.DataFrame, kind: str) -> dict[str, str]:
     """{year: "fewer than 5" or "[c]"} for the years whose figure the public version withholds."""
-    marks = _marks(rows)
+    marks = numbers.marks(rows)
     return {
         str(y).strip(): numbers.withheld(m, kind)
         for y, m, v in zip(rows["year"], marks, pd.to_numeric(rows["value"], errors="coerce"))
@@ -620,7 +613,7 @@ def _with_withheld_years(table: pd.DataFrame, rows: pd.DataFrame, withheld: dict
                 record[column] = numbers.WITHHELD_CELL
         counts = [c for c in out.columns if c not in ("Year", value_name, CI_LOW, CI_HIGH)]
         for column, source in zip(counts, ("numerator", "denominator")):
-            status = _marks(rows.loc[[row.name]], f"{source}_suppressed").iloc[0]
+            status = numbers.marks(rows.loc[[row.name]], f"{source}_suppressed").iloc[0]
             record[column] = numbers.withheld(status) if status else row.get(source, np.nan)
         out.loc[len(out)] = record
     out["_key"] = out["Year"].map(_year_key)
@@ -651,7 +644,7 @@ def shares_chart(shares: pd.DataFrame, title: str, label: str) -> Chart | None:
     for column in ["count", "share"]:
         d[column] = pd.to_numeric(shares[column], errors="coerce") if column in shares.columns else np.nan
         d.loc[~np.isfinite(d[column].astype(float)), column] = np.nan
-    d["mark"] = _marks(shares).to_numpy()
+    d["mark"] = numbers.marks(shares).to_numpy()
     hidden = d[d["mark"] != ""].sort_values("category", kind="stable")
     d = d[d["mark"] == ""]
     by = "count" if d["count"].notna().sum() >= d["share"].notna().sum() else "share"
@@ -816,7 +809,7 @@ def timeliness_chart(rows: pd.DataFrame, title: str, targets: dict[str, int]) ->
                 row = these[these["year"].astype(str).str.strip() == year].iloc[0]
                 record = {"Year": year, "Measure": name, "Within timescale": mark, CI_LOW: mark, CI_HIGH: mark}
                 for column, source in (("Number", "numerator"), ("Out of", "denominator")):
-                    status = _marks(these.loc[[row.name]], f"{source}_suppressed").iloc[0]
+                    status = numbers.marks(these.loc[[row.name]], f"{source}_suppressed").iloc[0]
                     record[column] = numbers.withheld(status) if status else row.get(source, np.nan)
                 table.loc[len(table)] = record
         key = [(names_order.index(m), _year_key(y)) for m, y in zip(table["Measure"], table["Year"])]

@@ -77,19 +77,6 @@ def _num(value) -> float | None:
     return numbers.as_float(value)
 
 
-def _status(frame: pd.DataFrame, column: str = "suppressed") -> pd.Series:
-    """The public version's marks on a frame's rows ('' throughout where it has none)."""
-    if column in frame.columns:
-        return frame[column].fillna("").astype(str)
-    return pd.Series("", index=frame.index, dtype=str)
-
-
-def _mark(row, column: str = "suppressed") -> str:
-    """The public version's mark on one row ('primary', 'secondary' or '')."""
-    value = row.get(column, "") if hasattr(row, "get") else ""
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-
-
 @dataclass
 class Report(HtmlSections):
     council: Council
@@ -158,7 +145,7 @@ class Report(HtmlSections):
         """The latest published figure of `metric` before this year (for when the year before has none);
         a figure the public version withholds counts as published."""
         rows = self.series(metric)
-        rows = rows[(rows["year"] < self.year) & (rows["value"].notna() | (_status(rows) != ""))]
+        rows = rows[(rows["year"] < self.year) & (rows["value"].notna() | (numbers.marks(rows) != ""))]
         return rows.iloc[-1] if len(rows) else None
 
     def year_figures(self) -> pd.DataFrame:
@@ -468,7 +455,7 @@ class Report(HtmlSections):
             if spec.at[metric, "chart"] != "trend":
                 continue
             series = self.series(metric)
-            if (series["value"].notna() | (_status(series) != "")).sum() < MIN_TREND_YEARS:
+            if (series["value"].notna() | (numbers.marks(series) != "")).sum() < MIN_TREND_YEARS:
                 continue
             drawn = charts.trend_chart(series, f"{self.label(metric)}, {self.name}", self.label(metric))
             if drawn is not None:
@@ -506,7 +493,8 @@ class Report(HtmlSections):
         found = [
             (p, f)
             for p, f in found
-            if f is not None and (_num(f["value"]) is not None or _num(f["pct"]) is not None or _mark(f))
+            if f is not None
+            and (_num(f["value"]) is not None or _num(f["pct"]) is not None or narrative.is_withheld(f))
         ]
         if not found:
             return []
@@ -515,9 +503,9 @@ class Report(HtmlSections):
             return [paragraph("parts")]
         base = self.figure(whole)
         n = _num(base["value"]) if base is not None else None
-        base_withheld = _mark(base) if base is not None else ""
+        base_withheld = narrative.is_withheld(base) if base is not None else ""
         counted = [_num(f["value"]) for _, f in found if _num(f["value"]) is not None]
-        any_withheld = any(_mark(f) for _, f in found)
+        any_withheld = any(narrative.is_withheld(f) for _, f in found)
         if base_withheld:
             total = None  # a share of a withheld total would give the total away
         elif n is not None:
@@ -526,7 +514,7 @@ class Report(HtmlSections):
             total = sum(counted) if counted and not any_withheld else None
         rows, notes = [], []
         for measure, f in found:
-            k, stated, mark = _num(f["value"]), _num(f["pct"]), _mark(f)
+            k, stated, mark = _num(f["value"]), _num(f["pct"]), narrative.is_withheld(f)
             if mark:
                 share = numbers.WITHHELD_CELL
             elif k is not None and total:
@@ -571,7 +559,7 @@ class Report(HtmlSections):
             notes=notes,
         )
         items = [table(t)]
-        with_counts = [(p, f) for p, f in found if _num(f["value"]) is not None or _mark(f)]
+        with_counts = [(p, f) for p, f in found if _num(f["value"]) is not None or narrative.is_withheld(f)]
         if len(with_counts) >= MIN_SHARES and (total or base_withheld or any_withheld):
             shares = pd.DataFrame(
                 {
@@ -581,7 +569,7 @@ class Report(HtmlSections):
                         _num(f["value"]) / total if total and _num(f["value"]) is not None else math.nan
                         for _, f in with_counts
                     ],
-                    "suppressed": [_mark(f) for _, f in with_counts],
+                    "suppressed": [narrative.is_withheld(f) for _, f in with_counts],
                 }
             )
             drawn = charts.shares_chart(shares, f"{title}, {self.name} {self.year}", "Complaints")
@@ -599,11 +587,11 @@ class Report(HtmlSections):
             return [paragraph("breakdown")]
         values = pd.to_numeric(rows["value"], errors="coerce")
         pcts = pd.to_numeric(rows["pct"], errors="coerce")
-        marks = _status(rows)
+        marks = numbers.marks(rows)
         whole_measure = self.defs.measures.at[measure, "part_of"]
         whole = self.figure(whole_measure) if whole_measure else None
         whole_n = _num(whole["value"]) if whole is not None else None
-        whole_withheld = _mark(whole) if whole is not None else ""
+        whole_withheld = narrative.is_withheld(whole) if whole is not None else ""
         listed = values.sum() if values.notna().any() else None
         any_withheld = bool((marks != "").any())
         exhaustive = self.defs.measures.at[measure, "exhaustive"] == "yes"
@@ -673,7 +661,7 @@ class Report(HtmlSections):
             if fig.empty:
                 continue
             fig = fig.iloc[0]
-            value, pct, mark = _num(fig["value"]), _num(fig["pct"]), _mark(fig)
+            value, pct, mark = _num(fig["value"]), _num(fig["pct"]), narrative.is_withheld(fig)
             if value is None and pct is None and not mark:
                 continue
             unit = self.defs.measures.at[measure, "unit"]
@@ -756,7 +744,7 @@ class Report(HtmlSections):
             items += [
                 heading(f"Before and after {change['description'] or 'the process change'} ({change['date']})"),
                 paragraph(
-                    WITHHELD_COMPARISON if _mark(change) else spc_charts.before_after_sentence(change),
+                    WITHHELD_COMPARISON if narrative.is_withheld(change) else spc_charts.before_after_sentence(change),
                 ),
             ]
         words = {
@@ -782,12 +770,14 @@ class Report(HtmlSections):
             if r.empty or not _has_value(p) or not _has_value(r.iloc[0]):
                 continue
             r = r.iloc[0]
-            if _mark(p) or _mark(r):  # a figure withheld on either side: so is the other, and whether they agree
+            if narrative.is_withheld(p) or narrative.is_withheld(
+                r
+            ):  # a figure withheld on either side: so is the other, and whether they agree
                 rows.append(
                     [
                         self.label(p["metric"]),
-                        narrative.row_value(p) if _mark(p) else numbers.WITHHELD_CELL,
-                        narrative.row_value(r) if _mark(r) else numbers.WITHHELD_CELL,
+                        narrative.row_value(p) if narrative.is_withheld(p) else numbers.WITHHELD_CELL,
+                        narrative.row_value(r) if narrative.is_withheld(r) else numbers.WITHHELD_CELL,
                         numbers.WITHHELD_CELL,
                     ]
                 )
@@ -841,7 +831,7 @@ class Report(HtmlSections):
         monthly = monthly[(monthly["procedure"] == "all") & monthly["month"].isin(months)]
         if len(monthly) < 2:
             return []
-        if (_status(monthly) != "").any():
+        if (numbers.marks(monthly) != "").any():
             return [heading("Month by month: answered within 20 working days"), paragraph(WITHHELD_CHART)]
         frame = pd.DataFrame(
             {
@@ -895,7 +885,7 @@ class Report(HtmlSections):
         mine = f[f["year"] == self.year]
         received = mine[mine["measure"] == received_measure].set_index("category")
         upheld = mine[mine["measure"] == upheld_measure].set_index("category")
-        received_marks, upheld_marks = _status(received), _status(upheld)
+        received_marks, upheld_marks = numbers.marks(received), numbers.marks(upheld)
         shown = received_marks[received_marks == ""].index
         shown = [c for c in shown if not upheld_marks.get(c, "")]
         rates = upheld_rates(received.loc[shown, "value"], upheld["value"].drop(upheld_marks.index[upheld_marks != ""]))
@@ -1191,13 +1181,15 @@ def _size_of_change(row: pd.Series) -> float:
 
 def _has_value(row) -> bool:
     """A figure with a value, or one the public version withholds."""
-    return _num(row["value"]) is not None or bool(_mark(row))
+    return _num(row["value"]) is not None or bool(narrative.is_withheld(row))
 
 
 def _change_short(row: pd.Series) -> str:
     """The change for a table cell: 'down 37 (14%)', 'up 15 points', '–' ('[c]' in the public version
     when either year's figure is withheld)."""
-    if _mark(row, "prev_suppressed") or (_mark(row) and _num(row["prev_value"]) is not None):
+    if narrative.is_withheld(row, "prev_suppressed") or (
+        narrative.is_withheld(row) and _num(row["prev_value"]) is not None
+    ):
         return numbers.WITHHELD_CELL
     value, prev = _num(row["value"]), _num(row["prev_value"])
     if value is None or prev is None:

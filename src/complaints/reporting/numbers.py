@@ -49,6 +49,16 @@ def withheld(status: str, kind: str = "count", *, words: bool = False) -> str:
     return WITHHELD_WORD if words else WITHHELD_CELL
 
 
+def marks(frame, column: str = "suppressed"):
+    """The public version's mark on each row of a frame ('primary', 'secondary', or '' where the
+    figure is shown or the frame carries no marks)."""
+    import pandas as pd
+
+    if column not in frame.columns:
+        return pd.Series("", index=frame.index, dtype=str)
+    return frame[column].fillna("").astype(str)
+
+
 def is_marker(x: Any) -> bool:
     return isinstance(x, str) and x in MARKERS
 

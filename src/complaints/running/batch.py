@@ -222,8 +222,8 @@ def report_fingerprint(paths: Paths, job: Job, parameters: dict, code: str) -> s
     parts.append(json.dumps(hash_tree(paths.definitions)))
     parts.append(_council_rows(paths.sources_file, job.council))
     # the council's source documents: the provenance table gives their hashes
-    documents = _documents_of(paths, job.council)
-    parts.append(json.dumps({n: d for n, d in hash_tree(paths.source_documents).items() if n in documents}))
+    documents = sorted(_documents_of(paths, job.council))
+    parts += [hash_file(paths.source_documents / n) if (paths.source_documents / n).is_file() else n for n in documents]
     # the council's learning actions, shown in the report
     parts += [_council_rows(path, job.council) for path in sorted(paths.learning.glob("*.csv"))]
     return _digest(*parts)

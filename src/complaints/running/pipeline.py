@@ -24,7 +24,8 @@ from ..inputs.definitions import Definitions, read_definitions
 from ..inputs.paths import COUNCIL_ID, Paths
 from ..inputs.problems import InputError, Problem, display
 from ..inputs.published import load_learning, load_published
-from ..inputs.records import FILE_COLUMNS, OTHER, Records, load_records, set_aside_path
+from ..inputs.records import FIGURE_COLUMNS as RECORD_FIGURE_COLUMNS
+from ..inputs.records import FILE_COLUMNS, OTHER, Records, load_records, records_folders, set_aside_path
 from .outputs import write_tables
 
 log = logging.getLogger(__name__)
@@ -106,13 +107,7 @@ def check_inputs(paths: Paths, set_aside: bool = False) -> Inputs:
 
 def _with_extracts(paths: Paths) -> set[str]:
     """The councils with a folder of complaint extracts (data/records/<council>, data/private/<council>)."""
-    return {
-        p.name
-        for root in ("records", "private")
-        if (paths.data / root).is_dir()
-        for p in (paths.data / root).iterdir()
-        if p.is_dir()
-    }
+    return {p.name for root, _private in records_folders(paths) if root.is_dir() for p in root.iterdir() if p.is_dir()}
 
 
 def compute(paths: Paths, set_aside: bool = False) -> Results:
@@ -167,26 +162,9 @@ def _synthetic_years(files: pd.DataFrame) -> set[tuple[str, str]]:
     }
 
 
-FIGURE_COLUMNS = [
-    "council",
-    "year",
-    "measure",
-    "category",
-    "value",
-    "basis",
-    "pct",
-    "pct_of",
-    "contested",
-    "values_stated",
-    "allowed",
-    "chosen_by",
-    "statements",
-    "source",
-    "file",
-    "line",
-    "quote",
-    "note",
-]
+# figures.csv: the columns of a figure (as records give them too), with how its value was chosen
+_CHOSEN_AT = RECORD_FIGURE_COLUMNS.index("statements")
+FIGURE_COLUMNS = [*RECORD_FIGURE_COLUMNS[:_CHOSEN_AT], "allowed", "chosen_by", *RECORD_FIGURE_COLUMNS[_CHOSEN_AT:]]
 # records_files.csv: each extract read, and whether it is synthetic (what was blank or superseded stays inside)
 RECORD_FILE_COLUMNS = [c for c in FILE_COLUMNS if c not in ("blank_rows", "superseded_by")] + ["synthetic"]
 
