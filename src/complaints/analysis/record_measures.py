@@ -20,9 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..inputs.clocks import CODE
 from ..inputs.definitions import Definitions
 from ..inputs.paths import Paths, default_paths
 from ..inputs.records import CHOICES, DECIDED, FIGURE_COLUMNS, SCHEMA, Records, RecordsConfig
+from .clock_measures import measure_clocks
 from .workdays import working_days
 
 
@@ -124,7 +126,8 @@ def _complaint_measures(g: pd.DataFrame, config: RecordsConfig, present: frozens
     wd = g["working_days"].to_numpy(dtype=float)
     responded = ~np.isnan(wd)
     s1 = stage == 1
-    stat, corp = procedure == "statutory", procedure == "corporate"
+    accepted = outcome != "not_accepted"  # a complaint not accepted into the procedure counts only as refused
+    stat, corp = (procedure == "statutory") & accepted, (procedure == "corporate") & accepted
     has_stat = bool(stat.any()) or "statutory" in config.procedures
     has_corp = bool(corp.any()) or "corporate" in config.procedures
     split = config.partially_upheld
@@ -181,9 +184,9 @@ def _complaint_measures(g: pd.DataFrame, config: RecordsConfig, present: frozens
         if split:
             emit.add("complaints_upheld_any", count((S | C) & np.isin(outcome, ("upheld", "partially_upheld"))))
     # late responses: stage 1, after the timescale (statutory: 10 working days, or 20 when an extension was agreed)
-    extended = g["extension_agreed"].to_numpy(dtype=bool)
-    stat_limit = np.where(extended, config.statutory_extended, config.statutory_timescale)
-    overdue = responded & ((S & (wd > stat_limit)) | (C & (wd > config.corporate_timescale)))
+    # (the clock in force when each was received, with its extension: complaints.analysis.clock_measures)
+    measured = measure_clocks(g, config.clocks, present)
+    overdue = (S | C) & (measured["in_time"].to_numpy(dtype=object) == False)  # noqa: E712
     emit.add("complaints_overdue", count(overdue))
     if "delay_reason" in present:
         emit.counts("overdue_reason", g.loc[overdue, "delay_reason"].astype(str).value_counts())
@@ -244,6 +247,64 @@ def _complaint_measures(g: pd.DataFrame, config: RecordsConfig, present: frozens
             cases = g.loc[referral & send].sort_values("stage").drop_duplicates("reference")
             emit.add("send_ombudsman_cases", len(cases))
             emit.add("send_ombudsman_upheld", int((cases["ombudsman_outcome"].astype(str) == "upheld").sum()))
+    _clock_measures(g, present, emit, measured)
+
+
+def _clock_measures(g: pd.DataFrame, present: frozenset, emit: _Emitter, measured: pd.DataFrame) -> None:
+    """Every complaint against the clock in force when it was received (complaints.analysis.clock_measures):
+    how many fell under each clock and how many were answered in time; the Complaint Handling Code's
+    measures for complaints under its clocks; refusals and extensions. Measures needing a column the
+    extract does not have are left out (not recorded), never counted as zero."""
+    sep = ";"
+    stage = g["stage"].to_numpy()
+    outcome = np.asarray(g["outcome"].astype(str))
+    accepted = outcome != "not_accepted"
+    clock = measured["clock"].to_numpy(dtype=object)
+    in_time = measured["in_time"].to_numpy(dtype=object)
+    responded = g["responded"].notna().to_numpy()
+    emit.counts("timescale_complaints", pd.Series(clock[accepted]).value_counts())
+    emit.counts("timescale_answered", pd.Series(clock[accepted & responded]).value_counts())
+    emit.counts("timescale_answered_in_time", pd.Series(clock[in_time == True]).value_counts())  # noqa: E712
+    code = measured["rules"].to_numpy(dtype=object) == CODE
+    records_extensions = bool({"extension_agreed", "extension_date", "extension_days"} & present)
+
+    def true(column: str, mask) -> int:
+        return int((measured.loc[mask, column].to_numpy(dtype=object) == True).sum())  # noqa: E712
+
+    for s in (1, 2):
+        under = code & (stage == s)
+        if not under.any():
+            continue
+        prefix = f"code_stage{s}"
+        emit.add(f"{prefix}_received", int(under.sum()))
+        if "acknowledged" in present:  # the Code's clocks run from the acknowledgement
+            emit.add(f"{prefix}_acknowledged_in_time", true("ack_in_time", under))
+            emit.add(f"{prefix}_answered", int((under & responded).sum()))
+            emit.add(f"{prefix}_answered_in_time", true("in_time", under))
+        if records_extensions:
+            emit.add(f"{prefix}_extended", true("extended", under))
+            if "extension_days" in present:
+                emit.add(f"{prefix}_extension_within_limit", true("extension_in_limit", under))
+            if "extension_reason" in present:
+                emit.add(f"{prefix}_extension_with_reason", true("extension_with_reason", under))
+    if "refusal_reason" in present or (outcome == "not_accepted").any():
+        refused = (outcome == "not_accepted") & (stage == 1)
+        emit.add("complaints_refused", int(refused.sum()))
+        if "refusal_reason" in present:
+            emit.counts("refusal_reason", g.loc[refused, "refusal_reason"].astype(str).value_counts())
+    if records_extensions:
+        s1_extended = accepted & (stage == 1) & (measured["extended"].to_numpy(dtype=object) == True)  # noqa: E712
+        emit.add("complaints_extended", int(s1_extended.sum()))
+        if "extension_reason" in present:
+            emit.counts("extension_reason", g.loc[s1_extended, "extension_reason"].astype(str).value_counts())
+    corp1 = accepted & (stage == 1) & (np.asarray(g["procedure"].astype(str)) == "corporate")
+    if corp1.any():
+        if "complainant_type" in present:
+            emit.counts("corporate_complainant_type", g.loc[corp1, "complainant_type"].astype(str).value_counts())
+        if "channel" in present:
+            emit.counts("corporate_channel", g.loc[corp1, "channel"].astype(str).value_counts())
+        if "remedy" in present:
+            emit.counts("corporate_remedy", split_counts(g.loc[corp1, "remedy"], sep))
 
 
 def _feedback_measures(g: pd.DataFrame, config: RecordsConfig, present: frozenset, emit: _Emitter) -> None:

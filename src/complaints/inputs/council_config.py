@@ -32,6 +32,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from .clocks import ACKNOWLEDGEMENT, ALWAYS, CODE_IN_FORCE, COUNCIL, RECEIPT, Clock
 from .problems import Problem
 
 PROCEDURES = ("statutory", "corporate")
@@ -185,6 +186,8 @@ class Vocabulary(Table):
     complainant_types: Names | None = None
     channels: Names | None = None
     remedies: Names | None = None
+    extension_reasons: Names | None = None
+    refusal_reasons: Names | None = None
 
 
 class Event(Table):
@@ -193,6 +196,55 @@ class Event(Table):
     date: Annotated[Any, AfterValidator(_iso_date)]
     description: Text
     target_days: WorkingDays
+
+
+def _corporate_clock(value: str) -> str:
+    if value != "corporate":
+        raise _error(
+            f"'{value}' cannot have a clock of its own here: the statutory procedure's clocks are the regulations', "
+            'the same for every council and built in (docs/configuration.md); only "corporate" clocks are settings'
+        )
+    return value
+
+
+def _before_the_code(value: Any) -> str:
+    text = _iso_date(value)
+    if date.fromisoformat(text) >= CODE_IN_FORCE:
+        raise _error(
+            f"{text} is on or after 1 April 2026, when the Complaint Handling Code's clocks apply to corporate "
+            "complaints (built in, docs/configuration.md); a council's own corporate clock can only take effect before"
+        )
+    return text
+
+
+class ClockSetting(Table):
+    """[[clocks]]: one of the council's own corporate clocks and the day it takes effect (see
+    complaints.inputs.clocks; the statutory clocks and the Complaint Handling Code's are built in)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    procedure: Annotated[str, AfterValidator(_corporate_clock)]
+    stage: Annotated[int, Field(ge=1, le=2)]
+    days: WorkingDays
+    from_: Annotated[Any, AfterValidator(_before_the_code)] = Field(default=None, alias="from")
+    counts_from: Annotated[str, _one_of((RECEIPT, ACKNOWLEDGEMENT), "where the clock starts", '"receipt" or "acknowledgement"')] = RECEIPT
+    acknowledge_days: WorkingDays | None = None
+    extension_days: WorkingDays | None = None
+    name: Text
+
+    def clock(self) -> Clock:
+        start = date.fromisoformat(self.from_) if self.from_ else ALWAYS
+        return Clock(
+            self.procedure,
+            self.stage,
+            self.days,
+            start=start,
+            counts_from=self.counts_from,
+            acknowledge_days=self.acknowledge_days,
+            extension_days=self.extension_days,
+            rules=COUNCIL,
+            name=self.name,
+        )
 
 
 class Population(Table):
@@ -220,6 +272,7 @@ class CouncilConfig(Table):
     denominators: dict[str, Text] = {}
     vocabulary: Vocabulary = Vocabulary()
     events: list[Event] = []
+    clocks: list[ClockSetting] = []
     population: Population | None = None
     records: dict[str, Any] = {}  # checked with the extracts' schema: see ExtractSchema
 
@@ -403,6 +456,44 @@ def check_council(
         return None, [_problem(error, name, raw, model) for error in exc.errors(include_url=False)]
 
 
+def council_clocks(checked: CouncilConfig) -> tuple[Clock, ...]:
+    """Every clock that applies to the council (complaints.inputs.clocks.clocks_for)."""
+    from .clocks import clocks_for
+
+    configured = tuple(c.clock() for c in checked.clocks)
+    return clocks_for(checked.procedures, checked.timescales.corporate, configured, checked.short_name)
+
+
+def clock_problems(checked: CouncilConfig, name: str) -> list[Problem]:
+    """[[clocks]] against the rest of the file: the council has a corporate procedure; no two clocks of a
+    stage take effect on the same day (an undated one, or [timescales] corporate, counts as from the start)."""
+    problems = []
+    seen: dict[tuple, str] = {}
+    if checked.timescales.corporate:
+        for stage in (1, 2):
+            seen[(stage, ALWAYS)] = "timescales.corporate"
+    for i, setting in enumerate(checked.clocks):
+        clock, where = setting.clock(), f"clocks[{i}]"
+        if "corporate" not in checked.procedures:
+            problems.append(
+                Problem(name, None, where, 'is a corporate clock, but procedures does not list "corporate"')
+            )
+        key = (clock.stage, clock.start)
+        if key in seen:
+            when = f"on {clock.start.isoformat()}" if clock.dated else "from the start (no from date)"
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    where,
+                    f"takes effect {when} for corporate stage {clock.stage}, as {seen[key]} does: "
+                    "one clock per stage and date",
+                )
+            )
+        seen.setdefault(key, where)
+    return problems
+
+
 def dotted(loc: tuple) -> str:
     """A setting's path as the file would name it: contacts.definition, events[0].date."""
     out = ""
@@ -435,6 +526,16 @@ EXPECTED = {
     "events.#.date": "a date written like 2020-08-18",
     "events.#.description": 'a text in quotes saying what changed, such as "the revised complaints response process"',
     "events.#.target_days": "the timescale in working days the change aimed at, a positive whole number such as 20",
+    "clocks": "[[clocks]] tables, each with procedure, stage, days and name (and from, a date)",
+    "clocks.#": "a [[clocks]] table with procedure, stage, days and name",
+    "clocks.#.procedure": '"corporate"',
+    "clocks.#.stage": "1 or 2",
+    "clocks.#.days": "a positive whole number of working days",
+    "clocks.#.from": "a date before 2026-04-01, written like 2020-08-18",
+    "clocks.#.counts_from": '"receipt" or "acknowledgement"',
+    "clocks.#.acknowledge_days": "a positive whole number of working days",
+    "clocks.#.extension_days": "a positive whole number of working days",
+    "clocks.#.name": "how reports name the clock, in quotes, such as \"Dudley's corporate procedure\"",
     "records": "a table: [records]",
     "records.partially_upheld": "true or false",
     "records.digital_channels": 'a list of channels, such as ["Email", "Web form"]',
@@ -608,7 +709,7 @@ def _message(error: dict, raw: dict, model: type[BaseModel]) -> str:
     if kind == "duplicate":
         return f"lists {_show(error['ctx']['value'])} twice; each should be listed once"
     if kind == "greater_than":
-        unit = " of working days" if loc[0] in ("timescales", "events") else ""
+        unit = " of working days" if loc[0] in ("timescales", "events", "clocks") else ""
         return f"{_show(value)} is not a positive whole number{unit}"
     if kind == "too_short":
         return f"is an empty list; expected {expected}"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .council_config import check_council
+from .council_config import check_council, clock_problems, council_clocks
 from .paths import COUNCIL_ID, RESERVED_IDS, Paths
 from .problems import Problem, display, raise_if_any
 from .tables import check_column, choice_cell, number_cell, read_csv_text, required_text, year_cell
@@ -59,6 +59,7 @@ class Council:
     events: tuple[dict, ...] = ()  # process changes: {date (yyyy-mm-dd), description, target_days}
     records: dict = field(default_factory=dict)  # how the council's complaints export maps onto the schema
     population: Population | None = None  # [population]: children in the area, with its source; None if not given
+    clocks: tuple = ()  # every clock that applies to it (complaints.inputs.clocks.Clock), by procedure, stage, date
 
     def denominator(self, metric: str, default: str) -> str:
         return self.denominators.get(metric, default)
@@ -236,6 +237,8 @@ def load_council(
         )
     if council_id and not COUNCIL_ID.match(council_id):
         problems.append(Problem(name, None, "id", f"'{council_id}' is not lower-case and hyphenated"))
+    if config is not None:
+        problems += clock_problems(config, name)
     if config is not None and config.contacts.measure and config.contacts.measure not in measures.index:
         problems.append(Problem(name, None, "contacts.measure", f"'{config.contacts.measure}' is not a known measure"))
     denominators = raw.get("denominators") if isinstance(raw.get("denominators"), dict) else {}
@@ -260,6 +263,7 @@ def load_council(
         notes=tuple(config.notes),
         events=tuple(event.model_dump() for event in config.events),
         records=dict(config.records),
+        clocks=council_clocks(config),
         population=(
             Population(children_0_17=population.children_0_17, year=population.year, source=population.source.strip())
             if population is not None

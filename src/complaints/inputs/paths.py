@@ -37,6 +37,9 @@ FAILED_IPYNB = "report.failed.ipynb"
 REPORT_CONTENTS = ".contents.json"  # what a report covers, written with it, read by the index
 BENCHMARK = "benchmark"  # outputs/benchmark/<year>/: the councils-side-by-side reports
 DEMONSTRATION = "demonstration"  # outputs/demonstration/<council>/<year>/: reports from synthetic extracts
+CODE = "code"  # outputs/<council>/<year>/code-report/: the Complaint Handling Code's annual report
+CODE_DEMONSTRATION = "code-demonstration"  # outputs/demonstration/<council>/<year>/code-report/: the same, synthetic
+CODE_FOLDER = "code-report"
 PRIVATE = "private"  # outputs/private/: what only the analyst may see (never published, git-ignored)
 LOCK = ".lock"  # outputs/.lock: held by the one run writing to the folder
 RESERVED_IDS = (BENCHMARK, DEMONSTRATION, "logs", PRIVATE)  # folder names under outputs/ that no council may take
@@ -90,6 +93,12 @@ class Paths:
     @property
     def private(self) -> Path:
         return self.data / "private"
+
+    @property
+    def code_inputs(self) -> Path:
+        """data/code/<council>/: per year, the inputs of the Complaint Handling Code's annual report (the
+        self-assessment, the Ombudsman's annual letter figures and the governance response)."""
+        return self.data / "code"
 
     @property
     def metrics_csv(self) -> Path:
@@ -163,9 +172,17 @@ class Paths:
     def benchmark_notebook(self) -> Path:
         return self.notebooks / "benchmark_report.ipynb"
 
+    @property
+    def code_notebook(self) -> Path:
+        return self.notebooks / "code_report.ipynb"
+
     def report_dir(self, council: str, year: str, kind: str = "council") -> Path:
         """outputs/<council>/<year>; outputs/demonstration/<council>/<year> for a synthetic demonstration;
         outputs/benchmark/<year> for councils side by side (council 'benchmark')."""
+        if kind == CODE_DEMONSTRATION:
+            return self.outputs / DEMONSTRATION / council / year / CODE_FOLDER
+        if kind == CODE:
+            return self.outputs / council / year / CODE_FOLDER
         if kind == DEMONSTRATION:
             return self.outputs / DEMONSTRATION / council / year
         return self.outputs / council / year

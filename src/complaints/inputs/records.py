@@ -21,13 +21,19 @@ complaints  one row per complaint per stage, (reference, stage) unique
     channel              text           how the complaint was made
     child_or_young_person  boolean      made by a child or young person themselves
     send                 boolean        about special educational needs and disabilities
-    outcome              upheld | partially_upheld | not_upheld | withdrawn | ongoing   required
+    outcome              upheld | partially_upheld | not_upheld | withdrawn | ongoing | not_accepted   required
     responded            date           empty while ongoing
     extension_agreed     boolean        an extended timescale was agreed with the complainant
     delay_reason         text           main reason a late response was late
     ombudsman_referral   boolean        referred to the Local Government and Social Care Ombudsman
     ombudsman_outcome    upheld | not_upheld | not_investigated | ongoing | empty
     remedy               text           remedy recorded; several separated by ";"
+    requested            date           stage 2 and 3: the day the complainant asked for this stage (blank: received)
+    acknowledged         date           the day the complaint (at this stage) was acknowledged
+    extension_date       date           the day an extension was agreed with the complainant
+    extension_days       count          working days the extension added
+    extension_reason     text           why the extension was needed
+    refusal_reason       text           outcome not_accepted: why the complaint was not taken into the procedure
 feedback    one row per compliment or comment
     date (required), kind (compliment | comment, required), team, send
 contacts    one row per month
@@ -74,7 +80,8 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from .council_config import ExtractSchema, check_council
+from .clocks import Clock
+from .council_config import ExtractSchema, check_council, council_clocks
 from .definitions import Definitions
 from .paths import Paths
 from .problems import InputError, Problem, display, raise_if_any
@@ -112,6 +119,13 @@ SCHEMA: dict[str, dict[str, str]] = {
         "ombudsman_referral": "bool",
         "ombudsman_outcome": "ombudsman_outcome",
         "remedy": "text",
+        # what the clocks need (complaints.inputs.clocks): optional, as every column but the required ones
+        "requested": "date",
+        "acknowledged": "date",
+        "extension_date": "date",
+        "extension_days": "count",
+        "extension_reason": "text",
+        "refusal_reason": "text",
     },
     "feedback": {"date": "date", "kind": "feedback_kind", "team": "text", "send": "bool"},
     "contacts": {"month": "month", "contacts": "count"},
@@ -124,7 +138,7 @@ REQUIRED = {
 CHOICES = {
     "procedure": ("statutory", "corporate"),
     "stage": ("1", "2", "3"),
-    "outcome": ("upheld", "partially_upheld", "not_upheld", "withdrawn", "ongoing"),
+    "outcome": ("upheld", "partially_upheld", "not_upheld", "withdrawn", "ongoing", "not_accepted"),
     "ombudsman_outcome": ("upheld", "not_upheld", "not_investigated", "ongoing"),
     "feedback_kind": ("compliment", "comment"),
 }
@@ -148,6 +162,8 @@ VOCABULARY = {
     ("complaints", "channel"): "channels",
     ("complaints", "delay_reason"): "delay_reasons",
     ("complaints", "remedy"): "remedies",
+    ("complaints", "extension_reason"): "extension_reasons",
+    ("complaints", "refusal_reason"): "refusal_reasons",
     ("feedback", "team"): "teams",
 }
 # the one category a value outside the council's vocabulary is counted under
@@ -240,6 +256,7 @@ class RecordsConfig:
     statutory_timescale: int = 10
     statutory_extended: int = 20
     corporate_timescale: int = 20
+    clocks: tuple[Clock, ...] = ()  # every clock that applies (complaints.inputs.clocks), by procedure, stage, date
 
     def kind(self, kind: str) -> KindConfig:
         return getattr(self, kind)
@@ -321,6 +338,7 @@ def parse_records_config(
         statutory_timescale=timescales.statutory_stage1 or 10,
         statutory_extended=timescales.statutory_stage1_extended or 20,
         corporate_timescale=timescales.corporate or 20,
+        clocks=council_clocks(checked),
         **kinds,
     )
     return config, problems + _named_in_vocabulary(config, name)
@@ -816,6 +834,9 @@ def _row_checks(read: _Read, config: KindConfig) -> None:
                     ),
                 )
             )
+        for later, earlier, message in DATE_ORDER:
+            if later in read.present and earlier in read.present:
+                _date_order(read, config, later, earlier, message)
         outcome = np.asarray(frame["outcome"].astype(str))
         if "responded" in read.present:
             has_response = ~np.isnat(responded)
@@ -848,6 +869,28 @@ def _row_checks(read: _Read, config: KindConfig) -> None:
                     ),
                 )
             )
+
+
+# (later, earlier, message): the date in `later` may not be before the one in `earlier` ({a}: later, {b}: earlier)
+DATE_ORDER = (
+    ("acknowledged", "received", "acknowledged {a}, before the complaint was received ({b})"),
+    ("acknowledged", "requested", "acknowledged {a}, before the complainant asked for this stage ({b})"),
+    ("received", "requested", "received {a}, before the complainant asked for this stage ({b})"),
+    ("responded", "acknowledged", "response {a} is before the acknowledgement ({b})"),
+    ("extension_date", "received", "extension agreed {a}, before the complaint was received ({b})"),
+)
+
+
+def _date_order(read: _Read, config: KindConfig, later: str, earlier: str, message: str) -> None:
+    a = read.frame[later].to_numpy(dtype="datetime64[ns]")
+    b = read.frame[earlier].to_numpy(dtype="datetime64[ns]")
+    wrong = ~np.isnat(a) & ~np.isnat(b) & (a < b)
+    if wrong.any():
+        rows = np.flatnonzero(wrong)
+        shown_a = pd.DatetimeIndex(a[rows]).strftime("%d/%m/%Y")
+        shown_b = pd.DatetimeIndex(b[rows]).strftime("%d/%m/%Y")
+        messages = np.array([message.format(a=x, b=y) for x, y in zip(shown_a, shown_b)], dtype=object)
+        read.errors.append((rows, config.export_name(later), messages))
 
 
 def _messages_at(read: _Read, column: str, n: int) -> np.ndarray:
@@ -1286,4 +1329,29 @@ RECORD_MEASURES = {
     "compliments_by_team",
     "compliment_teams",
     "contacts",
+    # clocks, extensions and refusals (complaints.analysis.clock_measures)
+    "timescale_complaints",
+    "timescale_answered",
+    "timescale_answered_in_time",
+    "complaints_extended",
+    "extension_reason",
+    "complaints_refused",
+    "refusal_reason",
+    "corporate_complainant_type",
+    "corporate_channel",
+    "corporate_remedy",
+    "code_stage1_received",
+    "code_stage1_acknowledged_in_time",
+    "code_stage1_answered",
+    "code_stage1_answered_in_time",
+    "code_stage1_extended",
+    "code_stage1_extension_within_limit",
+    "code_stage1_extension_with_reason",
+    "code_stage2_received",
+    "code_stage2_acknowledged_in_time",
+    "code_stage2_answered",
+    "code_stage2_answered_in_time",
+    "code_stage2_extended",
+    "code_stage2_extension_within_limit",
+    "code_stage2_extension_with_reason",
 }
