@@ -16,6 +16,9 @@ from complaints.inputs.definitions import load_definitions
 from complaints.inputs.problems import InputError
 from complaints.inputs.records import FIGURE_COLUMNS, SCHEMA, load_records, load_records_configs, set_aside_path
 
+# the columns the clocks need (complaints.inputs.records.SCHEMA), which the test's exports do not have
+CLOCK_COLUMNS = ("requested", "acknowledged", "extension_date", "extension_days", "extension_reason", "refusal_reason")
+
 # A council whose system exports odd column names and codes: the mapping has to do all the work.
 TESTSHIRE = textwrap.dedent("""
     id = "testshire"
@@ -177,7 +180,9 @@ def test_odd_column_names_and_codes_map_onto_the_canonical_schema(records_projec
     # the canonical columns the export does not have are there, empty
     assert set(frame["ombudsman_outcome"].astype(str)) == {""} and not frame["ombudsman_referral"].any()
     assert records.present[("testshire", "2023-24", "complaints")] == frozenset(
-        c for c in SCHEMA["complaints"] if c not in ("ombudsman_referral", "ombudsman_outcome", "remedy")
+        c
+        for c in SCHEMA["complaints"]
+        if c not in ("ombudsman_referral", "ombudsman_outcome", "remedy", *CLOCK_COLUMNS)
     )
 
 

@@ -16,12 +16,16 @@ import pytest
 from conftest import FIXTURE_DATA, shipped_paths
 
 from complaints.analysis.record_measures import aggregate, with_working_days
+from complaints.analysis.resolve import build_figures
+from complaints.analysis.workdays import working_days
 from complaints.inputs.definitions import load_definitions
 from complaints.inputs.paths import Paths
-from complaints.inputs.records import FILE_NAME, RECORD_MEASURES, load_records, load_records_configs
+from complaints.inputs.published import load_published
+from complaints.inputs.records import FILE_NAME, RECORD_MEASURES, SCHEMA, load_records, load_records_configs
 from complaints.running.pipeline import compute
 from complaints.synthetic.generate import (
     CALIBRATION_NAME,
+    CODE_COLUMNS,
     build_targets,
     council_config,
     generate,
@@ -277,3 +281,162 @@ def test_large_generation_is_valid_and_aggregates(shipped_project, tmp_path):
     figures = aggregate(records, defs).set_index(KEY)["value"]
     stage1 = int((frame["stage"] == 1).sum())
     assert figures[("telford-wrekin", "2024-25", "statutory_received", "")] == stage1  # all statutory at Telford
+
+
+# ---------------------------------------------------------------------------------------------
+# The extracts with the Complaint Handling Code's columns (synthetic.toml: code_columns = true)
+
+CODE_EXTRACTS = {("dudley", "2025-26"), ("dudley", "2026-27"), ("dorset", "2026-27")}
+
+
+@pytest.fixture(scope="module")
+def code_extracts(shipped_data):
+    """The shipped extracts read through the real reader, their aggregates, and the council-years with the Code's
+    columns."""
+    defs = load_definitions(shipped_data)
+    records = load_records(shipped_data, defs)
+    spec = load_spec(shipped_data.data / "records" / "synthetic.toml")
+    years = {(c, y) for c, y in shipped(spec) if spec[c][y].get("code_columns")}
+    figures = aggregate(records, defs)
+    return records, figures, years
+
+
+def one_year(records, council: str, year: str) -> pd.DataFrame:
+    frame = records.complaints
+    return frame[(frame["council"] == council) & (frame["year"] == year)].reset_index(drop=True)
+
+
+@pytest.mark.shipped_data
+def test_the_code_extracts_have_the_new_columns_in_each_councils_export_and_the_others_do_not(code_extracts):
+    records, _, years = code_extracts
+    assert years >= CODE_EXTRACTS
+    root = shipped_paths().data / "records"
+    for council in {c for c, _ in years}:
+        config = records.configs[council].complaints
+        names = [config.export_name(c) for c in CODE_COLUMNS]
+        for path in sorted((root / council).glob("*_synthetic_complaints.csv")):
+            header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+            year = path.name[:7]
+            if (council, year) in years:
+                assert set(names) <= set(header), path.name
+            else:
+                assert not set(names) & set(header), path.name  # made before the columns: unchanged
+        # the files of the Code's years are all there: complaints, feedback, contacts where the council counts them
+        for c, year in years:
+            if c == council:
+                kinds = {p.name.split("_")[-1] for p in (root / council).glob(f"{year}_synthetic_*.csv")}
+                assert {"complaints.csv", "feedback.csv"} <= kinds
+                assert ("contacts.csv" in kinds) == (council != "dorset")
+    dudley = (root / "dudley" / "2026-27_synthetic_complaints.csv").read_text(encoding="utf-8").splitlines()[0]
+    for name in (
+        "Date Acknowledged",
+        "Extension Agreed Date",
+        "Extension Days",
+        "Extension Reason",
+        "Reason Not Accepted",
+        "Date Stage Requested",
+    ):
+        assert name in dudley.split(",")
+    assert records.configs["dudley"].complaints.codes["outcome"]["NA"] == "not_accepted"
+    assert "not_accepted" in records.configs["dorset"].complaints.codes["outcome"].values()
+
+
+@pytest.mark.shipped_data
+def test_the_code_extracts_dates_are_in_order(code_extracts):
+    records, _, years = code_extracts
+    for council, year in sorted(years):
+        g = one_year(records, council, year)
+        stage1, later = g[g["stage"] == 1], g[g["stage"] > 1]
+        assert stage1["requested"].isna().all() and later["requested"].notna().all()
+        requested = g["requested"].fillna(g["received"])
+        assert g["acknowledged"].notna().all()
+        assert (g["acknowledged"] >= g["received"]).all() and (g["acknowledged"] >= requested).all()
+        answered = g["responded"].notna()
+        assert (g.loc[answered, "responded"] >= g.loc[answered, "acknowledged"]).all()
+        # stage 2 and 3: asked for 0 to 3 working days before they were received, after the previous stage's answer
+        asked = working_days(later["requested"], later["received"])
+        assert set(asked) <= {0.0, 1.0, 2.0, 3.0} and asked.max() == 3
+        previous = g.set_index(["reference", "stage"])["responded"]
+        before = [previous[(r, s - 1)] for r, s in zip(later["reference"], later["stage"])]
+        assert (later["requested"].to_numpy() >= np.array(before, dtype="datetime64[ns]")).all()
+        # extensions: a date and days exactly when an extension was agreed, agreed after receipt and before the answer
+        extended = g["extension_agreed"].to_numpy(dtype=bool)
+        assert (g["extension_date"].notna().to_numpy() == extended).all()
+        assert ((g["extension_days"].to_numpy() > 0) == extended).all()
+        ext = g[extended]
+        assert (ext["extension_date"] >= ext["received"]).all() and (ext["extension_date"] <= ext["responded"]).all()
+
+
+@pytest.mark.shipped_data
+def test_the_code_extracts_shares_are_realistic(code_extracts):
+    """Acknowledged within 5 working days 85-90%; 3-6% of stage 1 complaints not accepted, each with a reason;
+    statutory timeliness as usual."""
+    records, figures, years = code_extracts
+    got = figures.set_index(KEY)["value"]
+    for council, year in sorted(years):
+        g = one_year(records, council, year)
+        stage1 = g[g["stage"] == 1]
+        ack = working_days(stage1["received"], stage1["acknowledged"])
+        assert 0.85 <= (ack <= 5).mean() <= 0.9 and ack.max() <= 7
+        refused = stage1[stage1["outcome"].astype(str) == "not_accepted"]
+        assert 0.03 <= len(refused) / len(stage1) <= 0.06
+        assert (refused["refusal_reason"].astype(str) != "").all() and refused["responded"].isna().all()
+        assert got[(council, year, "complaints_refused", "")] == len(refused)
+        allowed = records.configs[council].complaints.vocabulary["refusal_reason"]
+        assert set(refused["refusal_reason"].astype(str)) <= allowed and len(set(refused["refusal_reason"])) >= 3
+        statutory = stage1[(stage1["procedure"].astype(str) == "statutory") & stage1["responded"].notna()]
+        within20 = (working_days(statutory["received"], statutory["responded"]) <= 20).mean()
+        assert 0.7 <= within20 <= 0.95
+
+
+@pytest.mark.shipped_data
+def test_corporate_complaints_under_the_code_are_measured_from_the_acknowledgement(code_extracts):
+    """2026-27 (from 1 April 2026): 65-75% answered within the Code's time, 10-20% extended (a few beyond the Code's
+    10 working days, a few with no reason); 2025-26 is before the Code: no code_* measures."""
+    records, figures, years = code_extracts
+    got = figures.set_index(KEY)["value"]
+    for council, year in sorted(years):
+        measures = {m for (c, y, m, _cat) in got.index if c == council and y == year}
+        if year < "2026-27":
+            assert not {m for m in measures if m.startswith("code_")}
+            continue
+        value = {
+            m: got[(council, year, f"code_stage1_{m}", "")]
+            for m in (
+                "received",
+                "acknowledged_in_time",
+                "answered",
+                "answered_in_time",
+                "extended",
+                "extension_within_limit",
+                "extension_with_reason",
+            )
+        }
+        corporate = one_year(records, council, year)
+        corporate = corporate[(corporate["stage"] == 1) & (corporate["procedure"].astype(str) == "corporate")]
+        assert value["received"] == (corporate["outcome"].astype(str) != "not_accepted").sum()
+        assert 0.85 <= value["acknowledged_in_time"] / value["received"] <= 0.9
+        assert 0.65 <= value["answered_in_time"] / value["answered"] <= 0.75
+        assert 0.1 <= value["extended"] / value["answered"] <= 0.2
+        assert 1 <= value["extended"] - value["extension_within_limit"] <= 0.25 * value["extended"]
+        assert 1 <= value["extended"] - value["extension_with_reason"] <= 0.25 * value["extended"]
+        days = corporate.loc[corporate["extension_agreed"].to_numpy(dtype=bool), "extension_days"]
+        assert days.min() >= 5 and days.max() <= 15
+        assert got[(council, year, "code_stage2_received", "")] >= 1
+
+
+@pytest.mark.shipped_data
+def test_the_code_extracts_are_what_the_generator_makes_for_their_seed(shipped_data, tmp_path):
+    """Generated twice from the same figures and seed, the extracts with the Code's columns are the same bytes."""
+    spec = load_spec(shipped_data.data / "records" / "synthetic.toml")
+    defs = load_definitions(shipped_data)
+    figures = build_figures(load_published(shipped_data, defs), defs)  # the published figures, as regenerate()
+    for council, year in sorted(CODE_EXTRACTS):
+        a = generate(council, year, figures, paths=shipped_data, spec=spec)
+        b = generate(council, year, figures, paths=shipped_data, spec=spec)
+        first = write_export(a, council, year, tmp_path / "a", paths=shipped_data)
+        second = write_export(b, council, year, tmp_path / "b", paths=shipped_data)
+        shipped_files = [shipped_paths().data / "records" / council / p.name for p in first]
+        assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+        assert [p.read_bytes() for p in first] == [p.read_bytes() for p in shipped_files]
+        assert list(a["complaints"].columns) == list(SCHEMA["complaints"])

@@ -15,7 +15,8 @@ Rules (docs/methods.md, "Clocks"):
   counts the response as the acknowledgement, otherwise as not acknowledged in time;
 - answer: working days from the clock's start (receipt, or the acknowledgement; a blank
   acknowledgement starts the clock at receipt, the stricter reading) to `responded`; in time when
-  within the clock's days, plus its most further days when an extension was agreed;
+  within the clock's days, plus, when an extension was agreed, the days agreed (`extension_days`) up to
+  the clock's most further days (all of them when the extract does not record the days agreed);
 - an extension is within the limit when the working days it added (`extension_days`) are no more
   than the clock allows, and has a reason when `extension_reason` is not blank.
 """
@@ -59,7 +60,9 @@ def measure_clocks(complaints: pd.DataFrame, clocks: tuple[Clock, ...], present:
     n = len(complaints)
     outcome = np.asarray(complaints["outcome"].astype(str))
     accepted = outcome != "not_accepted"
-    chosen = in_force(clocks, np.asarray(complaints["procedure"].astype(str)), complaints["stage"], complaints["received"])
+    chosen = in_force(
+        clocks, np.asarray(complaints["procedure"].astype(str)), complaints["stage"], complaints["received"]
+    )
     chosen[~accepted] = -1
     labels = np.array([c.label for c in clocks] + [NO_CLOCK], dtype=object)
     rules = np.array([c.rules for c in clocks] + [""], dtype=object)
@@ -109,7 +112,9 @@ def measure_clocks(complaints: pd.DataFrame, clocks: tuple[Clock, ...], present:
         else np.full(n, np.nan)
     )
     extended |= ~np.isnan(ext_days) & (ext_days > 0)
-    allowed = days[pick] + np.where(extended, extra[pick], 0)
+    # an agreed extension allows the days agreed, up to the clock's most (all of them when the days are not recorded)
+    granted = np.where(np.isnan(ext_days), extra[pick], np.minimum(np.nan_to_num(ext_days), extra[pick]))
+    allowed = days[pick] + np.where(extended, granted, 0)
     with np.errstate(invalid="ignore"):
         in_time = _tri(answer_days <= allowed, measurable)
         in_limit = _tri(ext_days <= extra[pick], has_clock & extended & ~np.isnan(ext_days))

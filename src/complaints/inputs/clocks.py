@@ -22,7 +22,7 @@ it). Counting the working days against it is analysis (complaints.analysis.clock
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -99,14 +99,23 @@ COMPLAINT_HANDLING_CODE = tuple(
 
 
 def clocks_for(
-    procedures, corporate_days: int | None, configured: tuple[Clock, ...] = (), council: str = "the council"
+    procedures,
+    corporate_days: int | None,
+    configured: tuple[Clock, ...] = (),
+    council: str = "the council",
+    statutory_stage1: tuple[int | None, int | None] = (None, None),
 ) -> tuple[Clock, ...]:
-    """Every clock of a council: the statutory ones if it has the statutory procedure; its own corporate ones
-    (`corporate_days`, the undated [timescales] corporate, for stages 1 and 2, and its [[clocks]]); the Code's
-    for the corporate procedure from 1 April 2026."""
+    """Every clock of a council: the statutory ones if it has the statutory procedure (stage 1's days and
+    extended days from [timescales] statutory_stage1 and statutory_stage1_extended where given, else the
+    regulations' 10 and 20); its own corporate ones (`corporate_days`, the undated [timescales] corporate, for
+    stages 1 and 2, and its [[clocks]]); the Code's for the corporate procedure from 1 April 2026."""
     out: list[Clock] = []
     if "statutory" in procedures:
-        out += STATUTORY
+        days, extended = statutory_stage1
+        first = STATUTORY[0]
+        days = days or first.days
+        extended = extended or first.days + (first.extension_days or 0)
+        out += [replace(first, days=days, extension_days=max(extended - days, 0) or None), *STATUTORY[1:]]
     if "corporate" in procedures:
         if corporate_days:
             out += [Clock("corporate", s, corporate_days, name=f"{council}'s corporate procedure") for s in (1, 2)]

@@ -42,8 +42,8 @@ POPULATION_EXAMPLE = (
 
 # Settings that used to be accepted but that nothing read: refused, with what to do instead.
 _STAGE_2_3 = (
-    "is not read by anything: no figure is counted against the statutory stage 2 and 3 clocks, which "
-    "the regulations set for every council (docs/domain.md); remove it (a # comment may keep it for readers)"
+    "is not read by anything: the statutory stage 2 and 3 clocks are the regulations', the same for every council "
+    'and built in (docs/configuration.md, "Clocks"); remove it (a # comment may keep it for readers)'
 )
 _UNSHOWN = (
     "is not read by anything: no report shows it; remove it (a # comment may keep it for readers, "
@@ -207,6 +207,12 @@ def _corporate_clock(value: str) -> str:
     return value
 
 
+def _clock_stage(value: int) -> int:
+    if value not in (1, 2):
+        raise _error(f"{value} is not a stage with a council's own clock: 1 or 2 (stage 3 is the statutory panel)")
+    return value
+
+
 def _before_the_code(value: Any) -> str:
     text = _iso_date(value)
     if date.fromisoformat(text) >= CODE_IN_FORCE:
@@ -224,10 +230,12 @@ class ClockSetting(Table):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
     procedure: Annotated[str, AfterValidator(_corporate_clock)]
-    stage: Annotated[int, Field(ge=1, le=2)]
+    stage: Annotated[int, AfterValidator(_clock_stage)]
     days: WorkingDays
     from_: Annotated[Any, AfterValidator(_before_the_code)] = Field(default=None, alias="from")
-    counts_from: Annotated[str, _one_of((RECEIPT, ACKNOWLEDGEMENT), "where the clock starts", '"receipt" or "acknowledgement"')] = RECEIPT
+    counts_from: Annotated[
+        str, _one_of((RECEIPT, ACKNOWLEDGEMENT), "where the clock starts", '"receipt" or "acknowledgement"')
+    ] = RECEIPT
     acknowledge_days: WorkingDays | None = None
     extension_days: WorkingDays | None = None
     name: Text
@@ -461,7 +469,14 @@ def council_clocks(checked: CouncilConfig) -> tuple[Clock, ...]:
     from .clocks import clocks_for
 
     configured = tuple(c.clock() for c in checked.clocks)
-    return clocks_for(checked.procedures, checked.timescales.corporate, configured, checked.short_name)
+    t = checked.timescales
+    return clocks_for(
+        checked.procedures,
+        t.corporate,
+        configured,
+        checked.short_name,
+        (t.statutory_stage1, t.statutory_stage1_extended),
+    )
 
 
 def clock_problems(checked: CouncilConfig, name: str) -> list[Problem]:
@@ -535,7 +550,7 @@ EXPECTED = {
     "clocks.#.counts_from": '"receipt" or "acknowledgement"',
     "clocks.#.acknowledge_days": "a positive whole number of working days",
     "clocks.#.extension_days": "a positive whole number of working days",
-    "clocks.#.name": "how reports name the clock, in quotes, such as \"Dudley's corporate procedure\"",
+    "clocks.#.name": 'how reports name the clock, in quotes, such as "Dudley\'s corporate procedure"',
     "records": "a table: [records]",
     "records.partially_upheld": "true or false",
     "records.digital_channels": 'a list of channels, such as ["Email", "Web form"]',

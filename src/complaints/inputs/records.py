@@ -197,6 +197,7 @@ FILE_COLUMNS = [
     "set_aside_file",
     "blank_rows",
     "superseded_by",
+    "not_recorded",  # the optional canonical columns the export does not have, separated by ";"
 ]
 FIGURE_COLUMNS = [
     "council",
@@ -487,7 +488,8 @@ def _convert(kind: str, canonical: str, uniques: np.ndarray, config: KindConfig)
         ).to_numpy(dtype=float)
         for i in range(n):
             if blank[i]:
-                errors[i] = "is empty; expected a whole number"
+                if required:
+                    errors[i] = "is empty; expected a whole number"
             elif np.isnan(numbers[i]):
                 errors[i] = f"'{uniques[i]}' is not a number"
             elif numbers[i] < 0 or not float(numbers[i]).is_integer():
@@ -1155,6 +1157,7 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False, unche
             "set_aside_file": "",
             "blank_rows": 0,
             "superseded_by": superseded.get(f.name, ""),
+            "not_recorded": "",
         }
         for f in files
     }
@@ -1181,7 +1184,11 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False, unche
         key = (f.council, f.year, f.kind)
         present[key] = present.get(key, frozenset()) | read.present
         summary[f.name].update(
-            rows=len(read.frame), kept=int((~bad).sum()), set_aside=int(bad.sum()), blank_rows=read.blank_rows
+            rows=len(read.frame),
+            kept=int((~bad).sum()),
+            set_aside=int(bad.sum()),
+            blank_rows=read.blank_rows,
+            not_recorded=";".join(c for c in SCHEMA[f.kind] if c not in read.present),
         )
         if bad.any():
             positions = np.flatnonzero(bad)

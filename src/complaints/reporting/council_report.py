@@ -67,6 +67,16 @@ MIN_SHARES = 3  # a chart of shares needs at least this many categories
 FRONT = ("title", "summary", "coverage")
 BACK = ("records", "disagreements", "appendix")
 SYNTHETIC_TAG = "Synthetic data: "
+# what cannot be said when a complaint extract has no such column (complaints.inputs.records.SCHEMA)
+NOT_RECORDED = {
+    "acknowledged": (
+        "acknowledgement dates (whether complaints were acknowledged in time, and whether those under a clock that "
+        "runs from the acknowledgement, such as the Complaint Handling Code's, were answered in time)"
+    ),
+    "extension_days": "how many working days extensions added (whether extensions stayed within the limit)",
+    "extension_reason": "the reasons for extensions",
+    "refusal_reason": "the reasons complaints were not accepted",
+}
 
 
 def _is(value) -> bool:
@@ -737,6 +747,15 @@ class Report(HtmlSections):
                 )
             )
         ]
+        missing = self.not_recorded()
+        if missing:
+            items.append(
+                paragraph(
+                    "Not recorded in this year's extract, so not reported (never counted as zero): "
+                    + "; ".join(missing)
+                    + "."
+                )
+            )
         items += self.agreement_blocks()
         items += self.spc_blocks()
         changes = self.changes[financial_year(self.changes["date"]) == self.year] if len(self.changes) else self.changes
@@ -755,6 +774,15 @@ class Report(HtmlSections):
             what, note = words[received]
             items += self.upheld_rates_block(received, upheld, what, note)
         return Part(items, heading_text=title, anchor="records")
+
+    def not_recorded(self) -> list[str]:
+        """What the clocks need that this year's complaint extract does not have, in words (NOT_RECORDED)."""
+        files = self.record_files
+        if not len(files) or "not_recorded" not in files:
+            return []
+        mine = files[(files["year"] == self.year) & (files["kind"] == "complaints")]
+        absent = {c for cell in mine["not_recorded"].fillna("") for c in str(cell).split(";") if c}
+        return [text for column, text in NOT_RECORDED.items() if column in absent]
 
     def agreement_blocks(self) -> list[dict]:
         """Published figures against the records for every metric both give for this year."""
@@ -1266,7 +1294,7 @@ def load_report(
     )
     records_figures = figures[from_records & figures["year"].isin(record_years)].reset_index(drop=True)
     published_figures = figures[~from_records].reset_index(drop=True)
-    if kind == "demonstration":
+    if kind == "demonstration" or year in record_years:  # records first: the council's own extract covers the year
         main_metrics, main_figures = records_metrics, records_figures
     else:
         main_metrics, main_figures = published_metrics, published_figures

@@ -16,6 +16,10 @@ data/records/synthetic.toml (`assume`) or the defaults below; data/records/READM
 
 `python -m complaints.synthetic` regenerates the shipped extracts (deterministic for a seed:
 numpy's default_rng, no set iteration, no clock).
+
+A year whose table in synthetic.toml sets `code_columns = true` also gets the columns the Complaint Handling
+Code's clocks need (CODE_COLUMNS: requests, acknowledgements, extensions, refusals; _Builder.code_stage1,
+refusals, code_later_stage), drawn from a generator of their own; the other extracts have LEGACY_COLUMNS only.
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..analysis.clock_measures import measure_clocks
 from ..analysis.record_measures import aggregate
 from ..analysis.workdays import add_working_days, bank_holidays, working_days
+from ..inputs.clocks import CODE, in_force
 from ..inputs.paths import Paths, default_paths
 from ..inputs.problems import display
 from ..inputs.records import (
@@ -71,7 +77,25 @@ DEFAULTS = {
     "comments_per_complaint": 0.08,
     "extension_when_late": 0.3,
     "contacts_per_complaint": 70,
+    # the Complaint Handling Code's columns (years with `code_columns = true` in synthetic.toml)
+    "acknowledged_within_5wd": 0.88,  # acknowledgements within 5 working days of receipt (or the request)
+    "code_answered_in_time": 0.7,  # Code stage 1 responses within the Code's time (from the acknowledgement)
+    "code_extended": 0.15,  # Code stage 1 responses with an agreed extension
+    "code_stage2_extended": 0.2,  # Code stage 2 responses with an agreed extension
+    "code_stage2_in_time": 0.7,  # Code stage 2 responses within the Code's time
+    "extension_over_limit": 0.15,  # Code extensions adding more than the Code's 10 working days
+    "extension_without_reason": 0.1,  # extensions with no reason recorded
+    "refused_share": 0.045,  # stage 1 complaints not accepted (complaints_refused), where not assumed
 }
+
+# The columns the clocks need (complaints.inputs.clocks): only the extracts of the years whose table in
+# synthetic.toml sets `code_columns = true` have them; the others were made before these columns existed,
+# and keep their bytes. LEGACY_COLUMNS: the complaint columns of those.
+CODE_COLUMNS = ("requested", "acknowledged", "extension_date", "extension_days", "extension_reason", "refusal_reason")
+LEGACY_COLUMNS = [c for c in SCHEMA["complaints"] if c not in CODE_COLUMNS]
+# acknowledgements: working days after receipt (or the request for the stage), within 5 and later
+ACK_WITHIN = {0: 0.04, 1: 0.24, 2: 0.25, 3: 0.2, 4: 0.15, 5: 0.12}
+ACK_LATE = {6: 0.6, 7: 0.4}
 
 
 class CalibrationError(Exception):
@@ -332,6 +356,7 @@ class _Builder:
         config: RecordsConfig,
         rng: np.random.Generator,
         council_contacts: bool = True,
+        code_rng: np.random.Generator | None = None,
     ):
         self.council, self.year, self.t, self.sc, self.sy, self.config, self.rng = (
             council,
@@ -346,6 +371,11 @@ class _Builder:
         self.first, self.last = year_bounds(year)
         self.split = config.partially_upheld
         self.has_send = "send" in config.complaints.columns
+        # the Code's columns (acknowledgements, requests, extensions, refusals): drawn from their own generator,
+        # so that the rest of the extract is drawn as it would be without them
+        self.code = bool(spec_year.get("code_columns", False))
+        self.code_rng = code_rng if code_rng is not None else np.random.default_rng([int(spec_year.get("seed", 0)), 1])
+        self.columns = list(SCHEMA["complaints"]) if self.code else LEGACY_COLUMNS
 
     # -- dates ---------------------------------------------------------------------------------
     def _days(self):
@@ -360,14 +390,15 @@ class _Builder:
         self._day_cache = (days, weight)
         return days, weight
 
-    def dates_in(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    def dates_in(self, lo: np.ndarray, hi: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         """One date per row, between day offsets lo and hi (inclusive) of the financial year."""
+        rng = rng if rng is not None else self.rng
         days, weight = self._days()
         out = np.empty(len(lo), dtype="datetime64[ns]")
         for i, (a, b) in enumerate(zip(lo, hi)):
             a, b = int(a), int(min(b, len(days) - 1))
             w = weight[a : b + 1]
-            out[i] = days[a + int(self.rng.choice(len(w), p=w / w.sum()))].to_datetime64()
+            out[i] = days[a + int(rng.choice(len(w), p=w / w.sum()))].to_datetime64()
         return out
 
     # -- outcomes ------------------------------------------------------------------------------
@@ -537,7 +568,12 @@ class _Builder:
         extension[band == "w11_20"] = True
         late = np.flatnonzero((band == "over20") & S)
         extension[late[rng.random(len(late)) < DEFAULTS["extension_when_late"]]] = True
-        delay = self.delay_reasons(wd, S, C, extension, has_response)
+        code_columns, overdue = {}, None
+        if self.code:
+            code_columns, responded, extension, overdue = self.code_stage1(
+                received, proc, outcome, responded, has_response, extension, wd, S
+            )
+        delay = self.delay_reasons(wd, S, C, extension, has_response, overdue=overdue)
 
         # who complained and how
         child, ctype = self.complainants(n, S, C, send)
@@ -564,10 +600,13 @@ class _Builder:
                 "ombudsman_referral": referral,
                 "ombudsman_outcome": ombudsman_outcome,
                 "remedy": remedy,
+                **code_columns,
             }
         )
-        order = np.lexsort((rng.random(n), stage1["received"].to_numpy()))
-        refs = np.empty(n, dtype=object)
+        if self.code:  # complaints not accepted into the procedure: more stage 1 rows, after the others
+            stage1 = pd.concat([stage1, self.refusals(stage1)], ignore_index=True)
+        order = np.lexsort((rng.random(len(stage1)), stage1["received"].to_numpy()))
+        refs = np.empty(len(stage1), dtype=object)
         fmt = sc.get("reference", "{yy}-{n:05d}")
         for k, row in enumerate(order):
             refs[row] = fmt.format(yy=f"{self.first.year % 100:02d}", yyyy=f"{self.first.year}", n=k + 1)
@@ -575,7 +614,9 @@ class _Builder:
         later = self.later_stages(stage1, stage2)
         complaints = pd.concat([stage1, later], ignore_index=True)
         complaints = complaints.sort_values(["received", "reference", "stage"], kind="stable").reset_index(drop=True)
-        complaints = complaints[list(SCHEMA["complaints"])]
+        complaints = complaints[self.columns]
+        if self.code:
+            complaints["extension_days"] = complaints["extension_days"].astype("int64")
         return {"complaints": complaints, "feedback": self.feedback(n), "contacts": self.contacts(n)}
 
     # -- parts -----------------------------------------------------------------------------------
@@ -801,15 +842,19 @@ class _Builder:
             raise CalibrationError("response dates do not give the working days intended")
         return out
 
-    def delay_reasons(self, wd, S, C, extension, has_response) -> np.ndarray:
+    def delay_reasons(self, wd, S, C, extension, has_response, overdue=None) -> np.ndarray:
+        """A reason for each overdue response (`overdue`: a mask of them, where the clocks say; by default those
+        after the statutory or the council's corporate timescale from receipt)."""
         config = self.config
         n = len(wd)
-        limit = np.where(
-            S & extension,
-            config.statutory_extended,
-            np.where(S, config.statutory_timescale, config.corporate_timescale),
-        )
-        overdue = np.flatnonzero(has_response & (wd > limit))
+        if overdue is None:
+            limit = np.where(
+                S & extension,
+                config.statutory_extended,
+                np.where(S, config.statutory_timescale, config.corporate_timescale),
+            )
+            overdue = has_response & (wd > limit)
+        overdue = np.flatnonzero(overdue)
         out = np.full(n, "", dtype=object)
         targets = self.t.cats("overdue_reason")
         order = list(self.rng.permutation(overdue))
@@ -1082,6 +1127,226 @@ class _Builder:
                     raise CalibrationError(f"remedy '{c}': cannot place {v}")
         return out
 
+    # -- the Complaint Handling Code's columns (years with code_columns = true) -------------------------
+    def ack_days(self, n: int, exact: bool = True) -> np.ndarray:
+        """Working days to acknowledge, for n rows: `acknowledged_within_5wd` of them within 5 (exactly, rounded,
+        when `exact`), the others 6 or 7."""
+        rng = self.code_rng
+        share = float(self.sy.get("acknowledged_within_5wd", DEFAULTS["acknowledged_within_5wd"]))
+        if exact:
+            within = np.zeros(n, dtype=bool)
+            within[rng.permutation(n)[: math.floor(share * n + 0.5)]] = True
+        else:
+            within = rng.random(n) < share
+        out = np.empty(n, dtype=int)
+        for mask, table in ((within, ACK_WITHIN), (~within, ACK_LATE)):
+            out[mask] = draw(int(mask.sum()), table, rng)
+        return out
+
+    def extension_reasons(self, k: int) -> np.ndarray:
+        """A reason for each of k extensions, `extension_without_reason` of them (at least one of five) blank."""
+        rng = self.code_rng
+        share = float(self.sy.get("extension_without_reason", DEFAULTS["extension_without_reason"]))
+        out = draw(k, _weights(self.sc.get("extension_reasons")), rng)
+        blank = math.floor(share * k + 0.5) if k < 5 else max(1, math.floor(share * k + 0.5))
+        out[rng.permutation(k)[:blank]] = ""
+        return out
+
+    def code_stage1(self, received, proc, outcome, responded, has_response, extension, wd, S):
+        """The Code's columns of the stage 1 rows, and the response dates and extensions they change.
+
+        Every complaint is acknowledged (`ack_days` after receipt; never after the response). Corporate complaints
+        under the Code (received from 1 April 2026) are answered a number of working days after the
+        acknowledgement: `code_extended` of them with an extension of 5 to 10 working days (`extension_over_limit`
+        of the extensions 11 to 15, more than the Code allows), `code_answered_in_time` within the Code's time.
+        Statutory complaints keep their response dates; those with an extension get its date (before the 10th
+        working day) and days (5, or 10 for a response after 15 working days). Returns the columns, the response
+        dates, the extensions and the overdue responses (after the clock in force: clock_measures)."""
+        rng = self.code_rng
+        n = len(received)
+        clocks = self.config.clocks
+        chosen = in_force(clocks, proc, np.ones(n, dtype=int), received)
+        code = np.array([i >= 0 and clocks[i].rules == CODE for i in chosen], dtype=bool)
+        ack_wd = np.zeros(n, dtype=int)
+        for group in (code, ~code):
+            rows = np.flatnonzero(group)
+            ack_wd[rows] = self.ack_days(len(rows))
+        acknowledged = self._add(received, ack_wd)
+        responded = responded.copy()
+        extension = extension.copy()
+        ext_days = np.zeros(n, dtype=np.int64)
+        ext_date = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+
+        # under the Code: answered from the acknowledgement
+        answered = np.flatnonzero(code & has_response)
+        m = len(answered)
+        extension[code] = False
+        order = rng.permutation(answered)
+        n_ext = math.floor(float(self.sy.get("code_extended", DEFAULTS["code_extended"])) * m + 0.5)
+        extended = order[:n_ext]
+        over_share = float(self.sy.get("extension_over_limit", DEFAULTS["extension_over_limit"]))
+        n_over = max(1, math.floor(over_share * n_ext + 0.5)) if n_ext >= 5 else 0
+        over, within_limit = extended[:n_over], extended[n_over:]
+        extension[extended] = True
+        ext_days[over] = rng.integers(11, 16, size=len(over))
+        ext_days[within_limit] = rng.integers(5, 11, size=len(within_limit))
+        n_in_time = math.floor(float(self.sy.get("code_answered_in_time", DEFAULTS["code_answered_in_time"])) * m + 0.5)
+        candidates = rng.permutation(np.setdiff1d(answered, over))
+        if n_in_time > len(candidates):
+            raise CalibrationError("more Code responses in time than responses that can be")
+        in_time = np.zeros(n, dtype=bool)
+        in_time[candidates[:n_in_time]] = True
+        answer = np.zeros(n, dtype=int)
+        days10 = np.arange(1, 11)
+        for r in answered:
+            if not extension[r]:
+                answer[r] = (
+                    int(rng.choice(days10, p=days10 / days10.sum())) if in_time[r] else int(rng.integers(11, 31))
+                )
+            elif ext_days[r] > 10:  # within the extension agreed, beyond the Code's 20 working days
+                answer[r] = int(rng.integers(21, 11 + ext_days[r]))
+            else:  # needed the extension; late ones beyond the Code's 20 working days
+                answer[r] = int(rng.integers(11, 11 + ext_days[r])) if in_time[r] else int(rng.integers(21, 36))
+        if m:
+            responded[answered] = self._add(acknowledged[answered], answer[answered])
+        if len(extended):  # agreed before the Code's 10 working days were up
+            agreed = self._add(acknowledged[extended], rng.integers(2, 11, size=len(extended)))
+            ext_date[extended] = np.minimum(agreed, responded[extended])
+
+        # statutory extensions: agreed before the 10th working day
+        stat_ext = np.flatnonzero(S & extension)
+        if len(stat_ext):
+            ext_days[stat_ext] = np.where(wd[stat_ext] <= 15, 5, 10)
+            agreed = self._add(received[stat_ext], rng.integers(5, 11, size=len(stat_ext)))
+            agreed = np.maximum(agreed, np.minimum(acknowledged[stat_ext], responded[stat_ext]))
+            ext_date[stat_ext] = np.minimum(agreed, responded[stat_ext])
+
+        # an acknowledgement is never after the response (the response acknowledges a quick answer)
+        dated = ~np.isnat(responded)
+        acknowledged[dated] = np.minimum(acknowledged[dated], responded[dated])
+        reasons = np.full(n, "", dtype=object)
+        all_ext = np.flatnonzero(extension)
+        reasons[all_ext] = self.extension_reasons(len(all_ext))
+        columns = {
+            "requested": np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"),
+            "acknowledged": acknowledged,
+            "extension_date": ext_date,
+            "extension_days": ext_days,
+            "extension_reason": reasons,
+            "refusal_reason": np.full(n, "", dtype=object),
+        }
+        frame = pd.DataFrame(
+            {"received": received, "procedure": proc, "stage": 1, "outcome": outcome, "responded": responded}
+            | {"extension_agreed": extension}
+            | columns
+        )
+        measured = measure_clocks(frame, clocks, frozenset(frame.columns))
+        overdue = has_response & (measured["in_time"].to_numpy(dtype=object) == False)  # noqa: E712
+        return columns, responded, extension, overdue
+
+    def refusals(self, stage1: pd.DataFrame) -> pd.DataFrame:
+        """Stage 1 complaints not accepted into the procedure (`complaints_refused`, or `refused_share` of stage 1
+        complaints): each like an accepted complaint of the same procedure (team, issues, who and how), received
+        in the year, acknowledged, with a reason and no response."""
+        rng, t = self.code_rng, self.t
+        n = len(stage1)
+        share = float(self.sy.get("refused_share", DEFAULTS["refused_share"]))
+        k = t.i("complaints_refused", math.floor(share * n / (1 - share) + 0.5))
+        procedures = stage1["procedure"].to_numpy(dtype=object)
+        per = allocate(k, {p: float((procedures == p).sum()) for p in ("statutory", "corporate")}, rng)
+        donors_ok = ~stage1["child_or_young_person"].to_numpy(dtype=bool) & ~stage1["ombudsman_referral"].to_numpy(
+            dtype=bool
+        )
+        picks = []
+        for procedure, count in per.items():
+            pool = np.flatnonzero(donors_ok & (procedures == procedure))
+            if count > len(pool):
+                raise CalibrationError(f"not enough {procedure} complaints to model {count} refusals on")
+            picks += list(rng.choice(pool, size=count, replace=False)) if count else []
+        keep = ["procedure", "team", "issues", "complainant_type", "channel", "send"]
+        out = stage1.loc[np.array(picks, dtype=int), keep].reset_index(drop=True)
+        received = self.dates_in(np.zeros(k, dtype=int), np.full(k, 364, dtype=int), rng=rng)
+        acknowledged = self._add(received, self.ack_days(k, exact=False)) if k else received
+        out = out.assign(
+            received=received,
+            stage=1,
+            child_or_young_person=False,
+            outcome="not_accepted",
+            responded=pd.NaT,
+            extension_agreed=False,
+            delay_reason="",
+            ombudsman_referral=False,
+            ombudsman_outcome="",
+            remedy="",
+            requested=pd.NaT,
+            acknowledged=acknowledged,
+            extension_date=pd.NaT,
+            extension_days=0,
+            extension_reason="",
+            refusal_reason=draw(k, _weights(self.sc.get("refusal_reasons")), rng),
+        )
+        for column in ("responded", "requested", "extension_date"):
+            out[column] = pd.to_datetime(out[column])
+        return out[list(stage1.columns)]
+
+    def code_later_stage(self, row: dict, before, info: dict | None) -> dict:
+        """The Code's columns of a stage 2 or 3 row: requested 0 to 3 working days before it was received (never
+        before the previous stage's response, `before`), acknowledged, and for a corporate stage 2 under the Code
+        answered from the acknowledgement (`code_stage2_in_time` within the Code's 20 working days,
+        `code_stage2_extended` with an extension of 5 to 10); statutory stage 2 extensions (beyond 25 working days)
+        get a date and days."""
+        rng = self.code_rng
+        received = np.datetime64(row["received"], "D")
+        year = received.astype("datetime64[Y]").astype(int) + 1970
+        calendar = np.busdaycalendar(holidays=bank_holidays(year - 1, year + 1))
+        requested = np.busday_offset(received, -int(rng.integers(0, 4)), roll="backward", busdaycal=calendar)
+        requested = max(requested, np.datetime64(before, "D"))
+        requested = np.datetime64(requested, "ns")
+        ack = self._add(np.array([requested]), np.array([int(self.ack_days(1, exact=False)[0])]))[0]
+        ack = max(ack, np.datetime64(row["received"], "ns"))
+        out = {
+            "requested": requested,
+            "extension_date": pd.NaT,
+            "extension_days": 0,
+            "extension_reason": "",
+            "refusal_reason": "",
+        }
+        responded = row["responded"]
+        stage2 = int(row["stage"]) == 2
+        clocks = self.config.clocks
+        chosen = in_force(clocks, [row["procedure"]], [int(row["stage"])], [row["received"]])[0]
+        under_code = chosen >= 0 and clocks[chosen].rules == CODE
+        if under_code and info is not None and info["wd"] is not None:
+            extended = rng.random() < float(self.sy.get("code_stage2_extended", DEFAULTS["code_stage2_extended"]))
+            in_time = rng.random() < float(self.sy.get("code_stage2_in_time", DEFAULTS["code_stage2_in_time"]))
+            days = int(rng.integers(5, 11)) if extended else 0
+            if extended:
+                answer = int(rng.integers(21, 21 + days)) if in_time else int(rng.integers(31, 41))
+            else:
+                answer = int(rng.integers(8, 21)) if in_time else int(rng.integers(21, 36))
+            responded = self._add(np.array([ack]), np.array([answer]))[0]
+            out["responded"] = responded
+            out["extension_agreed"] = extended
+            if extended:
+                agreed = self._add(np.array([ack]), np.array([int(rng.integers(5, 18))]))[0]
+                out |= {"extension_date": agreed, "extension_days": days}
+        elif stage2 and row["extension_agreed"]:  # beyond the stage's timescale from receipt, as agreed
+            base = 25 if row["procedure"] == "statutory" else self.config.corporate_timescale
+            received = np.array([np.datetime64(row["received"], "ns")])
+            agreed = self._add(received, np.array([int(rng.integers(base - 10, base))]))[0]
+            out |= {
+                "extension_date": min(max(agreed, ack), responded),
+                "extension_days": min(40, 5 * math.ceil((info["wd"] - base) / 5)),
+            }
+        if out["extension_days"]:
+            share = float(self.sy.get("extension_without_reason", DEFAULTS["extension_without_reason"]))
+            blank = rng.random() < share
+            out["extension_reason"] = "" if blank else str(draw(1, _weights(self.sc.get("extension_reasons")), rng)[0])
+        if not pd.isna(responded):
+            ack = min(ack, np.datetime64(responded, "ns"))
+        out["acknowledged"] = ack
+        return out
+
     def later_stages(self, stage1: pd.DataFrame, stage2: dict) -> pd.DataFrame:
         rng = self.rng
         rows = []
@@ -1119,6 +1384,8 @@ class _Builder:
             if info["wd"] is not None:
                 r2["responded"] = self._add(np.array([received2], dtype="datetime64[ns]"), np.array([info["wd"]]))[0]
                 r2["extension_agreed"] = info["wd"] > 25
+            if self.code:
+                r2.update(self.code_later_stage(r2, p["responded"], info))
             rows.append(r2)
             if info["stage3"]:
                 received3 = r2["responded"] + np.timedelta64(int(rng.integers(5, 21)), "D")
@@ -1138,11 +1405,14 @@ class _Builder:
                 r3["responded"] = self._add(
                     np.array([received3], dtype="datetime64[ns]"), np.array([int(rng.integers(15, 31))])
                 )[0]
+                if self.code:
+                    r3.update(self.code_later_stage(r3, r2["responded"], None))
                 rows.append(r3)
         frame = pd.DataFrame(rows, columns=list(stage1.columns))
         if len(frame):
-            frame["received"] = pd.to_datetime(frame["received"])
-            frame["responded"] = pd.to_datetime(frame["responded"])
+            for column in ("received", "responded", "requested", "acknowledged", "extension_date"):
+                if column in frame.columns:
+                    frame[column] = pd.to_datetime(frame[column])
         return frame
 
     def feedback(self, n: int) -> pd.DataFrame:
@@ -1229,6 +1499,7 @@ def generate(
         config,
         np.random.default_rng(seed),
         council_contacts=_council_has_contacts(paths, council),
+        code_rng=np.random.default_rng([seed, 1]),
     )
     return builder.build()
 
@@ -1283,7 +1554,9 @@ def in_memory_records(frames: dict[str, pd.DataFrame], council: str, year: str, 
             frame["stage"] = frame["stage"].astype(np.int8)
             frame["working_days"] = working_days(frame["received"], frame["responded"])
         out[kind] = frame
-        present[(council, year, kind)] = frozenset(c for c in config.kind(kind).columns if c in SCHEMA[kind])
+        present[(council, year, kind)] = frozenset(
+            c for c in config.kind(kind).columns if c in SCHEMA[kind] and c in frame.columns
+        )
     files = pd.DataFrame(columns=FILE_COLUMNS)
     return Records(out["complaints"], out["feedback"], out["contacts"], {council: config}, files, present)
 
@@ -1483,7 +1756,7 @@ def generate_large(
     # a complaint still ongoing has no response; a late stage-2/3 request may not be answered yet
     out.loc[out["responded"] < out["received"], "responded"] = out["received"]
     out.loc[out["outcome"] == "ongoing", "responded"] = pd.NaT
-    return out[list(SCHEMA["complaints"])]
+    return out[LEGACY_COLUMNS]
 
 
 def write_large(
