@@ -36,6 +36,9 @@ EXAMPLES = {
   complaints reports --force --jobs 1 -v          # rebuild all, one at a time, with details
   complaints reports --formats html               # web pages only: quicker than with PDF and Word
   complaints reports --data DIR --outputs DIR     # an installed package, on your own folders""",
+    "new-year": """examples:
+  complaints new-year 2027-28                     # every council: the files to fill in, and what is missing
+  complaints new-year 2027-28 --council dudley""",
     "kernel": """example:
   complaints kernel    # then pick "Python (complaints)" in JupyterLab""",
 }
@@ -229,6 +232,29 @@ def build_parser() -> argparse.ArgumentParser:
     reports.add_argument("--notebook", help=argparse.SUPPRESS)  # tests run other notebooks
     reports.set_defaults(func=cmd_reports)
 
+    new_year = _subcommand(
+        sub,
+        "new-year",
+        "start a financial year: create the files to fill in, say what is still missing",
+        "For each council (or the one given), create what does not exist yet, never overwriting anything: "
+        "data/published/<council>/<year>_annual_report.csv (the published-figures header, with comments saying "
+        "what goes in it); from 2026-27, the Complaint Handling Code report's inputs under data/code/<council>/ "
+        "(self-assessment, the Ombudsman's annual letter, the governance response: docs/code_report_inputs.md); "
+        "and the folder data/private/<council>/ for the real complaint extract. Then say, per council, what is "
+        "still missing for that year.",
+    )
+    new_year.add_argument("year", type=_year, metavar="YYYY-YY", help="the financial year, e.g. 2027-28")
+    new_year.add_argument(
+        "--council", metavar="ID", type=_council, help="only this council, e.g. --council dudley (default: every one)"
+    )
+    new_year.add_argument(
+        "--data",
+        metavar="DIR",
+        help="folder of input data (default: the project's data/, or ./data for an installed package; "
+        "or COMPLAINTS_DATA)",
+    )
+    new_year.set_defaults(func=cmd_new_year, outputs=None)
+
     kernel = _subcommand(
         sub,
         "kernel",
@@ -288,6 +314,12 @@ def cmd_reports(args) -> int:
         set_aside=args.set_aside,
     )
     return run_reports(_checked_paths(args), options)
+
+
+def cmd_new_year(args) -> int:
+    from .running.new_year import run_new_year
+
+    return run_new_year(_checked_paths(args), args.year, args.council)
 
 
 def cmd_kernel(args) -> int:

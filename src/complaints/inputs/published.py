@@ -11,6 +11,11 @@ sentence uses of the figure), `stated_change_points` (a stated change in percent
 `stated_year` (the financial year the sentence names for the figure, as written but in the form
 2024-25) and `extracted` (a date the document says its data were extracted, yyyy-mm-dd). A value
 or percentage written "n/a" (not applicable) is transcribed as no figure, flagged `not_applicable`.
+
+Lines at the top of a file whose first cell starts with `#` are comments (tables.read_csv_text). A
+file with a header and no rows is accepted when comment lines precede its header: it is a template
+not filled in yet (`complaints new-year` writes one per council for the year's annual report), so
+nothing is published yet. A bare header with no rows is still a problem: a file that lost its rows.
 """
 
 from __future__ import annotations
@@ -280,7 +285,7 @@ def load_published(
         )
     for path in files:
         name = display(path, paths.data.parent)
-        frame, file_problems = read_csv_text(path, COLUMNS, paths.data.parent)
+        frame, file_problems = read_csv_text(path, COLUMNS, paths.data.parent, no_rows="template")
         if all(column in frame.columns for column in COLUMNS):
             for column in OPTIONAL_COLUMNS:
                 if column not in frame.columns:

@@ -18,6 +18,12 @@ with the file, and the line and column where they apply:
 A row with too many or too few cells, or with a cell too long, is left out of the cell checks (its
 cells may be in the wrong columns); the other rows are still checked, so one run lists everything.
 
+Comments: read_csv_text skips the lines at the top of a file, before its header, whose first cell
+starts with `#` (explanations for the analyst, as `complaints new-year` writes them; Excel may have
+put the comment in quotes and added empty cells after it). Every other line keeps its number in the
+file, so messages name the lines an editor shows. A `#` line after the header is a row like any other.
+A header with no rows is a problem unless the reader says otherwise (`no_rows`).
+
 Each cell check takes the column as strings (empty string for a blank cell) and returns the
 problems it found; nothing stops at the first problem.
 """
@@ -44,6 +50,8 @@ LISTED = 20  # lines listed for one kind of problem in one file; the others are 
 SAVE_AS_UTF8 = "in Excel, use File > Save As and choose 'CSV UTF-8 (Comma delimited)'"
 _UTF8_BOM = b"\xef\xbb\xbf"
 _MARK = "\ufffd"  # what a byte that is not UTF-8 reads as
+COMMENT = "#"  # a line at the top of a CSV file whose first cell starts with this is a comment
+NO_ROWS = ("problem", "template", "ok")  # what a header without rows is (read_csv_text's no_rows)
 
 
 # line in the file of the row with index i: the header is line 1. read_csv_text indexes its rows
@@ -94,11 +102,41 @@ def is_blank(cells: list[str]) -> bool:
     return not cells or (len(cells) == 1 and not cells[0].strip())
 
 
-def _where(text: str, char: str) -> list[tuple[int, str | None]]:
-    """(line, column) of every cell holding `char`, in file order (the column is named by the header)."""
+def is_comment(cells: list[str]) -> bool:
+    """A comment line: its first cell starts with '#' (spaces before it allowed)."""
+    return bool(cells) and cells[0].lstrip().startswith(COMMENT)
+
+
+def blank_comments(text: str) -> tuple[str, int]:
+    """The text with the comment lines at its top (before the header, blank lines among them) made blank, so
+    that every other line keeps its number; and how many comment lines there were. Only the lines before
+    the first line that is neither blank nor a comment are looked at, so a large file costs nothing more."""
+    newline = "\n" if "\n" in text or "\r" not in text else "\r"
+    position, lines, comments = 0, 0, 0
+    while position < len(text):
+        end = text.find(newline, position)
+        end = len(text) if end < 0 else end
+        line = text[position:end]
+        if line.strip():
+            cells = next(_reader([line]), [])
+            if not is_comment(cells):
+                break
+            comments += 1
+        lines += 1
+        position = end + len(newline)
+    if not comments:
+        return text, 0
+    return newline * lines + text[position:], comments
+
+
+def _where(text: str, char: str, comments: bool = False) -> list[tuple[int, str | None]]:
+    """(line, column) of every cell holding `char`, in file order (the column is named by the header; with
+    `comments`, the header after the comment lines at the top)."""
     found = []
     header: list[str] | None = None
     for line, cells in csv_records(text):
+        if comments and header is None and is_comment(cells):
+            continue
         if header is None and not is_blank(cells):
             header = [c.strip() for c in cells]
         for i, cell in enumerate(cells):
@@ -117,11 +155,12 @@ def _more(places: list[tuple[int, str | None]]) -> str:
     return f"line{'s' if len(lines) > 1 else ''} {shown}{', …' if len(lines) >= LISTED else ''}"
 
 
-def decode(data: bytes, name: str) -> tuple[str | None, list[Problem]]:
+def decode(data: bytes, name: str, comments: bool = False) -> tuple[str | None, list[Problem]]:
     """The text of a CSV file's bytes, and the problems of the file as bytes. The text is None when it
     cannot be read at all (empty, a workbook, UTF-16); it is read as Windows-1252 (or with the bytes
     that are not UTF-8 replaced) and without its NUL bytes when those are the problem, so that the
-    rest of the file is still checked."""
+    rest of the file is still checked. With `comments`, the comment lines at the top are not taken for
+    the header that names the columns in messages."""
     if data.startswith(_UTF8_BOM):  # "CSV UTF-8" from Excel starts with one: harmless
         data = data[len(_UTF8_BOM) :]
     if not data.strip():
@@ -139,7 +178,7 @@ def decode(data: bytes, name: str) -> tuple[str | None, list[Problem]]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         marked = data.decode("utf-8", errors="replace")
-        places = _where(marked, _MARK)
+        places = _where(marked, _MARK, comments)
         line, column = places[0] if places else (data.count(b"\n", 0, exc.start) + 1, None)
         more = _more(places)
         try:
@@ -154,7 +193,7 @@ def decode(data: bytes, name: str) -> tuple[str | None, list[Problem]]:
             what = f"byte 0x{data[exc.start]:02x} here is not UTF-8{', nor are some on ' + more if more else ''}"
         problems.append(Problem(name, line, column, f"is not UTF-8 text: {what}; {SAVE_AS_UTF8}"))
     if "\x00" in text:
-        places = _where(text, "\x00")
+        places = _where(text, "\x00", comments)
         line, column = places[0] if places else (None, None)
         more = _more(places)
         problems.append(
@@ -390,18 +429,28 @@ def _scan_cells(text: str, header_line: int, checks: RowProblems) -> tuple[np.nd
     return np.asarray(starts, dtype=np.int64), unfit, checks
 
 
-def read_csv_text(path: Path, required: Iterable[str], base: Path | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+def read_csv_text(
+    path: Path, required: Iterable[str], base: Path | None = None, no_rows: str = "problem"
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a CSV with every cell as text, stripped of surrounding spaces, after checking the file
-    (see the module's notes). The rows are indexed so that line_of(index) is the line each starts on.
-    A file that cannot be read, or lacks a required column, gives an empty frame."""
+    (see the module's notes), comment lines at its top skipped. The rows are indexed so that
+    line_of(index) is the line each starts on. A file that cannot be read, or lacks a required column,
+    gives an empty frame.
+
+    no_rows: what a header without rows is: "problem" (the default: a file that lost its rows), "template"
+    (accepted when comment lines precede the header, as in the files `complaints new-year` writes: nothing
+    there yet; a problem otherwise) or "ok" (accepted: an empty frame with the header's columns)."""
+    if no_rows not in NO_ROWS:
+        raise ValueError(f"no_rows is one of {', '.join(NO_ROWS)}, not {no_rows!r}")
     name = display(path, base)
     try:
         data = path.read_bytes()
     except OSError as exc:
         return pd.DataFrame(), [Problem(name, None, None, f"cannot be read: {exc.strerror or exc}")]
-    text, problems = decode(data, name)
+    text, problems = decode(data, name, comments=True)
     if text is None:
         return pd.DataFrame(), problems
+    text, comments = blank_comments(text)
     rows = csv_records(text)
     header: list[str] | None = None
     header_line = 1
@@ -410,7 +459,8 @@ def read_csv_text(path: Path, required: Iterable[str], base: Path | None = None)
             header, header_line = [c.strip() for c in cells], line
             break
     if header is None:
-        return pd.DataFrame(), [*problems, Problem(name, None, None, "the file is empty")]
+        empty = "the file holds only comment lines (#): its header is missing" if comments else "the file is empty"
+        return pd.DataFrame(), [*problems, Problem(name, None, None, empty)]
     found, stop = header_problems(header, name, required, line=header_line)
     problems += found
     if stop:
@@ -432,7 +482,8 @@ def read_csv_text(path: Path, required: Iterable[str], base: Path | None = None)
             index.pop()
     problems += checks.problems()
     frame = pd.DataFrame(kept, columns=unique_names(header), index=pd.Index(index, dtype="int64"), dtype=object)
-    if frame.empty and not problems:
+    accepted = no_rows == "ok" or (no_rows == "template" and comments > 0)
+    if frame.empty and not problems and not accepted:
         problems.append(Problem(name, None, None, "the file has a header but no rows"))
     return frame, problems
 

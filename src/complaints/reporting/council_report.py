@@ -807,6 +807,7 @@ class Report(HtmlSections):
                         narrative.row_value(p) if narrative.is_withheld(p) else numbers.WITHHELD_CELL,
                         narrative.row_value(r) if narrative.is_withheld(r) else numbers.WITHHELD_CELL,
                         numbers.WITHHELD_CELL,
+                        numbers.WITHHELD_CELL,
                     ]
                 )
                 continue
@@ -822,12 +823,13 @@ class Report(HtmlSections):
                     narrative.format_value(p["value"], p["kind"]),
                     narrative.format_value(r["value"], r["kind"]),
                     "yes" if agree else "no",
+                    numbers.MISSING if agree else _why_they_differ(p, r),
                 ]
             )
         if not rows:
             return []
-        disagree = sum(r[-1] == "no" for r in rows)
-        compared = sum(r[-1] != numbers.WITHHELD_CELL for r in rows)
+        disagree = sum(r[-2] == "no" for r in rows)
+        compared = sum(r[-2] != numbers.WITHHELD_CELL for r in rows)
         verdict = (
             "The records agree with every published figure they can be compared with."
             if not disagree
@@ -844,6 +846,7 @@ class Report(HtmlSections):
                 Column("Published", numeric=True),
                 Column("From the records", numeric=True),
                 Column("Agree"),
+                Column("Why they may differ"),
             ],
             rows,
             kind="agreement",
@@ -1109,7 +1112,13 @@ class Report(HtmlSections):
             self.paths.metrics_definitions_file,
             self.paths.sources_file,
         ]
-        files += [p for p in published_files(self.paths) if p.parent.name == self.council.id]
+        # the council's published files that give figures (not a template without rows)
+        giving = set(self.published_figures.get("file", pd.Series(dtype=str)).astype(str))
+        files += [
+            p
+            for p in published_files(self.paths)
+            if p.parent.name == self.council.id and self.paths.relative(p) in giving
+        ]
         files += [
             self.paths.source_documents / s
             for s in self.defs.sources.index[self.defs.sources["council"] == self.council.id]
@@ -1232,6 +1241,28 @@ def _change_short(row: pd.Series) -> str:
         return f"{direction} {numbers.per_thousand(abs(value - prev))} per 1,000"
     size = {"money": numbers.money, "mean": numbers.days}.get(kind, numbers.count)(abs(value - prev))
     return f"{direction} {size}" + (f" ({numbers.percent_number(abs(value - prev) / prev)}%)" if prev else "")
+
+
+def _why_they_differ(published: pd.Series, records: pd.Series) -> str:
+    """The likeliest reason a published figure and the records' differ, from what the two rows show."""
+    if published.get("numerator_basis") == "from_percentage":
+        return "published as a percentage only: its count is worked back from it, and rounding can move it"
+    if _is(published.get("contested", False)):
+        return "the council's documents give more than one figure for it (see 'Figures the documents disagree on')"
+    p_den, r_den = _num(published.get("denominator")), _num(records.get("denominator"))
+    if p_den is not None and r_den is not None and p_den != r_den:
+        return (
+            f"a different base: {numbers.count(p_den)} published, {numbers.count(r_den)} in the records "
+            "(complaints logged, closed or recoded after the published count was taken, or counted differently)"
+        )
+    p_num, r_num = _num(published.get("numerator")), _num(records.get("numerator"))
+    if p_num is not None and r_num is not None:
+        more = "more" if r_num > p_num else "fewer"
+        return (
+            f"{numbers.count(abs(r_num - p_num))} {more} in the records: complaints logged, closed or recoded after "
+            "the published count was taken, or a different definition of what is counted"
+        )
+    return "the published figure and the records' are rounded or defined differently"
 
 
 def _read_optional(path: Path, council: str, **kw) -> pd.DataFrame:

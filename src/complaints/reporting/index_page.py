@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..inputs.paths import BENCHMARK, DEMONSTRATION, Paths
+from ..inputs.paths import BENCHMARK, CODE, CODE_DEMONSTRATION, DEMONSTRATION, Paths
 from .templating import render
 
 # (file, what it holds, a one-line guide to its columns)
@@ -137,8 +137,10 @@ def render_index(paths: Paths, jobs: Sequence[Job], restated: Sequence[Job] = ()
     data files are not linked."""
     councils = sorted({j.council for j in [*jobs, *restated] if j.council != BENCHMARK})
     names = {c: _council_name(paths, c) for c in councils}
-    own = [j for j in jobs if getattr(j, "kind", "council") != DEMONSTRATION and j.council != BENCHMARK]
+    own = [j for j in jobs if getattr(j, "kind", "council") == "council" and j.council != BENCHMARK]
     demos = [j for j in jobs if getattr(j, "kind", "council") == DEMONSTRATION]
+    code = [j for j in jobs if getattr(j, "kind", "council") == CODE]
+    code_demos = [j for j in jobs if getattr(j, "kind", "council") == CODE_DEMONSTRATION]
 
     def newest_first(items):
         by_name = sorted(items, key=lambda j: names[j.council])
@@ -164,6 +166,8 @@ def render_index(paths: Paths, jobs: Sequence[Job], restated: Sequence[Job] = ()
             by_council=by_council,
             restated=restated_years,
             demonstrations=[_entry(paths, j, names) for j in newest_first(demos)],
+            code_reports=[_entry(paths, j, names) for j in newest_first(code)],
+            code_demonstrations=[_entry(paths, j, names) for j in newest_first(code_demos)],
             benchmarks=bench,
             data_files=[(f, what, columns) for f, what, columns in DATA_FILES if (paths.outputs / f).exists()],
             sparse=SPARSE,

@@ -33,7 +33,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..inputs.paths import BENCHMARK, DEMONSTRATION, LOCK_FILE, PACKAGE, REPORT_HTML, Paths
+from ..inputs.code_inputs import applies
+from ..inputs.paths import BENCHMARK, CODE, CODE_DEMONSTRATION, DEMONSTRATION, LOCK_FILE, PACKAGE, REPORT_HTML, Paths
 
 MANIFEST = ".manifest.json"
 FINGERPRINT = ".fingerprint"
@@ -58,7 +59,8 @@ class Job:
 
     @property
     def name(self) -> str:
-        return f"{self.council} {self.year}" + (" (synthetic demonstration)" if self.is_demonstration else "")
+        what = " Complaint Handling Code report" if self.is_code else ""
+        return f"{self.council} {self.year}{what}" + (" (synthetic demonstration)" if self.is_demonstration else "")
 
     @property
     def is_benchmark(self) -> bool:
@@ -66,7 +68,12 @@ class Job:
 
     @property
     def is_demonstration(self) -> bool:
-        return self.kind == DEMONSTRATION
+        return self.kind in (DEMONSTRATION, CODE_DEMONSTRATION)
+
+    @property
+    def is_code(self) -> bool:
+        """The Complaint Handling Code's annual report (from 2026-27), not the council report."""
+        return self.kind in (CODE, CODE_DEMONSTRATION)
 
 
 @dataclass
@@ -99,7 +106,9 @@ class Options:
         return Path(self.notebook or paths.council_notebook).resolve()
 
     def notebook_for(self, paths: Paths, job: Job) -> Path:
-        return paths.benchmark_notebook.resolve() if job.is_benchmark else self.notebook_path(paths)
+        if job.is_benchmark:
+            return paths.benchmark_notebook.resolve()
+        return paths.code_notebook.resolve() if job.is_code else self.notebook_path(paths)
 
 
 # --------------------------------------------------------------------------- fingerprints
@@ -218,7 +227,8 @@ def report_fingerprint(paths: Paths, job: Job, parameters: dict, code: str) -> s
         parts.append(_council_rows(table, job.council))
     config = paths.councils / f"{job.council}.toml"
     parts.append(hash_file(config) if config.exists() else "no config")
-    parts.append(json.dumps(hash_tree(paths.published / job.council)))
+    # its published files that give figures (a file with no rows, such as new-year's template, gives none)
+    parts += [hash_file(f) for f in _figure_files(paths, job.council)]
     parts.append(json.dumps(hash_tree(paths.definitions)))
     parts.append(_council_rows(paths.sources_file, job.council))
     # the council's source documents: the provenance table gives their hashes
@@ -226,7 +236,20 @@ def report_fingerprint(paths: Paths, job: Job, parameters: dict, code: str) -> s
     parts += [hash_file(paths.source_documents / n) if (paths.source_documents / n).is_file() else n for n in documents]
     # the council's learning actions, shown in the report
     parts += [_council_rows(path, job.council) for path in sorted(paths.learning.glob("*.csv"))]
+    if job.is_code:  # the Code report's own inputs: that council's files of that year
+        folder = paths.code_inputs / job.council
+        parts += [f"{p.name}:{hash_file(p)}" for p in sorted(folder.glob(f"{job.year}_*")) if p.is_file()]
     return _digest(*parts)
+
+
+def _figure_files(paths: Paths, council: str) -> list[Path]:
+    """The published files that give a council's figures (figures.csv, column `file`), as paths."""
+    if not paths.figures_csv.exists():
+        return []
+    with open(paths.figures_csv, newline="", encoding="utf-8") as f:
+        named = {row.get("file", "") for row in csv.DictReader(f) if row.get("council") == council}
+    root = paths.data.parent
+    return sorted(root / n for n in named if n and (root / n).is_file())
 
 
 def _documents_of(paths: Paths, council: str) -> set[str]:
@@ -693,9 +716,10 @@ class Batch:
         notebook = self.options.notebook_path(self.paths)
         if self.options.kernel == "preloaded":
             preload = list(kernel.BASE_PRELOAD if self.options.preload is None else self.options.preload)
-            self.fork_server = start_fork_server(
-                preload + kernel.notebook_imports(notebook), working_folder(self.paths), self.run_dir
-            )
+            imports = kernel.notebook_imports(notebook)
+            if self.paths.code_notebook.exists():
+                imports += [m for m in kernel.notebook_imports(self.paths.code_notebook) if m not in imports]
+            self.fork_server = start_fork_server(preload + imports, working_folder(self.paths), self.run_dir)
         self.pool = worker_pool(
             self.options.jobs or os.cpu_count() or 1, getattr(self.fork_server, "address", None), self.run_dir
         )
@@ -718,6 +742,9 @@ class Batch:
         name = self.names.get(job.council, job.council)
         if job.is_benchmark:
             return f"Complaints to children's services: councils side by side, {job.year}"
+        if job.is_code:
+            title = f"Annual complaints performance and service improvement report, {name}, {job.year}"
+            return ("Synthetic demonstration: " + title) if job.is_demonstration else title
         if job.is_demonstration:
             return f"Synthetic demonstration: complaints to children's services, {name}, {job.year}"
         return f"Complaints to children's services: {name}, {job.year}"
@@ -844,8 +871,24 @@ def plan_jobs(results) -> Plan:
     published = {(str(c), str(y)) for c, y in zip(stated["council"], stated["year"])}
     council_years = (own & published) | real
     reports = [Job(c, y) for c, y in council_years] + [Job(c, y, DEMONSTRATION) for c, y in synthetic]
+    # the Complaint Handling Code's report, from the year it applies, for councils with a corporate procedure
+    councils = results.definitions.councils
+    under_code = lambda c, y: applies(y) and "corporate" in councils[c].procedures  # noqa: E731
+    reports += [Job(c, y, CODE) for c, y in council_years if under_code(c, y)]
+    reports += [Job(c, y, CODE_DEMONSTRATION) for c, y in synthetic if under_code(c, y)]
     restated = [Job(c, y) for c, y in published - council_years]
     return Plan(sorted(reports), sorted(restated))
+
+
+def log_years_started(paths: Paths, defs, plan: Plan) -> None:
+    """A year begun (its files created by `complaints new-year`) that has no report yet: what it still needs."""
+    from .new_year import missing_inputs, years_started
+
+    reported = {(j.council, j.year) for j in plan.reports if j.kind == "council"}
+    for council, year in years_started(paths, defs, reported):
+        missing = missing_inputs(paths, defs, year, council)[council]
+        if missing:
+            log.info("%s %s: no report yet; still missing:\n  - %s", council, year, "\n  - ".join(missing))
 
 
 def log_run(paths: Paths, options: Options) -> None:
@@ -900,6 +943,7 @@ def run_reports(paths: Paths, options: Options) -> int:
         results = compute(paths, set_aside=options.set_aside)
         plan = plan_jobs(results)
         jobs = select_jobs(plan.reports, options.councils, options.years)
+        log_years_started(paths, results.definitions, plan)
         if not options.councils and paths.benchmark_notebook.exists() and options.notebook is None:
             from ..analysis.comparability import benchmark_years
 

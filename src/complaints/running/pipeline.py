@@ -20,6 +20,7 @@ from ..analysis.audit import build_audit
 from ..analysis.metrics import compute_metrics, family_qvalues
 from ..analysis.record_measures import aggregate, with_working_days
 from ..analysis.resolve import build_figures
+from ..inputs.code_inputs import CodeInputs, load_code_inputs
 from ..inputs.definitions import Definitions, read_definitions
 from ..inputs.paths import COUNCIL_ID, Paths
 from ..inputs.problems import InputError, Problem, display
@@ -54,6 +55,7 @@ class Inputs:
     published: pd.DataFrame  # the figures the statements give (build_figures)
     records: Records
     learning: pd.DataFrame
+    code: CodeInputs | None = None  # the Complaint Handling Code report's inputs (data/code/)
 
 
 # what waits when a definition file cannot be read (read_definitions' `unreadable`)
@@ -67,10 +69,11 @@ WAITS = {
 
 def check_inputs(paths: Paths, set_aside: bool = False) -> Inputs:
     """Read and check every input file: definitions, council configurations, published figures,
-    complaint extracts and learning actions. Each is checked whatever the others hold, and one
-    InputError lists every problem of every file. A check that needs a file that cannot be read (the
-    measures named in published figures, when measures.csv cannot be read) or an input with problems
-    (a council's extracts, when its configuration has some) waits, and the error says which and why.
+    complaint extracts, learning actions and the Complaint Handling Code report's inputs (data/code/).
+    Each is checked whatever the others hold, and one InputError lists every problem of every file. A
+    check that needs a file that cannot be read (the measures named in published figures, when
+    measures.csv cannot be read) or an input with problems (a council's extracts, when its configuration
+    has some) waits, and the error says which and why.
     """
     problems: list[Problem] = []
     waiting: list[str] = []
@@ -100,9 +103,10 @@ def check_inputs(paths: Paths, set_aside: bool = False) -> Inputs:
     if held:
         waiting.append(f"the complaint extracts of {', '.join(held)} (as the configuration has problems)")
     learning = attempt(load_learning, paths, defs, skip=skip, councils=read.council_ids)
+    code = attempt(load_code_inputs, paths, defs, councils=read.council_ids)
     if problems:
         raise InputError(problems, waiting)
-    return Inputs(defs, statements, published, records, learning)
+    return Inputs(defs, statements, published, records, learning, code)
 
 
 def _with_extracts(paths: Paths) -> set[str]:
