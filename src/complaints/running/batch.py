@@ -33,7 +33,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..inputs.code_inputs import applies
 from ..inputs.paths import BENCHMARK, CODE, CODE_DEMONSTRATION, DEMONSTRATION, LOCK_FILE, PACKAGE, REPORT_HTML, Paths
 
 MANIFEST = ".manifest.json"
@@ -173,6 +172,7 @@ def run_fingerprint(paths: Paths, options: Options) -> str:
     notebook = options.notebook_path(paths)
     data = hash_tree(paths.data)
     data["benchmark notebook"] = hash_file(paths.benchmark_notebook) if paths.benchmark_notebook.exists() else ""
+    data["code notebook"] = hash_file(paths.code_notebook) if paths.code_notebook.exists() else ""
     chosen = {
         "councils": sorted(set(options.councils)),
         "years": sorted(set(options.years)),
@@ -872,6 +872,8 @@ def plan_jobs(results) -> Plan:
     council_years = (own & published) | real
     reports = [Job(c, y) for c, y in council_years] + [Job(c, y, DEMONSTRATION) for c, y in synthetic]
     # the Complaint Handling Code's report, from the year it applies, for councils with a corporate procedure
+    from ..inputs.code_inputs import applies
+
     councils = results.definitions.councils
     under_code = lambda c, y: applies(y) and "corporate" in councils[c].procedures  # noqa: E731
     reports += [Job(c, y, CODE) for c, y in council_years if under_code(c, y)]
