@@ -305,9 +305,17 @@ def test_unchanged_reports_are_skipped_and_force_reruns(plain, tmp_path, workers
     )
     assert status == 0 and counts(text) == (2, 0, 0)
 
-    # one council's data changes: only its report is rebuilt
+    # a later year's figure changes: no report of these years reads it, none is rebuilt
     edit_csv(
         plain.published / "dudley" / "2024-25_news_article.csv",
+        lambda f: f.assign(note=f["note"].where(f["year"] != "2024-25", "edited for a test")),
+    )
+    status, text = run(plain, options)
+    assert status == 0 and counts(text) == (0, 2, 0)
+
+    # one council's data of these years changes: only its report is rebuilt
+    edit_csv(
+        plain.published / "dudley" / "2022-23_annual_report.csv",
         lambda f: f.assign(note=f["note"].where(f.index != 0, "edited for a test")),
     )
     status, text = run(plain, options)

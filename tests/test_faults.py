@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from conftest import edit_csv
 
@@ -329,50 +330,100 @@ def append_line(path: Path, line: str) -> None:
         f.write(line)
 
 
+# whose reports read an input: (council, kind or None for every kind, the first year or None for every year);
+# a council's report of a year reads that year and the years before, never a later one
+DUDLEY_FROM_2022 = ("dudley", None, "2022-23")
 EDITS = {
-    # file (relative to data/) -> how it is changed, and whose reports show it
-    "councils/dudley.toml": (lambda p: append_line(p, "# edited\n"), {"dudley", "benchmark"}),
+    # file (relative to data/) -> how it is changed, whose reports show it, and the benchmarking years that do
+    "councils/dudley.toml": (lambda p: append_line(p, "# edited\n"), {("dudley", None, None)}, "dudley"),
     "published/dudley/2022-23_annual_report.csv": (
         lambda p: edit_csv(p, lambda f: f.assign(note=f["note"].where(f.index != 0, "edited"))),
-        {"dudley:council"},
+        {DUDLEY_FROM_2022},
+        {"2022-23", "2023-24"},
     ),
     "definitions/sections.csv": (
         lambda p: edit_csv(p, lambda f: f.assign(guidance=f["guidance"] + " ")),
-        {"dudley", "dorset", "telford-wrekin", "benchmark"},
+        {("dudley", None, None), ("dorset", None, None), ("telford-wrekin", None, None)},
+        "all",
     ),
     "learning/learning.csv": (
         lambda p: edit_csv(p, lambda f: f.assign(action=f["action"].where(f.index != 0, "edited"))),
-        {"dudley:council"},
+        {DUDLEY_FROM_2022},
+        set(),
     ),
-    "published/sources.csv": (
+    "published/sources.csv": (  # the title of Dorset's one document, which reports on 2023-24
         lambda p: edit_csv(p, lambda f: f.assign(title=f["title"].where(f["council"] != "dorset", "edited"))),
-        {"dorset:council", "benchmark"},
+        {("dorset", None, "2023-24")},
+        set(),
     ),
-    "sources/001_759854a0efe1c6f2.txt": (lambda p: append_line(p, "\nedited\n"), {"dudley:council"}),
+    "sources/001_759854a0efe1c6f2.txt": (lambda p: append_line(p, "\nedited\n"), {DUDLEY_FROM_2022}, set()),
     "records/dudley/2022-23_synthetic_complaints.csv": (
         lambda p: edit_csv(
             p, lambda f: f.assign(SEND=f["SEND"].where(f.index != 0, "Y" if f["SEND"][0] == "N" else "N"))
         ),
-        {"dudley:demonstration"},
+        {DUDLEY_FROM_2022},
+        set(),
     ),
 }
 
 
-def _reads(job: Job, readers: set[str]) -> bool:
-    return job.council in readers or f"{job.council}:{job.kind}" in readers
+def _reads(job: Job, readers: set[tuple]) -> bool:
+    return any(
+        job.council == council and (kind is None or job.kind == kind) and (since is None or job.year >= since)
+        for council, kind, since in readers
+    )
+
+
+def _benchmarks_reading(before: dict, years, council_years: dict) -> set[Job]:
+    jobs = {job for job in before if job.is_benchmark}
+    if years == "all":
+        return jobs
+    if isinstance(years, str):  # a council: the years it has figures in, or the year after (its changes)
+        mine = council_years[years]
+        return {j for j in jobs if j.year in mine or _year_before(j.year) in mine}
+    return {j for j in jobs if j.year in years}
+
+
+def _year_before(year: str) -> str:
+    start = int(year[:4]) - 1
+    return f"{start}-{(start + 1) % 100:02d}"
 
 
 @pytest.mark.parametrize("changed", sorted(EDITS))
-def test_every_input_a_report_reads_is_in_its_fingerprint(project, changed):
-    edit, readers = EDITS[changed]
+def test_every_input_a_report_reads_is_in_its_fingerprint_and_no_other(project, changed):
+    edit, readers, benchmark_years = EDITS[changed]
     before = fingerprints(project)
+    metrics = pd.read_csv(project.metrics_csv, dtype={"year": str})
+    council_years = {c: set(g["year"]) for c, g in metrics[metrics["source"] == "published"].groupby("council")}
     edit(project.data / changed)
     after = fingerprints(project)
     rebuilt = {job for job in before if before[job] != after.get(job)}
-    expected = {job for job in before if _reads(job, readers)}
+    expected = {job for job in before if not job.is_benchmark and _reads(job, readers)}
+    expected |= _benchmarks_reading(before, benchmark_years, council_years)
     assert expected <= rebuilt, f"not rebuilt after {changed}: {sorted(expected - rebuilt)}"
-    others = {job for job in rebuilt if job.council not in {r.split(":")[0] for r in readers}}
-    assert not {j for j in others if j.council != "benchmark"}, f"rebuilt for no reason: {sorted(others)}"
+    assert rebuilt <= expected, f"rebuilt for no reason after {changed}: {sorted(rebuilt - expected)}"
+
+
+def test_one_figure_of_one_council_in_one_year_rebuilds_that_council_from_that_year_on(project):
+    """Dudley's compliments of 2022-23 (102, as published) changed to 103, sentences and all: Dudley's reports of
+    2022-23 and later and the benchmarking reports of 2022-23 and 2023-24 (the year after compares with it)."""
+    before = fingerprints(project)
+    path = project.data / "published" / "dudley" / "2022-23_annual_report.csv"
+
+    def edit(f):
+        row = (f["measure"] == "compliments_received") & (f["year"] == "2022-23") & (f["value"] == "102")
+        assert row.sum() >= 1  # the headline and the section state it
+        f.loc[row, "value"] = "103"
+        f.loc[row, "quote"] = f.loc[row, "quote"].str.replace("102 compliments", "103 compliments", regex=False)
+        return f
+
+    edit_csv(path, edit)
+    after = fingerprints(project)
+    rebuilt = {job for job in before if before[job] != after.get(job)}
+    dudley = {job for job in before if job.council == "dudley"}
+    assert {j for j in dudley if j.year >= "2022-23"} == rebuilt & dudley
+    assert not {j for j in rebuilt if j.council not in ("dudley", "benchmark")}
+    assert {j.year for j in rebuilt if j.is_benchmark} <= {"2022-23", "2023-24"}
 
 
 def test_the_templates_and_style_sheet_are_in_every_fingerprint(tmp_path, monkeypatch):

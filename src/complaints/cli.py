@@ -39,6 +39,12 @@ EXAMPLES = {
     "new-year": """examples:
   complaints new-year 2027-28                     # every council: the files to fill in, and what is missing
   complaints new-year 2027-28 --council dudley""",
+    "new-council": """examples:
+  complaints new-council newshire --name "Newshire County Council" --short-name Newshire""",
+    "draft": """examples:
+  complaints draft report.pdf --council dudley --year 2025-26
+  complaints draft minutes.docx --council dorset --year 2024-25 --kind "committee report"
+  complaints draft article.txt --council dudley --year 2025-26 --out data/published/dudley/2025-26_news_article.csv""",
     "kernel": """example:
   complaints kernel    # then pick "Python (complaints)" in JupyterLab""",
 }
@@ -255,6 +261,56 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new_year.set_defaults(func=cmd_new_year, outputs=None)
 
+    new_council = _subcommand(
+        sub,
+        "new-council",
+        "add a council: its configuration, every setting not published until filled in",
+        "Create data/councils/<ID>.toml with every setting written out but marked not published (commented out "
+        "under a NOT PUBLISHED line and listed in not_published, so no report says it as the council's practice), "
+        "and the folders data/published/<ID>/ and data/private/<ID>/ (git-ignored); then say what to do next. "
+        "Refuses an identifier that exists, is reserved or is not lower case and hyphenated.",
+    )
+    new_council.add_argument("id", metavar="ID", help="the council's identifier, lower case and hyphenated: newshire")
+    new_council.add_argument("--name", help="its full name (default: made from the identifier; check it)")
+    new_council.add_argument("--short-name", metavar="SHORT", help="the name used in sentences (default: --name)")
+    new_council.add_argument(
+        "--data",
+        metavar="DIR",
+        help="folder of input data (default: the project's data/, or ./data for an installed package; "
+        "or COMPLAINTS_DATA)",
+    )
+    new_council.set_defaults(func=cmd_new_council, outputs=None)
+
+    draft = _subcommand(
+        sub,
+        "draft",
+        "draft a transcription of a council's document, one row per figure, for you to check",
+        "Read a council's document (PDF, Word .docx or text), save its text under data/sources/ (NNN_<hash>.txt) "
+        "and list it in data/published/sources.csv, then write a draft transcription to "
+        "data/published/<council>/<year>_draft.csv: one row for every figure in the text, with its sentence quoted, "
+        "a suggested measure (from data/definitions/synonyms.csv) and status to_check. `complaints check` refuses "
+        "the file until every row is confirmed or corrected and marked checked (docs/drafting.md).",
+    )
+    draft.add_argument("source", metavar="SOURCE", help="the document: .pdf, .docx or .txt")
+    draft.add_argument("--council", required=True, metavar="ID", type=_council, help="the council, e.g. dudley")
+    draft.add_argument(
+        "--year", required=True, metavar="YYYY-YY", type=_year, help="the financial year it reports on, e.g. 2025-26"
+    )
+    draft.add_argument(
+        "--out", metavar="FILE", help="where to write the draft (default: data/published/<council>/<year>_draft.csv)"
+    )
+    draft.add_argument("--force", action="store_true", help="replace the draft file if it exists")
+    draft.add_argument(
+        "--kind", default="annual report", help="the document's kind in sources.csv (default: %(default)s)"
+    )
+    draft.add_argument(
+        "--data",
+        metavar="DIR",
+        help="folder of input data (default: the project's data/, or ./data for an installed package; "
+        "or COMPLAINTS_DATA)",
+    )
+    draft.set_defaults(func=cmd_draft, outputs=None)
+
     kernel = _subcommand(
         sub,
         "kernel",
@@ -320,6 +376,21 @@ def cmd_new_year(args) -> int:
     from .running.new_year import run_new_year
 
     return run_new_year(_checked_paths(args), args.year, args.council)
+
+
+def cmd_new_council(args) -> int:
+    from .running.new_council import run_new_council
+
+    return run_new_council(_checked_paths(args), args.id, args.name, args.short_name)
+
+
+def cmd_draft(args) -> int:
+    from pathlib import Path
+
+    from .running.draft import run_draft
+
+    out = Path(args.out) if args.out else None
+    return run_draft(_checked_paths(args), Path(args.source), args.council, args.year, out, args.force, args.kind)
 
 
 def cmd_kernel(args) -> int:

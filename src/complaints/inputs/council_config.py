@@ -263,6 +263,83 @@ class Population(Table):
     source: Text
 
 
+# ---------------------------------------------------------------------------------------------
+# Settings not published yet (`complaints new-council`)
+
+# The settings a council's documents supply, which `not_published` may list until they are filled in (a
+# table, or one setting of it). A listed setting is absent from the file (the schema's default applies to
+# the computation), and no report prints it as the council's practice: it says "not published" or nothing.
+PUBLISHABLE = (
+    "notes",
+    "timescales",
+    "timescales.statutory_stage1",
+    "timescales.statutory_stage1_extended",
+    "timescales.corporate",
+    "contacts",
+    "contacts.measure",
+    "contacts.definition",
+    "denominators",
+    "vocabulary",
+    *(
+        f"vocabulary.{key}"
+        for key in (
+            "teams",
+            "issue_categories",
+            "delay_reasons",
+            "complainant_types",
+            "channels",
+            "remedies",
+            "extension_reasons",
+            "refusal_reasons",
+        )
+    ),
+    "events",
+    "clocks",
+    "population",
+)
+NOT_PUBLISHED_LINE = "# NOT PUBLISHED: fill in from the council's documents"
+
+
+def _publishable(value: str) -> str:
+    if value not in PUBLISHABLE:
+        close = difflib.get_close_matches(value, PUBLISHABLE, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise _error(f"'{value}' is not a setting that can be marked not published ({', '.join(PUBLISHABLE)}){hint}")
+    return value
+
+
+def _is_given(raw: dict, setting: str) -> bool:
+    """Whether the file gives the setting (a dotted path: 'contacts', 'contacts.definition')."""
+    node: Any = raw
+    for part in setting.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def not_published_problems(raw: dict) -> list[tuple[str, str]]:
+    """(where, message) for each setting listed in `not_published` that the file also gives: once a setting
+    is filled in from the council's documents, it comes off the list (so the reports print it)."""
+    listed = raw.get("not_published")
+    if not isinstance(listed, list):
+        return []
+    found = []
+    for i, setting in enumerate(listed):
+        if not isinstance(setting, str) or setting not in PUBLISHABLE:
+            continue  # the schema names it
+        given = [s for s in PUBLISHABLE if (s == setting or s.startswith(setting + ".")) and _is_given(raw, s)]
+        if given:
+            found.append(
+                (
+                    f"not_published[{i}]",
+                    f"'{setting}' is listed as not published, but the file gives {', '.join(given)}: "
+                    f"remove '{setting}' from not_published now that it is filled in (or remove the setting)",
+                )
+            )
+    return found
+
+
 class CouncilConfig(Table):
     """A council's configuration: data/councils/<id>.toml. [records] is checked by `records_model`."""
 
@@ -275,6 +352,8 @@ class CouncilConfig(Table):
         AfterValidator(_unique),
     ]
     notes: list[Text] = []
+    # settings the council's documents have not supplied yet (PUBLISHABLE): reports say "not published"
+    not_published: Annotated[list[Annotated[str, AfterValidator(_publishable)]], AfterValidator(_unique)] = []
     timescales: Timescales = Timescales()
     contacts: Contacts = Contacts()
     denominators: dict[str, Text] = {}
@@ -458,10 +537,12 @@ def check_council(
     """A parsed configuration file checked against the schema: (the model, []) or (None, every problem).
     `name` is the file as messages show it."""
     model = council_model(extracts)
+    listed = [Problem(name, None, where, message) for where, message in not_published_problems(raw)]
     try:
-        return model.model_validate(raw), []
+        checked = model.model_validate(raw)
     except ValidationError as exc:
-        return None, [_problem(error, name, raw, model) for error in exc.errors(include_url=False)]
+        return None, [_problem(error, name, raw, model) for error in exc.errors(include_url=False)] + listed
+    return (None, listed) if listed else (checked, [])
 
 
 def council_clocks(checked: CouncilConfig) -> tuple[Clock, ...]:
@@ -526,6 +607,8 @@ EXPECTED = {
     "procedures.#": '"statutory" or "corporate"',
     "notes": 'a list of texts, such as ["Upheld shares are of complaints received."]',
     "notes.#": "a non-empty text in quotes",
+    "not_published": 'a list of the settings not filled in yet, such as ["notes", "contacts"]',
+    "not_published.#": 'a setting\'s name in quotes, such as "contacts.definition"',
     "timescales": "a table: [timescales] with lines such as statutory_stage1 = 10",
     "timescales.*": "a positive whole number of working days",
     "contacts": 'a table: [contacts] with definition = "..."',
@@ -682,7 +765,9 @@ def _unknown(loc: tuple, model: type[BaseModel]) -> str:
         return f"'{key}' is not {unknown} ({', '.join(known)}){hint}"
     if where and where[0] == "records":
         return f"is not a setting of [{dotted(where)}] ({', '.join(known)}){hint}"
-    return f"unknown setting (known: {', '.join(known)}){hint}"
+    # not_published is new-council's bookkeeping, not a setting describing the council: suggested, not listed
+    listed = [k for k in known if k != "not_published"]
+    return f"unknown setting (known: {', '.join(listed)}){hint}"
 
 
 def _population_message(error: dict, raw: dict) -> str | None:

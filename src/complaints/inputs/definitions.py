@@ -60,9 +60,17 @@ class Council:
     records: dict = field(default_factory=dict)  # how the council's complaints export maps onto the schema
     population: Population | None = None  # [population]: children in the area, with its source; None if not given
     clocks: tuple = ()  # every clock that applies to it (complaints.inputs.clocks.Clock), by procedure, stage, date
+    # settings its documents have not supplied yet (council_config.PUBLISHABLE): no report prints them as its
+    # practice (the default the computation uses is not the council's word)
+    not_published: tuple[str, ...] = ()
 
     def denominator(self, metric: str, default: str) -> str:
         return self.denominators.get(metric, default)
+
+    def is_published(self, setting: str) -> bool:
+        """False when the setting ('contacts.definition') or its table ('contacts') is marked not published."""
+        parts = setting.split(".")
+        return not any(".".join(parts[:n]) in self.not_published for n in range(1, len(parts) + 1))
 
 
 @dataclass(frozen=True)
@@ -261,6 +269,7 @@ def load_council(
         denominators=dict(config.denominators),
         vocabulary=config.vocabulary.model_dump(exclude_none=True),
         notes=tuple(config.notes),
+        not_published=tuple(config.not_published),
         events=tuple(event.model_dump() for event in config.events),
         records=dict(config.records),
         clocks=council_clocks(config),

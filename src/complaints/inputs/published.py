@@ -12,6 +12,10 @@ sentence uses of the figure), `stated_change_points` (a stated change in percent
 2024-25) and `extracted` (a date the document says its data were extracted, yyyy-mm-dd). A value
 or percentage written "n/a" (not applicable) is transcribed as no figure, flagged `not_applicable`.
 
+An optional `status` column holds "checked", "to_check" or nothing: `complaints draft` writes
+`to_check` on every row it drafts, and a row still `to_check` is a problem until the analyst has
+confirmed or corrected it and written `checked` (docs/drafting.md).
+
 Lines at the top of a file whose first cell starts with `#` are comments (tables.read_csv_text). A
 file with a header and no rows is accepted when comment lines precede its header: it is a template
 not filled in yet (`complaints new-year` writes one per council for the year's annual report), so
@@ -71,6 +75,8 @@ QUALIFIERS = ("<", ">", "~")
 ROLES = ("summary", "detail")
 CLAIMS = ("majority", "most", "minority", "half", "all", "none")
 NOT_APPLICABLE = ("n/a", "not applicable")
+STATUS = "status"  # optional: "", "checked" or "to_check" (a row `complaints draft` wrote, not yet confirmed)
+STATUSES = ("checked", "to_check")
 NUMBER_WORDS = {
     "one": 1,
     "two": 2,
@@ -159,6 +165,12 @@ def quote_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
     return problems
 
 
+def _status_cell(cell: str) -> str | None:
+    if cell == "to_check":
+        return "not yet checked: confirm or correct the row, then write checked"
+    return choice_cell(STATUSES, "status", optional=True)(cell)
+
+
 def published_files(paths: Paths) -> list[Path]:
     return sorted(p for p in paths.published.rglob("*.csv") if p != paths.sources_file)
 
@@ -195,6 +207,7 @@ def check_published(
     problems += check_column(frame, name, "stated_direction", choice_cell(DIRECTIONS, "direction", optional=True))
     problems += check_column(frame, name, "change_from", year_cell(optional=True))
     problems += check_column(frame, name, "section_role", choice_cell(ROLES, "section role"))
+    problems += check_column(frame, name, STATUS, _status_cell)
     if "sources" not in skip:
         problems += check_column(
             frame, name, "source", choice_cell(defs.sources.index, "source document (see data/published/sources.csv)")

@@ -377,7 +377,7 @@ class BenchmarkReport(HtmlSections):
                         "Council": r["short_name"],
                         "Measure": self.label(metric),
                         str(self.year): r["text"],
-                        "What counts as a contact": council.contacts_definition if council else "",
+                        "What counts as a contact": comparisons.contacts_definition_words(council),
                     }
                 )
         if rows:

@@ -92,15 +92,14 @@ class CodeReport(Report):
             "title": self.part("title").title,
             "kind": self.kind,
             "synthetic": self.synthetic,
-            "sections": [p.heading_text for p in self.parts() if p.heading_text],
+            "sections": [
+                p.heading_text + (" (not provided)" if _not_provided(p) else "")
+                for p in self.parts()
+                if p.heading_text and p.heading_text not in ("Summary", "About this report")
+            ],
         }
 
     # ------------------------------------------------------------------ helpers
-    def value_of(self, measure: str, category: str = "") -> float | None:
-        f = self.year_figures()
-        rows = f[(f["measure"] == measure) & (f["category"] == category)]
-        return _num(rows.iloc[0]["value"]) if len(rows) else None
-
     def count_of(self, measure: str) -> str:
         """A count for a sentence or table: '–' where the records do not give it (not recorded)."""
         row = self.figure(measure)
@@ -271,15 +270,7 @@ class CodeReport(Report):
         ):
             if measure in self.defs.measures.index:
                 items += self.breakdown_block(measure, shown, dry=False)
-        missing = self.not_recorded()
-        if missing:
-            items.append(
-                paragraph(
-                    "Not recorded in this year's extract, so not reported (never counted as zero): "
-                    + "; ".join(missing)
-                    + "."
-                )
-            )
+        items += self.not_recorded_block()
         if not items:
             items.append(none(f"{NOT_PROVIDED}: no complaint records for {self.year}."))
         return Part(items, heading_text=title, anchor="performance")
@@ -441,6 +432,14 @@ class CodeReport(Report):
                 )
             )
         return Part(items, heading_text="About this report", anchor="appendix")
+
+
+def _not_provided(part: Part) -> bool:
+    """A section that is only a 'Not provided' note."""
+    blocks = [b for b in part.items if b.get("type") != "heading"]
+    return bool(blocks) and all(
+        b.get("type") == "none" and str(b.get("text", "")).startswith(NOT_PROVIDED) for b in blocks
+    )
 
 
 def _num(value) -> float | None:

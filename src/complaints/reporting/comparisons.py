@@ -121,6 +121,22 @@ def definition_words(definition: cmp.CouncilDefinition | pd.Series, defs) -> str
     return ". ".join(b[0].upper() + b[1:] for b in bits if b)
 
 
+def _contacts_published(council) -> bool:
+    """False when the council's configuration marks its definition of a contact not published."""
+    published = getattr(council, "is_published", None)
+    return published is None or published("contacts.definition")
+
+
+def contacts_definition_words(council) -> str:
+    """What the council counts as a contact, as a table cell: its definition, "not published" while its
+    configuration marks it so (never a default said as its practice), or "definition not stated"."""
+    if council is None:
+        return ""
+    if not _contacts_published(council):
+        return "not published"
+    return council.contacts_definition or "definition not stated"
+
+
 def reason(judgement: Judgement, defs) -> str:
     """Why the councils' figures can or cannot be compared, as one plain sentence (plain text: the
     templates escape it)."""
@@ -146,7 +162,9 @@ def reason(judgement: Judgement, defs) -> str:
         return f"{text}, so the figures do not measure the same thing."
     if judgement.differs == "contacts":
         listed = "; ".join(
-            f"{names[c]} does not say what it counts as a contact"
+            f"{_possessive(names[c])} definition of a contact is not published yet"
+            if not _contacts_published(councils.get(c))
+            else f"{names[c]} does not say what it counts as a contact"
             if d.contacts in ("", "definition not stated")
             else f"{_possessive(names[c])} are {_lower_first(d.contacts)}"
             for c, d in judgement.definitions.items()

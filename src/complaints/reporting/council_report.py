@@ -747,15 +747,7 @@ class Report(HtmlSections):
                 )
             )
         ]
-        missing = self.not_recorded()
-        if missing:
-            items.append(
-                paragraph(
-                    "Not recorded in this year's extract, so not reported (never counted as zero): "
-                    + "; ".join(missing)
-                    + "."
-                )
-            )
+        items += self.not_recorded_block()
         items += self.agreement_blocks()
         items += self.spc_blocks()
         changes = self.changes[financial_year(self.changes["date"]) == self.year] if len(self.changes) else self.changes
@@ -783,6 +775,13 @@ class Report(HtmlSections):
         mine = files[(files["year"] == self.year) & (files["kind"] == "complaints")]
         absent = {c for cell in mine["not_recorded"].fillna("") for c in str(cell).split(";") if c}
         return [text for column, text in NOT_RECORDED.items() if column in absent]
+
+    def not_recorded_block(self) -> list[dict]:
+        missing = self.not_recorded()
+        if not missing:
+            return []
+        text = "Not recorded in this year's extract, so not reported (never counted as zero): " + "; ".join(missing)
+        return [paragraph(text + ".")]
 
     def agreement_blocks(self) -> list[dict]:
         """Published figures against the records for every metric both give for this year."""
@@ -1073,7 +1072,7 @@ class Report(HtmlSections):
         )
         items += [
             heading(f"What {self.name}'s figures mean"),
-            bullet_list(list(self.council.notes) or ["No notes are configured."]),
+            bullet_list(figures_mean(self.council)),
         ]
         items += [
             heading("How the figures were computed"),
@@ -1112,17 +1111,19 @@ class Report(HtmlSections):
             self.paths.metrics_definitions_file,
             self.paths.sources_file,
         ]
-        # the council's published files that give figures (not a template without rows)
-        giving = set(self.published_figures.get("file", pd.Series(dtype=str)).astype(str))
+        # the council's published files that give the figures of this year and before (not a template without
+        # rows, nor a file of later years only), and the documents they quote or that report on this year
+        read = self.published_figures[self.published_figures["year"] <= self.year]
+        giving = set(read.get("file", pd.Series(dtype=str)).astype(str))
         files += [
             p
             for p in published_files(self.paths)
             if p.parent.name == self.council.id and self.paths.relative(p) in giving
         ]
-        files += [
-            self.paths.source_documents / s
-            for s in self.defs.sources.index[self.defs.sources["council"] == self.council.id]
-        ]
+        sources = self.defs.sources
+        quoted = set(read.get("source", pd.Series(dtype=str)).astype(str))
+        this_year = set(sources.index[(sources["council"] == self.council.id) & (sources["report_year"] == self.year)])
+        files += [self.paths.source_documents / s for s in sources.index if s in quoted | this_year]
         files += sorted(self.paths.learning.glob("*.csv"))
         packages = []
         for name in ("complaints", "pandas", "numpy", "scipy", "matplotlib", "seaborn", "papermill", "nbconvert"):
@@ -1354,3 +1355,55 @@ def load_report(
         public=bool(public),
         suppress_below=int(suppress_below) if public else 0,
     )
+
+
+# What a setting the council's documents have not supplied yet is about, as the report names it: such a
+# setting is never printed as the council's practice (complaints.inputs.council_config.PUBLISHABLE).
+NOT_PUBLISHED_WORDS = {
+    "notes": "what a reader should know about its figures",
+    "timescales": "its timescales",
+    "timescales.statutory_stage1": "its statutory stage 1 timescale",
+    "timescales.statutory_stage1_extended": "its extended statutory stage 1 timescale",
+    "timescales.corporate": "its corporate timescale",
+    "contacts": "whether it counts contacts and what it counts as one",
+    "contacts.measure": "whether it counts contacts",
+    "contacts.definition": "what it counts as a contact",
+    "denominators": "the bases of its shares (the shares here are worked out from the counts, against the "
+    "project's usual bases)",
+    "vocabulary": "the names of its teams, issues and other categories (a category from its records is shown as "
+    "'Other (not in the vocabulary)')",
+    "events": "changes to its complaints process",
+    "clocks": "its own corporate clocks",
+    "population": "the children in its area",
+}
+
+
+def not_published_words(council) -> list[str]:
+    """What the council's configuration marks not published, in words (nothing for a council with none)."""
+    listed = list(getattr(council, "not_published", ()) or ())
+    words = []
+    for setting in listed:
+        text = NOT_PUBLISHED_WORDS.get(setting)
+        if text is None and setting.startswith("vocabulary."):
+            text = "the names of its " + setting.split(".", 1)[1].replace("_", " ")
+        words.append(text or setting)
+    return words
+
+
+def figures_mean(council) -> list[str]:
+    """The bullets of "What <council>'s figures mean": its notes (or that they are not published), then the
+    settings its documents have not supplied yet, said as not published (never the defaults as its practice)."""
+    published = getattr(council, "is_published", lambda setting: True)
+    if council.notes:
+        lines = list(council.notes)
+    elif not published("notes"):
+        lines = [
+            "Not published: the council's configuration does not yet say what a reader should know about its figures."
+        ]
+    else:
+        lines = ["No notes are configured."]
+    listed = getattr(council, "not_published", ()) or ()
+    others = [w for s, w in zip(listed, not_published_words(council)) if s != "notes"]
+    if others:
+        lines.append("Not published yet, so not said here: " + "; ".join(others) + ".")
+    return lines

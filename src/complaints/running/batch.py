@@ -23,6 +23,7 @@ so that `complaints reports` can decide there is nothing to do in a fraction of 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
 import logging
@@ -185,37 +186,96 @@ def run_fingerprint(paths: Paths, options: Options) -> str:
     return _digest(json.dumps(data, sort_keys=True), code_digest(notebook), json.dumps(chosen, sort_keys=True))
 
 
-def _council_rows(path: Path, council: str) -> str:
-    """The header and one council's rows of an output CSV, as text (first column is council)."""
-    if not path.exists():
-        return "missing"
-    with open(path, newline="", encoding="utf-8") as f:
+@functools.lru_cache(maxsize=64)
+def _csv_rows(path: Path, stamp: tuple) -> tuple[list[str], list[list[str]]]:
+    """An output or input CSV as (header, rows), read once per version of the file (stamp: mtime, size)."""
+    with open(path, newline="", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
-    if not rows:
+    return (rows[0], rows[1:]) if rows else ([], [])
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[list[str]]] | None:
+    if not path.is_file():
+        return None
+    info = path.stat()
+    return _csv_rows(path, (info.st_mtime_ns, info.st_size))
+
+
+def _year_of(header: list[str]):
+    """How a row of a CSV names its financial year: the `year` column, or the year of `month` or `date`."""
+    for column, convert in (("year", str), ("report_year", str), ("month", _month_year), ("date", _date_year)):
+        if column in header:
+            i = header.index(column)
+            return lambda row: convert(row[i]) if len(row) > i else ""
+    return None
+
+
+def _month_year(month: str) -> str:  # 2024-05 -> 2024-25; 2025-02 -> 2024-25
+    try:
+        y, m = int(month[:4]), int(month[5:7])
+    except ValueError:
         return ""
-    col = rows[0].index("council") if "council" in rows[0] else 0
-    keep = [rows[0]] + [r for r in rows[1:] if len(r) > col and r[col] == council]
-    return json.dumps(keep)
+    start = y if m >= 4 else y - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _date_year(day: str) -> str:
+    return _month_year(day[:7])
+
+
+def _rows_of(path: Path, council: str | None, years=None) -> str:
+    """The header and the rows of a CSV for one council (None: every council) whose financial year passes
+    `years` (None: every year), as text: what a report reads of the file, and no more."""
+    read = _read_rows(path)
+    if read is None:
+        return "missing"
+    header, rows = read
+    if not header:
+        return ""
+    col = header.index("council") if "council" in header else None
+    year_of = _year_of(header) if years is not None else None
+    keep = [
+        r
+        for r in rows
+        if (council is None or col is None or (len(r) > col and r[col] == council))
+        and (year_of is None or years(year_of(r)))
+    ]
+    return json.dumps([header, *keep])
+
+
+def _council_rows(path: Path, council: str) -> str:
+    """The header and one council's rows of a CSV, as text."""
+    return _rows_of(path, council)
 
 
 def report_fingerprint(paths: Paths, job: Job, parameters: dict, code: str) -> str:
-    """What one report depends on: code (notebook, package, lock), that council's rows of
-    metrics.csv, audit.csv and figures.csv, its configuration and published files, the
-    definitions, and the parameters. Another council's data changing does not change it."""
+    """What one report depends on, and no more: code (notebook, package, lock) and parameters; for a council's
+    report, that council's rows of every output CSV, of its published files and of the learning actions for
+    its year and the years before (a report shows no later year), its configuration, the definitions, and
+    the source documents its rows quote; for a benchmarking report, every council's rows of its year and the
+    year before (changes and the public version's withheld cells involve it) and those councils'
+    configurations. Another council's data, or a later year's, changing does not change it."""
     parts = [code, json.dumps(parameters, sort_keys=True)]
-    if job.is_benchmark:  # every council's metrics, figures and configuration; the definitions and sources
+    if job.is_benchmark:
+        wanted = {job.year, _previous_year(job.year)}
+        in_year = wanted.__contains__
         for table in (
             paths.metrics_csv,
             paths.figures_csv,
             paths.monthly_csv,
             paths.changes_csv,
             paths.record_files_csv,
-            paths.sources_file,
         ):
-            parts.append(hash_file(table) if table.exists() else "missing")
-        parts.append(json.dumps(hash_tree(paths.councils)))
+            parts.append(_rows_of(table, None, in_year))
+        councils = _councils_in(paths.metrics_csv, wanted)
+        parts += [
+            f"{c}:{hash_file(paths.councils / f'{c}.toml')}"
+            for c in councils
+            if (paths.councils / f"{c}.toml").exists()
+        ]
         parts.append(json.dumps(hash_tree(paths.definitions)))
         return _digest(*parts)
+    up_to = lambda year: bool(year) and year <= job.year  # noqa: E731
     for table in (
         paths.metrics_csv,
         paths.audit_csv,
@@ -224,40 +284,51 @@ def report_fingerprint(paths: Paths, job: Job, parameters: dict, code: str) -> s
         paths.changes_csv,
         paths.record_files_csv,
     ):
-        parts.append(_council_rows(table, job.council))
+        parts.append(_rows_of(table, job.council, up_to))
     config = paths.councils / f"{job.council}.toml"
     parts.append(hash_file(config) if config.exists() else "no config")
-    # its published files that give figures (a file with no rows, such as new-year's template, gives none)
-    parts += [hash_file(f) for f in _figure_files(paths, job.council)]
+    # its published rows (a file without rows, such as new-year's template, gives none)
+    folder = paths.published / job.council
+    parts += [f"{p.name}:{_rows_of(p, job.council, up_to)}" for p in sorted(folder.glob("*.csv"))]
     parts.append(json.dumps(hash_tree(paths.definitions)))
-    parts.append(_council_rows(paths.sources_file, job.council))
-    # the council's source documents: the provenance table gives their hashes
-    documents = sorted(_documents_of(paths, job.council))
+    # its source documents (the provenance table gives their hashes), and the titles of this year's
+    documents = _documents_read(paths, job.council, job.year)
+    parts.append(_rows_of(paths.sources_file, job.council, lambda y: y == job.year))
     parts += [hash_file(paths.source_documents / n) if (paths.source_documents / n).is_file() else n for n in documents]
     # the council's learning actions, shown in the report
-    parts += [_council_rows(path, job.council) for path in sorted(paths.learning.glob("*.csv"))]
+    parts += [_rows_of(path, job.council, up_to) for path in sorted(paths.learning.glob("*.csv"))]
     if job.is_code:  # the Code report's own inputs: that council's files of that year
         folder = paths.code_inputs / job.council
         parts += [f"{p.name}:{hash_file(p)}" for p in sorted(folder.glob(f"{job.year}_*")) if p.is_file()]
     return _digest(*parts)
 
 
-def _figure_files(paths: Paths, council: str) -> list[Path]:
-    """The published files that give a council's figures (figures.csv, column `file`), as paths."""
-    if not paths.figures_csv.exists():
+def _previous_year(year: str) -> str:
+    start = int(year[:4]) - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _councils_in(path: Path, years: set[str]) -> list[str]:
+    read = _read_rows(path)
+    if read is None or "council" not in read[0] or "year" not in read[0]:
         return []
-    with open(paths.figures_csv, newline="", encoding="utf-8") as f:
-        named = {row.get("file", "") for row in csv.DictReader(f) if row.get("council") == council}
-    root = paths.data.parent
-    return sorted(root / n for n in named if n and (root / n).is_file())
+    c, y = read[0].index("council"), read[0].index("year")
+    return sorted({r[c] for r in read[1] if len(r) > max(c, y) and r[y] in years})
 
 
-def _documents_of(paths: Paths, council: str) -> set[str]:
-    """The file names of a council's source documents (data/published/sources.csv)."""
-    if not paths.sources_file.exists():
-        return set()
-    with open(paths.sources_file, newline="", encoding="utf-8-sig") as f:
-        return {row.get("source", "") for row in csv.DictReader(f) if row.get("council") == council}
+def _documents_read(paths: Paths, council: str, year: str) -> list[str]:
+    """The source documents a council report of `year` names: those its figures of that year and before
+    quote (figures.csv, column `source`), and the documents reporting on that year (sources.csv)."""
+    names: set[str] = set()
+    read = _read_rows(paths.figures_csv)
+    if read is not None and {"council", "year", "source"} <= set(read[0]):
+        c, y, s = (read[0].index(k) for k in ("council", "year", "source"))
+        names |= {r[s] for r in read[1] if len(r) > max(c, y, s) and r[c] == council and r[y] <= year and r[s]}
+    read = _read_rows(paths.sources_file)
+    if read is not None and {"council", "report_year", "source"} <= set(read[0]):
+        c, y, s = (read[0].index(k) for k in ("council", "report_year", "source"))
+        names |= {r[s] for r in read[1] if len(r) > max(c, y, s) and r[c] == council and r[y] == year}
+    return sorted(names)
 
 
 # --------------------------------------------------------------------------- the manifest

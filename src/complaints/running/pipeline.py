@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,13 +20,21 @@ from ..analysis.audit import build_audit
 from ..analysis.metrics import compute_metrics, family_qvalues
 from ..analysis.record_measures import aggregate, with_working_days
 from ..analysis.resolve import build_figures
+from ..analysis.vocabulary_check import (
+    CONFIGURED_NOT_IN_DATA,
+    check_vocabulary,
+    published_seen,
+    records_seen,
+    spellings,
+    synthetic_only,
+)
 from ..inputs.code_inputs import CodeInputs, load_code_inputs
 from ..inputs.definitions import Definitions, read_definitions
 from ..inputs.paths import COUNCIL_ID, Paths
 from ..inputs.problems import InputError, Problem, display
 from ..inputs.published import load_learning, load_published
 from ..inputs.records import FIGURE_COLUMNS as RECORD_FIGURE_COLUMNS
-from ..inputs.records import FILE_COLUMNS, OTHER, Records, load_records, records_folders, set_aside_path
+from ..inputs.records import FILE_COLUMNS, OTHER, VOCABULARY, Records, load_records, records_folders, set_aside_path
 from .outputs import write_tables
 
 log = logging.getLogger(__name__)
@@ -140,6 +148,7 @@ def compute(paths: Paths, set_aside: bool = False) -> Results:
         metrics = metrics.sort_values(["council", "year", "metric", "source"], kind="stable").reset_index(drop=True)
     changes = record_summaries.with_qvalues(changes, family_qvalues(metrics, changes, source="records"))
     audit = build_audit(statements, published, defs)
+    log_vocabulary_check(vocabulary_findings(defs, published, records), paths)
     return Results(
         defs,
         statements,
@@ -152,6 +161,105 @@ def compute(paths: Paths, set_aside: bool = False) -> Results:
         changes,
         files,
     )
+
+
+@dataclass
+class VocabularyFindings:
+    findings: pd.DataFrame  # analysis.vocabulary_check.FINDING_COLUMNS
+    synthetic_only: dict[str, int]  # council -> configured names the data has only in synthetic extracts
+    not_published: set = field(default_factory=set)  # (council, key): [vocabulary] keys marked not published
+
+
+def vocabulary_findings(defs: Definitions, published: pd.DataFrame, records: Records) -> VocabularyFindings:
+    """Each council's [vocabulary] against its published figures' categories and its records' values."""
+    vocabularies = {c: council.vocabulary for c, council in defs.councils.items()}
+    seen = pd.concat([published_seen(published, vocabularies, spellings(records)), records_seen(records)])
+    marked = {
+        (c, key)
+        for c, council in defs.councils.items()
+        for key in dict.fromkeys(VOCABULARY.values())
+        if not council.is_published(f"vocabulary.{key}")
+    }
+    return VocabularyFindings(check_vocabulary(seen, vocabularies), synthetic_only(seen, vocabularies), marked)
+
+
+def log_vocabulary_check(checked: VocabularyFindings, paths: Paths) -> None:
+    """The findings as warnings (the run goes on): names from the configurations and the published figures are
+    named; values of extracts never are (counts only, and where to find them: outputs/private/vocabulary.csv)."""
+    findings = checked.findings
+    check_file = paths.vocabulary_check.relative_to(paths.outputs.parent).as_posix()
+    for council, n in sorted(checked.synthetic_only.items()):
+        if n:
+            log.info(
+                "%s: %d name(s) of its [vocabulary] are only in the synthetic extracts (in the data, but in no "
+                "published figure or real extract yet)",
+                council,
+                n,
+            )
+    for (council, key), group in findings.groupby(["council", "key"], sort=False):
+        if (council, key) in checked.not_published:  # nothing configured yet: what the data has, to fill it in
+            public = group[~group["from_extracts"].astype(bool)]
+            names = ", ".join(f"'{n}'" for n in public["name"])
+            log.warning(
+                "%s [vocabulary] %s is marked not published: its published figures name %d (%s) and its records "
+                "%d other value(s), all counted as '%s' until it is filled in",
+                council,
+                key,
+                len(public),
+                names or "none",
+                len(group) - len(public),
+                OTHER,
+            )
+            continue
+        never = group[group["finding"] == CONFIGURED_NOT_IN_DATA]
+        nothing = never["where"].str.startswith("no published figure")
+        if nothing.any():
+            log.warning(
+                "%s [vocabulary] %s: none of its %d name(s) can be checked: %s",
+                council,
+                key,
+                int(nothing.sum()),
+                never["where"].iloc[0],
+            )
+        for _, f in never[~nothing].iterrows():
+            hint = ""
+            if f["suggestion"] and not f["suggestion_private"]:
+                hint = f"; did you mean '{f['suggestion']}'?"
+            elif f["suggestion"]:
+                hint = f"; a close value is among its extracts' values outside the vocabulary ({check_file})"
+            log.warning(
+                "%s [vocabulary] %s: '%s' is configured, never in the data (%s)%s",
+                council,
+                key,
+                f["name"],
+                f["where"],
+                hint,
+            )
+        missing = group[group["finding"] != CONFIGURED_NOT_IN_DATA]
+        for _, f in missing[~missing["from_extracts"].astype(bool)].iterrows():
+            hint = f"; did you mean '{f['suggestion']}'?" if f["suggestion"] else ""
+            log.warning(
+                "%s [vocabulary] %s: '%s' is in the data, not configured (%s)%s",
+                council,
+                key,
+                f["name"],
+                f["where"],
+                hint,
+            )
+        private = missing[missing["from_extracts"].astype(bool)]
+        if len(private):
+            close = int(private["suggestion"].astype(bool).sum())
+            log.warning(
+                "%s [vocabulary] %s: %d value(s) of its records are in the data, not configured (%s): counted as "
+                "'%s'%s; they are listed in %s by `complaints metrics` and `complaints reports`",
+                council,
+                key,
+                len(private),
+                "; ".join(sorted(set(private["where"]))),
+                OTHER,
+                f", {close} close to a configured name" if close else "",
+                check_file,
+            )
 
 
 def _synthetic_years(files: pd.DataFrame) -> set[tuple[str, str]]:
