@@ -55,7 +55,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .published import ALL_COLUMNS, normalise
+from .published import ALL_COLUMNS, NUMBER_WORDS, normalise
 from .years import is_year
 
 DRAFT_COLUMNS = [*ALL_COLUMNS, "status"]
@@ -267,19 +267,8 @@ def sentences(text: str) -> list[str]:
 # Numbers
 
 
-UNITS_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
+UNITS_WORDS = {  # the number words of published figures (complaints.inputs.published), on to twenty
+    **NUMBER_WORDS,
     "thirteen": 13,
     "fourteen": 14,
     "fifteen": 15,
