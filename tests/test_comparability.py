@@ -708,3 +708,30 @@ def test_the_reference_band_is_said_to_be_drawn_only_where_it_is(built_outputs):
     )
     for name in ("side_by_side", "funnel"):
         assert made.section(name).count("Shaded: West Midlands") == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Definitions, not identifiers, decide
+
+
+def test_definitions_not_identifiers_decide_comparability(metrics, defs):
+    """Dudley's and Telford & Wrekin's timeliness shares have different denominators (complaints received,
+    stage 1 responses): not comparable. Give the two denominator measures the same counting unit and
+    definition and they are; give them different counting units and the same words, and they are not."""
+    rows = bm._rows_for(metrics, "2024-25", "statutory_within_10wd_rate")
+    assert not bm.judge(rows, defs).comparable
+    measures = defs.measures.copy()
+    same = ("complaint", "Statutory complaints received at stage 1")
+    for measure in ("statutory_received", "statutory_stage1_responded"):
+        measures.loc[measure, ["counts", "description"]] = same
+    assert bm.judge(rows, replace(defs, measures=measures)).comparable
+    measures.loc["statutory_stage1_responded", "counts"] = "stage 1 response"
+    judged = bm.judge(rows, replace(defs, measures=measures))
+    assert not judged.comparable and judged.differs == "denominator"
+
+
+def test_every_measure_says_what_it_counts(defs):
+    counts = defs.measures["counts"]
+    assert (counts.str.strip() != "").all()
+    assert counts["ombudsman_cases"] == "case reaching the Ombudsman"
+    assert counts["statutory_within_10wd"] == "stage 1 response" and counts["statutory_received"] == "complaint"

@@ -193,3 +193,22 @@ def test_an_unknown_status_is_refused(project):
         check_inputs(project)
     (problem,) = refused.value.problems
     assert (problem.row, problem.column) == (2, "status") and "'done' is not a known status" in problem.message
+
+
+def test_a_measure_is_proposed_only_for_what_it_counts(project, tmp_path):
+    """'Representations to the Ombudsman' are not cases reaching it: no existing measure counts them, so the
+    draft proposes none and says so; 'cases referred to the Ombudsman' are `ombudsman_cases`."""
+    add_council(project)
+    text = tmp_path / "report.txt"
+    text.write_text(
+        "Westfold Council Complaints Annual Report\n\nOmbudsman\n\n"
+        "We made 12 representations to the Ombudsman in 2025/26.\n\n"
+        "Seven cases were referred to the Ombudsman in 2025/26.\n",
+        encoding="utf-8",
+    )
+    assert main(["draft", str(text), "--council", COUNCIL, "--year", "2025-26", "--data", str(project.data)]) == 0
+    draft = pd.read_csv(project.published / COUNCIL / "2025-26_draft.csv", dtype=str, keep_default_na=False)
+    twelve = draft[draft["value"] == "12"].iloc[0]
+    assert twelve["measure"] == ""
+    assert "counts representations" in twelve["note"] and "add one with its definition" in twelve["note"]
+    assert draft[draft["value"] == "7"].iloc[0]["measure"] == "ombudsman_cases"

@@ -356,6 +356,7 @@ definition = ""
 """
 NEW_MEASURES = [
     # measure, unit, by_category, sum_of, part_of, partition, exhaustive, section, order, chart, description
+    # (the counts column, what one counts, is added as 'complaint')
     (
         "representations_all_kinds",
         "count",
@@ -470,6 +471,8 @@ def add_newtown(paths: Paths) -> None:
     for path, rows in ((paths.measures_file, NEW_MEASURES), (paths.metrics_definitions_file, NEW_METRICS)):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         for row in rows:
+            if path == paths.measures_file:  # what one of it counts, before its description
+                row = (*row[:-1], "complaint", row[-1])
             frame.loc[len(frame)] = dict(zip(frame.columns, row, strict=True))
         frame.to_csv(path, index=False, lineterminator="\n")
     template = pd.read_csv(next((paths.published / "dudley").glob("*.csv")), dtype=str, keep_default_na=False)

@@ -20,10 +20,11 @@ complaints.reporting.comparisons.
 The comparability rule. A metric identifier means one definition (docs/methods.md), but councils
 may override the denominator of a proportion (data/councils/<id>.toml, [denominators]) and each
 counts "contacts" its own way. Two councils' figures go on one axis only when they share the metric
-id, the numerator measure, the denominator measure and, for anything per contact, the same stated
-contacts definition. Otherwise they are shown in a table, each with its definition, never on one
-axis: `require_comparable` (and so the chart builders and `funnel_data`) raise NotComparable (a
-ValueError) naming the councils and what differs.
+id, numerator and denominator measures that count the same unit by the same definition (`counts`
+and `description` in data/definitions/measures.csv: definitions decide, not identifiers) and, for
+anything per contact, the same stated contacts definition. Otherwise they are shown in a table,
+each with its definition, never on one axis: `require_comparable` (and so the chart builders and
+`funnel_data`) raise NotComparable (a ValueError) naming the councils and what differs.
 
 Council size. A bigger council can expect more complaints. Where a council's configuration gives
 the number of children aged 0 to 17 in its area with the official release it comes from ([population]
@@ -165,6 +166,16 @@ def definition_of(row: pd.Series, defs) -> tuple[str, str]:
     return num, den
 
 
+def measure_definition(measure: str, defs) -> tuple[str, str]:
+    """What decides whether two figures count the same thing: the measure's counting unit (`counts` in
+    data/definitions/measures.csv: a complaint, a stage 1 response, a case reaching the Ombudsman...) and
+    its definition (`description`), not its identifier. A measure not in the definitions is its identifier."""
+    table = getattr(defs, "measures", None)
+    if not measure or table is None or measure not in table.index or "counts" not in table.columns:
+        return (measure, "")
+    return (_text(table.at[measure, "counts"]).strip(), _text(table.at[measure, "description"]).strip())
+
+
 def _per_contact(row: pd.Series, den: str, defs) -> bool:
     if den == "contacts":
         return True
@@ -225,7 +236,7 @@ def judge(rows: pd.DataFrame, defs) -> Judgement:
     if len(definitions) < 2:
         return Judgement(False, "councils", definitions, kind)
     for attribute in ("numerator", "denominator"):
-        if len({getattr(d, attribute) for d in definitions.values()}) > 1:
+        if len({measure_definition(getattr(d, attribute), defs) for d in definitions.values()}) > 1:
             return Judgement(False, attribute, definitions, kind)
     contact_defs = {d.contacts for d in definitions.values()}
     if None not in contact_defs and len(contact_defs) > 1:

@@ -137,6 +137,7 @@ def load_measures(paths: Paths, sections: pd.DataFrame) -> tuple[pd.DataFrame, l
         "section",
         "order",
         "chart",
+        "counts",
         "description",
     ]
     frame, problems = read_csv_text(path, cols, paths.data.parent)
@@ -152,6 +153,14 @@ def load_measures(paths: Paths, sections: pd.DataFrame) -> tuple[pd.DataFrame, l
         ),
     )
     problems += check_column(frame, name, "unit", choice_cell(UNITS, "unit"))
+    # what one of it counts (a complaint, a stage 1 response, a case reaching the Ombudsman...): with the
+    # description, its definition; two figures are compared only when both agree (analysis/comparability.py)
+    problems += check_column(
+        frame,
+        name,
+        "counts",
+        lambda c: None if c.strip() else "is empty; expected what one of it counts, such as complaint",
+    )
     for col in ("by_category", "exhaustive"):
         problems += check_column(frame, name, col, choice_cell(("yes", "no"), "yes/no value"))
     dupes = frame[frame["measure"].duplicated()]

@@ -504,6 +504,32 @@ class Guess:
     runner_up: str = ""
     runner_score: float = 0.0
     after_score: float = 0.0
+    uncounted: str = ""  # the counting noun right after the figure that no suggested measure counts
+
+
+# Nouns that say what a figure counts, and the counting unit (`counts` in data/definitions/measures.csv) they
+# name: a measure is proposed only when what it counts is what the sentence counts ("12 representations to the
+# Ombudsman" is not `ombudsman_cases`, which counts cases reaching the Ombudsman), otherwise none, with a note.
+COUNTING_NOUNS = (
+    (re.compile(r"\brepresentations?\b", re.IGNORECASE), "representation"),
+    (re.compile(r"\benquir(?:y|ies)\b", re.IGNORECASE), "enquiry"),
+    (re.compile(r"\breferrals?\b", re.IGNORECASE), "referral"),
+    (re.compile(r"\bcompliments?\b", re.IGNORECASE), "compliment"),
+    (re.compile(r"\bcomments?\b", re.IGNORECASE), "comment"),
+    (re.compile(r"\bcontacts?\b", re.IGNORECASE), "contact"),
+)
+
+
+def counting_noun(words: str) -> str:
+    """The counting unit named first in `words` (the words right after a figure), or ''."""
+    found = [(m.start(), unit) for pattern, unit in COUNTING_NOUNS for m in [pattern.search(words)] if m]
+    return min(found)[1] if found else ""
+
+
+def _counts_fit(measure: str, noun: str, measures: pd.DataFrame) -> bool:
+    if not noun or "counts" not in measures.columns:
+        return True
+    return noun in str(measures.at[measure, "counts"])
 
 
 @dataclass
@@ -568,9 +594,15 @@ def guess_measure(
     in_sentence = _qualifiers(sentence) - near
     in_heading = _qualifiers(f"{context.heading} {context.parent}") - near - in_sentence
     allowed = UNIT_OF_KIND.get(kind, {"count", "share", "money", "days"})
+    # what the figure counts, in the words right after it ("12 representations")
+    noun = counting_noun(" ".join(sentence[end:after_to].split()[:4])) if kind != "pct" else ""
     ranked = []
+    unfit = False
     for measure, score in scores.items():
         if measure not in measures.index or measures.at[measure, "unit"] not in allowed:
+            continue
+        if not _counts_fit(measure, noun, measures):
+            unfit = True
             continue
         wanted = _measure_qualifiers(measure)
         both = measure.split("_")[0] in MEASURE_QUALIFIERS
@@ -590,7 +622,7 @@ def guess_measure(
         ranked.append((score, measure))
     ranked.sort(key=lambda x: (-x[0], x[1]))
     if not ranked:
-        return Guess("", 0.0)
+        return Guess("", 0.0, uncounted=noun if unfit else "")
     best_score, best = ranked[0]
     runner_score, runner = ranked[1] if len(ranked) > 1 else (0.0, "")
     return Guess(best, best_score, runner, runner_score, after_scores.get(best, 0.0))
@@ -855,6 +887,11 @@ def _quote_rows(quote, figures, unit, context, council, year, source, measures, 
             measure = inherited
             if inherited != guess.measure:
                 note.append("measure taken from the figure it is compared with")
+        elif not measure and guess.uncounted:
+            note.append(
+                f"no measure suggested: the sentence counts {guess.uncounted}s, and no measure of "
+                "data/definitions/measures.csv counts them (column counts): add one with its definition"
+            )
         elif not measure:
             note.append("no measure suggested: no phrase of data/definitions/synonyms.csv near the figure")
         elif guess.score < 1.0:

@@ -191,6 +191,8 @@ def _csv_rows(path: Path, stamp: tuple) -> tuple[list[str], list[list[str]]]:
     """An output or input CSV as (header, rows), read once per version of the file (stamp: mtime, size)."""
     with open(path, newline="", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
+    while rows and (not rows[0] or rows[0][0].lstrip().startswith("#")):  # comment lines above the header
+        rows = rows[1:]
     return (rows[0], rows[1:]) if rows else ([], [])
 
 
@@ -289,7 +291,10 @@ def report_fingerprint(paths: Paths, job: Job, parameters: dict, code: str) -> s
     parts.append(hash_file(config) if config.exists() else "no config")
     # its published rows (a file without rows, such as new-year's template, gives none)
     folder = paths.published / job.council
-    parts += [f"{p.name}:{_rows_of(p, job.council, up_to)}" for p in sorted(folder.glob("*.csv"))]
+    for path in sorted(folder.glob("*.csv")):
+        rows = _rows_of(path, job.council, up_to)
+        if rows not in ("", "missing") and json.loads(rows)[1:]:  # a file of later years only is not read
+            parts.append(f"{path.name}:{rows}")
     parts.append(json.dumps(hash_tree(paths.definitions)))
     # its source documents (the provenance table gives their hashes), and the titles of this year's
     documents = _documents_read(paths, job.council, job.year)
