@@ -108,13 +108,17 @@ def _verbosity(parser: argparse.ArgumentParser, default) -> None:
     )
 
 
-def _paths(parser: argparse.ArgumentParser) -> None:
+def _data(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
         metavar="DIR",
         help="folder of input data (default: the project's data/, or ./data "
         "for an installed package; or COMPLAINTS_DATA)",
     )
+
+
+def _paths(parser: argparse.ArgumentParser) -> None:
+    _data(parser)
     parser.add_argument(
         "--outputs",
         metavar="DIR",
@@ -253,12 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     new_year.add_argument(
         "--council", metavar="ID", type=_council, help="only this council, e.g. --council dudley (default: every one)"
     )
-    new_year.add_argument(
-        "--data",
-        metavar="DIR",
-        help="folder of input data (default: the project's data/, or ./data for an installed package; "
-        "or COMPLAINTS_DATA)",
-    )
+    _data(new_year)
     new_year.set_defaults(func=cmd_new_year, outputs=None)
 
     new_council = _subcommand(
@@ -273,12 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     new_council.add_argument("id", metavar="ID", help="the council's identifier, lower case and hyphenated: newshire")
     new_council.add_argument("--name", help="its full name (default: made from the identifier; check it)")
     new_council.add_argument("--short-name", metavar="SHORT", help="the name used in sentences (default: --name)")
-    new_council.add_argument(
-        "--data",
-        metavar="DIR",
-        help="folder of input data (default: the project's data/, or ./data for an installed package; "
-        "or COMPLAINTS_DATA)",
-    )
+    _data(new_council)
     new_council.set_defaults(func=cmd_new_council, outputs=None)
 
     draft = _subcommand(
@@ -303,12 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument(
         "--kind", default="annual report", help="the document's kind in sources.csv (default: %(default)s)"
     )
-    draft.add_argument(
-        "--data",
-        metavar="DIR",
-        help="folder of input data (default: the project's data/, or ./data for an installed package; "
-        "or COMPLAINTS_DATA)",
-    )
+    _data(draft)
     draft.set_defaults(func=cmd_draft, outputs=None)
 
     kernel = _subcommand(

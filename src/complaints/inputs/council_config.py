@@ -280,19 +280,7 @@ PUBLISHABLE = (
     "contacts.definition",
     "denominators",
     "vocabulary",
-    *(
-        f"vocabulary.{key}"
-        for key in (
-            "teams",
-            "issue_categories",
-            "delay_reasons",
-            "complainant_types",
-            "channels",
-            "remedies",
-            "extension_reasons",
-            "refusal_reasons",
-        )
-    ),
+    *(f"vocabulary.{key}" for key in Vocabulary.model_fields),
     "events",
     "clocks",
     "population",

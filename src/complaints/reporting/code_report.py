@@ -153,8 +153,9 @@ class CodeReport(Report):
         facts = []
         for r in rows:
             counts = ""
-            if not narrative.is_withheld(r) and _num(r.get("numerator")) is not None and _num(r.get("denominator")):
-                counts = f" ({numbers.count(_num(r['numerator']))} of {numbers.count(_num(r['denominator']))})"
+            k, n = numbers.as_float(r.get("numerator")), numbers.as_float(r.get("denominator"))
+            if not narrative.is_withheld(r) and k is not None and n:
+                counts = f" ({numbers.count(k)} of {numbers.count(n)})"
             facts.append(f"{self.label(r['metric'])}: {narrative.row_value(r)}{counts}.")
         refused = self.figure("complaints_refused")
         if refused is not None:
@@ -328,7 +329,7 @@ class CodeReport(Report):
             return ""
         if narrative.is_withheld(w) or narrative.is_withheld(p):
             return words.format(numbers.WITHHELD_WORD)
-        return words.format(self.count_text(_num(w["value"]) - _num(p["value"])))
+        return words.format(self.count_text(numbers.as_float(w["value"]) - numbers.as_float(p["value"])))
 
     # ------------------------------------------------------------------ 4. improvements
     def p_improvements(self) -> Part:
@@ -350,7 +351,7 @@ class CodeReport(Report):
     # ------------------------------------------------------------------ 5. the Ombudsman's letter
     def letter_value(self, measure: str) -> float | None:
         rows = self.letter[self.letter["measure"] == measure] if len(self.letter) else self.letter
-        return _num(rows.iloc[0]["value"]) if len(rows) else None
+        return numbers.as_float(rows.iloc[0]["value"]) if len(rows) else None
 
     def p_ombudsman_letter(self) -> Part:
         title = dict(CONTENTS)["ombudsman_letter"]
@@ -440,10 +441,6 @@ def _not_provided(part: Part) -> bool:
     return bool(blocks) and all(
         b.get("type") == "none" and str(b.get("text", "")).startswith(NOT_PROVIDED) for b in blocks
     )
-
-
-def _num(value) -> float | None:
-    return numbers.as_float(value)
 
 
 def load_code_report(

@@ -245,11 +245,6 @@ def _rows_of(path: Path, council: str | None, years=None) -> str:
     return json.dumps([header, *keep])
 
 
-def _council_rows(path: Path, council: str) -> str:
-    """The header and one council's rows of a CSV, as text."""
-    return _rows_of(path, council)
-
-
 def report_fingerprint(paths: Paths, job: Job, parameters: dict, code: str) -> str:
     """What one report depends on, and no more: code (notebook, package, lock) and parameters; for a council's
     report, that council's rows of every output CSV, of its published files and of the learning actions for
