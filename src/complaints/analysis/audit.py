@@ -36,6 +36,7 @@ from ..inputs.years import year_bounds
 from .resolve import (
     KEY,
     RULE,
+    _lookup,
     allowed_values,
     count_candidates,
     count_from_percentage,
@@ -93,6 +94,23 @@ def _value(index: dict, council: str, year: str, measure: str, category: str = "
 
 
 NEARBY = 5  # bases within this of the stated one are tried when a percentage does not fit
+
+
+def by_council_year(frame: pd.DataFrame | None):
+    """`rows(council, year)`: the rows of `frame` for one council-year, found by key rather than by
+    scanning the frame (so that a check made once per council-year costs the same however many there are).
+    None for no frame."""
+    if frame is None:
+        return lambda council, year: None
+    positions: dict | None = None
+
+    def rows(council: str, year: str) -> pd.DataFrame:
+        nonlocal positions
+        if positions is None:
+            positions = frame.groupby(["council", "year"], sort=False).indices
+        return frame.iloc[positions.get((council, year), [])]
+
+    return rows
 
 
 def _fits(numerator: float | None, base: float, pct: float) -> bool:
@@ -161,6 +179,13 @@ def percentage_checks(
     statements: pd.DataFrame, index: dict, figures: pd.DataFrame | None = None, defs: Definitions | None = None
 ) -> list[dict]:
     rows = []
+    # bases_that_fit looks only at the statement's council-year: it is given that council-year's rows
+    statements_of, figures_of = by_council_year(statements), by_council_year(figures)
+
+    def fits_elsewhere(numerator: float | None, base: float, pct: float, stmt: pd.Series) -> str:
+        own = (stmt["council"], stmt["year"])
+        return bases_that_fit(numerator, base, pct, stmt, figures_of(*own), defs, statements_of(*own))
+
     for _, stmt in statements[statements["stated_pct"].notna()].iterrows():
         pct, qual = stmt["stated_pct"], stmt["pct_qualifier"]
         stated = {"<": "less than ", ">": "more than ", "~": "about "}.get(qual, "") + f"{pct:g}%"
@@ -186,7 +211,7 @@ def percentage_checks(
                     ""
                     if ok
                     else f"{_fmt(numerator)} / {_fmt(n)} = {shown}, not {stated}."
-                    + (bases_that_fit(numerator, n, pct, stmt, figures, defs, statements) if not qual else ""),
+                    + (fits_elsewhere(numerator, n, pct, stmt) if not qual else ""),
                 )
             )
         elif qual:
@@ -204,7 +229,7 @@ def percentage_checks(
                         "no whole number",
                         "mismatch",
                         f"No whole number out of {_fmt(n)} gives {stated}, rounded or truncated."
-                        + bases_that_fit(None, n, pct, stmt, figures, defs, statements),
+                        + fits_elsewhere(None, n, pct, stmt),
                     )
                 )
             else:
@@ -292,9 +317,11 @@ def change_checks(statements: pd.DataFrame, index: dict) -> list[dict]:
 
 def contradiction_checks(statements: pd.DataFrame, figures: pd.DataFrame) -> list[dict]:
     rows = []
-    for _, fig in figures[figures["contested"] & (figures["values_stated"] != "")].iterrows():
+    contested = figures[figures["contested"] & (figures["values_stated"] != "")]
+    by_key = statements.groupby(KEY, sort=False).indices if len(contested) else {}
+    for _, fig in contested.iterrows():
         key = tuple(fig[k] for k in KEY)
-        stmts = statements[(statements[KEY].apply(tuple, axis=1) == key)]
+        stmts = statements.iloc[by_key.get(key, [])]
         field = "value" if pd.notna(fig["value"]) and fig["basis"] == "published" else "stated_pct"
         stmts = stmts[stmts[field].notna()]
         chosen = fig["value"] if field == "value" else fig["pct"]
@@ -329,6 +356,7 @@ def parts_checks(figures: pd.DataFrame, defs: Definitions, index: dict) -> list[
     """Parts (outcomes, breakdowns) against their whole; sums against their stated total."""
     rows = []
     measures = defs.measures
+    summed = [m for m in measures.index if defs.sum_parts(m)]  # the measures that are sums of others
     stated = figures[figures["basis"] == "published"]
     for (council, year), group in stated.groupby(["council", "year"]):
         in_group = group[group["measure"].map(measures["part_of"]).fillna("") != ""]
@@ -371,8 +399,9 @@ def parts_checks(figures: pd.DataFrame, defs: Definitions, index: dict) -> list[
                     "line": int(first["line"]),
                 }
             )
-        for _, total in group.iterrows():
-            components = defs.sum_parts(total["measure"]) if not total["category"] else []
+        totals = group[group["measure"].isin(summed) & ~group["category"].map(bool)]
+        for _, total in totals.iterrows():
+            components = defs.sum_parts(total["measure"])
             found = [index.get((council, year, c, "")) for c in components]
             if not components or any(f is None or f["basis"] != "published" for f in found):
                 continue
@@ -409,9 +438,11 @@ def weighted_average_checks(statements: pd.DataFrame, figures: pd.DataFrame, def
     rows = []
     wholes = [m for m in defs.measures.index if defs.sum_parts(m)]
     stated = statements[statements["stated_pct"].notna() & (statements["pct_qualifier"] == "")]
+    statements_of, index = by_council_year(statements), _lookup(figures)
     for (council, year, source), group in stated.groupby(["council", "year", "source"]):
+        its_year = statements_of(council, year)  # what the evidence and the quotes are looked for in
         for whole in sorted(set(group["measure"]) & set(wholes)):
-            for e in weighted_average_evidence(statements, figures, defs, council, year, whole, {source}):
+            for e in weighted_average_evidence(its_year, figures, defs, council, year, whole, {source}, index):
                 parts = ", ".join(f"{p[0]} {p[1]:g}% of {p[3]:g}" for p in e["parts"])
                 low, high = e["range"]
                 shares = [p[1] for p in e["parts"]]
@@ -430,12 +461,10 @@ def weighted_average_checks(statements: pd.DataFrame, figures: pd.DataFrame, def
                         f"At these bases the parts give {low:.1f}% to {high:.1f}% overall (allowing for rounding), "
                         f"not {e['whole']:g}%."
                     )
-                part_quotes = statements[
-                    (statements["council"] == council)
-                    & (statements["year"] == year)
-                    & (statements["source"] == source)
-                    & statements["measure"].isin([p[0] for p in e["parts"]])
-                    & statements["stated_pct"].isin([p[1] for p in e["parts"]])
+                part_quotes = its_year[
+                    (its_year["source"] == source)
+                    & its_year["measure"].isin([p[0] for p in e["parts"]])
+                    & its_year["stated_pct"].isin([p[1] for p in e["parts"]])
                 ]
                 w = e["statement"]
                 rows.append(
@@ -458,6 +487,7 @@ def parts_percentage_checks(statements: pd.DataFrame, defs: Definitions) -> list
     one base against 100% (more than 100% is impossible; an exhaustive breakdown must reach it)."""
     rows = []
     measures = defs.measures
+    summed = [m for m in measures.index if defs.sum_parts(m)]  # the measures that are sums of others
     stated = statements[
         statements["stated_pct"].notna() & (statements["pct_qualifier"] == "") & (statements["pct_of"] != "")
     ]
@@ -466,8 +496,8 @@ def parts_percentage_checks(statements: pd.DataFrame, defs: Definitions) -> list
     )
     for (_council, _year, _source, base), group in stated.groupby(["council", "year", "source", "pct_of"]):
         # a whole and its parts, all of one base
-        for _, whole in group.iterrows():
-            parts = defs.sum_parts(whole["measure"]) if whole["measure"] in measures.index else []
+        for _, whole in group[group["measure"].isin(summed)].iterrows():
+            parts = defs.sum_parts(whole["measure"])
             options = [group[group["measure"] == p] for p in parts]
             if not parts or any(o.empty for o in options):
                 continue

@@ -588,10 +588,11 @@ def trend_table(metrics: pd.DataFrame, metric: str, councils, defs=None) -> pd.D
     out = []
     for year in sorted(rows["year"].astype(str).unique(), key=year_key):
         these = rows[rows["year"].astype(str) == year].drop_duplicates(subset=["council"])
+        # each council's value, looked up (not searched for once per council)
+        value_of = dict(zip(these["council"], pd.to_numeric(these["value"], errors="coerce")))
         record = {"Year": year}
         for cid, name in zip(ids, names, strict=True):
-            v = these.loc[these["council"] == cid, "value"]
-            record[name] = float(pd.to_numeric(v, errors="coerce").iloc[0]) if len(v) else np.nan
+            record[name] = float(value_of[cid]) if cid in value_of else np.nan
         record["comparable"] = bool(len(these) >= 2 and judge(these.sort_values("council"), defs).comparable)
         out.append(record)
     return pd.DataFrame(out, columns=["Year", *names, "comparable"])

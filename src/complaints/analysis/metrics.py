@@ -231,14 +231,20 @@ def dispersions(values: dict, defs: Definitions | None = None) -> dict[tuple[str
     pool = {
         key: e for key, e in series.items() if e["kind"] in POISSON_KINDS and len(e["points"]) >= POOLED_SERIES_YEARS
     }
+    # the council's other pooled series (the pool as it stands, less those already left out), by council so
+    # that each council's cost is the same however many councils there are
+    by_council: dict[str, dict] = {}
+    for key, entry in pool.items():
+        by_council.setdefault(key[0], {})[key] = entry
     for key, entry in list(pool.items()):
-        others = [e for k, e in pool.items() if k != key and k[0] == key[0]]
+        mine = by_council[key[0]]
+        others = [e for k, e in mine.items() if k != key]
         inside = any(entry["numerator"] in _all_parts(e["numerator"], defs) for e in others)
         counted = entry["kind"] == "rate" and any(
             e["kind"] == "count" and e["numerator"] == entry["numerator"] for e in others
         )
         if inside or counted:
-            del pool[key]
+            del pool[key], mine[key]
     pooled_chi2 = sum(e["chi2"] for e in pool.values())
     pooled_df = sum(e["df"] for e in pool.values())
     named = ", ".join(f"{council} {metric}" for council, metric in sorted(pool))
@@ -387,11 +393,18 @@ def _compare(row: dict, prev: dict, phi: float) -> dict:
         f1, f2 = _exposures(row, prev)
         if f1 is not None:
             e1, e2 = float(f1["value"]), float(f2["value"])
-    out.update(_change_test(kind, k1, n1, k2, n2, e1, e2, phi))
+    tested: dict[tuple, dict] = {}  # the same test is run once (the chosen values are usually among the allowed)
+
+    def test_of(*args) -> dict:
+        if args not in tested:
+            tested[args] = _change_test(kind, *args, phi)
+        return tested[args]
+
+    out.update(test_of(k1, n1, k2, n2, e1, e2))
     alternatives = []
     for c1, d1, c2, d2, x1, x2 in _combinations(row, prev):
         d1i, d2i = (int(d1), int(d2)) if kind == "proportion" else (d1, d2)
-        test = _change_test(kind, int(c1), d1i, int(c2), d2i, x1, x2, phi)
+        test = test_of(int(c1), d1i, int(c2), d2i, x1, x2)
         change = _value_of(kind, c2, d2) - _value_of(kind, c1, d1)
         alternatives.append((test["p_value"], change, test["p_value_sampling"]))
     out["_alternatives"] = alternatives or [(out["p_value"], out["change"], out["p_value_sampling"])]
@@ -433,8 +446,9 @@ def compute_metrics(
     figs = figure_index(figures)
     synthetic = {tuple(x) for x in (synthetic or ())}
     values: dict[tuple, dict] = {}
+    years_of = figures.groupby("council", sort=False)["year"].unique() if len(figures) else {}
     for council_id, council in sorted(defs.councils.items()):
-        years = sorted(figures.loc[figures["council"] == council_id, "year"].unique())
+        years = sorted(years_of[council_id]) if council_id in years_of else []
         for year in years:
             for _, metric in defs.metrics.iterrows():
                 row = metric_value(figs, council, year, metric, source)
@@ -478,11 +492,12 @@ def compute_metrics(
     frame["verdict_robust"] = pd.Series([pd.NA] * len(frame), dtype="object")
     frame["p_value_range"] = ""
     extra = other_tests if other_tests is not None else pd.DataFrame(columns=["council", "year", "p_value"])
+    extra_of = extra.groupby(["council", "year"], sort=False).indices if len(extra) else {}
     for (council, year, _source), group in frame.groupby(["council", "year", "source"]):
         tested = group.index[group["p_value"].notna()]
         if not len(tested):
             continue
-        others = extra[(extra["council"] == council) & (extra["year"] == year)]["p_value"].dropna().to_numpy(float)
+        others = extra["p_value"].iloc[extra_of.get((council, year), [])].dropna().to_numpy(float)
         p = np.concatenate([frame.loc[tested, "p_value"].to_numpy(float), others])
         q = _family_q(p)
         frame.loc[tested, "q_value"] = q[: len(tested)]

@@ -188,26 +188,33 @@ def _sums(options: list[list[float]], chosen: list[float]) -> list[float]:
     return sorted({float(sum(combo)) for combo in itertools.product(*options)})
 
 
-def _choose(group: pd.DataFrame, field: str, preferred: set | None = None) -> tuple[float, bool, str]:
+def _choose(columns: dict[str, list], members: list[int], field: str, preferred: set | None = None):
     """Pick the value of `field` for one figure by RULE; say whether it was contested.
 
-    `preferred`: the values consistent with the same document's other figures (step 0 of RULE).
+    `columns`: the statements' columns as lists; `members`: the positions of the figure's statements
+    in them. `preferred`: the values consistent with the same document's other figures (step 0 of RULE).
+    Returns (value, contested, the values stated '; '-joined in the order first stated).
     """
-    present = group[field].dropna()
-    values = present.unique()
-    if len(values) == 1:  # the common case, answered without copying the group
+    cells = columns[field]
+    present = [i for i in members if pd.notna(cells[i])]
+    values = list(dict.fromkeys(cells[i] for i in present))
+    if len(values) == 1:  # the common case
         return float(values[0]), False, ""
-    stated = group.loc[present.index]
 
     def rank(value: float):
-        rows = stated[stated[field] == value]
-        own_year = bool((rows["report_year"] == rows["year"]).any())
-        detail = bool((rows["section_role"] == "detail").any())
+        rows = [i for i in present if cells[i] == value]
+        own_year = any(columns["report_year"][i] == columns["year"][i] for i in rows)
+        detail = any(columns["section_role"][i] == "detail" for i in rows)
         consistent = preferred is None or float(value) in preferred
-        return (not consistent, not own_year, -len(rows), not detail, int(rows["order"].min()))
+        return (not consistent, not own_year, -len(rows), not detail, int(min(columns["order"][i] for i in rows)))
 
     chosen = min(values, key=rank)
     return float(chosen), True, "; ".join(f"{v:g}" for v in values)
+
+
+def _first_stated(columns: dict[str, list], members: list[int], field: str, value: float) -> int:
+    """The position of the earliest statement (by `order`) giving `field` that value."""
+    return min((i for i in members if columns[field][i] == value), key=lambda i: columns["order"][i])
 
 
 def resolve_figures(statements: pd.DataFrame, prefer: dict | None = None) -> pd.DataFrame:
@@ -215,22 +222,27 @@ def resolve_figures(statements: pd.DataFrame, prefer: dict | None = None) -> pd.
 
     `prefer` maps a figure's key to (the values consistent with the document's other figures, why),
     from consistent_values: step 0 of RULE.
+
+    The statements are read once into lists and grouped by key in one pass (in the order each figure
+    is first stated), so the cost is the same for each figure however many councils and years there are.
     """
     rows = []
     prefer = prefer or {}
     figures = statements[statements["value"].notna() | statements["stated_pct"].notna()]
-    for key, group in figures.groupby(KEY, sort=False):
-        with_value = group if len(group) == 1 and pd.notna(group["value"].iloc[0]) else group[group["value"].notna()]
+    columns = {c: figures[c].tolist() for c in figures.columns}
+    groups: dict[tuple, list[int]] = {}
+    for i, key in enumerate(zip(*(columns[k] for k in KEY))):
+        groups.setdefault(key, []).append(i)
+    for key, group in groups.items():
+        if any(pd.isna(k) for k in key):
+            continue  # as groupby leaves out a key with a missing part
+        with_value = [i for i in group if pd.notna(columns["value"][i])]
         record = dict(zip(KEY, key))
         preferred, why = prefer.get(tuple(key), (None, ""))
-        if len(with_value):
-            value, contested, values = _choose(with_value, "value", preferred)
-            chosen = (
-                with_value.iloc[0]
-                if len(with_value) == 1
-                else with_value[with_value["value"] == value].sort_values("order").iloc[0]
-            )
-            pct_rows = group[group["stated_pct"].notna() & (group["pct_qualifier"] == "")]
+        if with_value:
+            value, contested, values = _choose(columns, with_value, "value", preferred)
+            chosen = with_value[0] if len(with_value) == 1 else _first_stated(columns, with_value, "value", value)
+            pct_rows = [i for i in group if pd.notna(columns["stated_pct"][i]) and columns["pct_qualifier"][i] == ""]
             record.update(
                 value=value,
                 basis="published",
@@ -239,19 +251,19 @@ def resolve_figures(statements: pd.DataFrame, prefer: dict | None = None) -> pd.
                 contested=contested,
                 values_stated=values,
                 statements=len(with_value),
-                allowed=join_values(sorted(with_value["value"].unique())),
+                allowed=join_values(sorted(dict.fromkeys(columns["value"][i] for i in with_value))),
                 pct_values="",
             )
-            if len(pct_rows):
-                record.update(pct=float(pct_rows.iloc[0]["stated_pct"]), pct_of=pct_rows.iloc[0]["pct_of"])
+            if pct_rows:
+                record.update(pct=float(columns["stated_pct"][pct_rows[0]]), pct_of=columns["pct_of"][pct_rows[0]])
         else:
-            plain = group[group["pct_qualifier"] == ""]
-            if plain.empty:
+            plain = [i for i in group if columns["pct_qualifier"][i] == ""]
+            if not plain:
                 continue  # only bounds like "less than 1%": checked by the audit, not a figure
-            base = plain.iloc[0]["pct_of"]
-            same_base = plain[plain["pct_of"] == base]
-            pct, contested, values = _choose(same_base, "stated_pct", preferred)
-            chosen = same_base[same_base["stated_pct"] == pct].sort_values("order").iloc[0]
+            base = columns["pct_of"][plain[0]]
+            same_base = [i for i in plain if columns["pct_of"][i] == base]
+            pct, contested, values = _choose(columns, same_base, "stated_pct", preferred)
+            chosen = _first_stated(columns, same_base, "stated_pct", pct)
             record.update(
                 value=np.nan,
                 basis="",
@@ -261,14 +273,14 @@ def resolve_figures(statements: pd.DataFrame, prefer: dict | None = None) -> pd.
                 values_stated="; ".join(f"{v}%" for v in values.split("; ")) if values else "",
                 statements=len(same_base),
                 allowed="",
-                pct_values=join_values(same_base["stated_pct"].unique()),
+                pct_values=join_values(dict.fromkeys(columns["stated_pct"][i] for i in same_base)),
             )
         record.update(
-            file=chosen["file"],
-            line=int(chosen["line"]),
-            quote=chosen["quote"],
-            source=chosen["source"],
-            note=chosen["note"],
+            file=columns["file"][chosen],
+            line=int(columns["line"][chosen]),
+            quote=columns["quote"][chosen],
+            source=columns["source"][chosen],
+            note=columns["note"][chosen],
             chosen_by=why if record["contested"] and why else "",
         )
         rows.append(record)
@@ -310,68 +322,87 @@ def derive_figures(figures: pd.DataFrame, defs: Definitions) -> pd.DataFrame:
                 allowed = {k for pct in pcts for b in bases for k in count_candidates(pct, int(b))}
                 figures.at[i, "allowed"] = join_values(sorted(allowed | {float(count)}))
                 changed = True
-        # sums of parts
-        index = _lookup(figures)
-        pairs = figures[["council", "year"]].drop_duplicates().itertuples(index=False)
-        for council, year in pairs:
-            for measure, parts in sums.items():
-                target = index.get((council, year, measure, ""))
-                part_rows = [index.get((council, year, p, "")) for p in parts]
-                if any(p is None or pd.isna(figures.at[p, "value"]) for p in part_rows):
-                    continue
-                value = float(sum(figures.at[p, "value"] for p in part_rows))
-                basis = (
-                    "from_percentage" if any(figures.at[p, "basis"] == "from_percentage" for p in part_rows) else "sum"
-                )
-                # a stated figure stays; a count recovered from a percentage gives way to a sum of counts
-                if (
-                    target is not None
-                    and pd.notna(figures.at[target, "value"])
-                    and not (figures.at[target, "basis"] == "from_percentage" and basis == "sum")
-                ):
-                    continue
-                contested = any(bool(figures.at[p, "contested"]) for p in part_rows)
-                allowed = join_values(
-                    _sums(
-                        [allowed_values(figures.loc[p]) for p in part_rows],
-                        [float(figures.at[p, "value"]) for p in part_rows],
-                    )
-                )
-                bases = {figures.at[p, "pct_of"] for p in part_rows if figures.at[p, "basis"] == "from_percentage"}
-                pct_of = bases.pop() if len(bases) == 1 else ""
-                if target is None:
-                    new = {
-                        "council": council,
-                        "year": year,
-                        "measure": measure,
-                        "category": "",
-                        "value": value,
-                        "basis": basis,
-                        "pct": np.nan,
-                        "pct_of": pct_of,
-                        "contested": contested,
-                        "values_stated": "",
-                        "statements": 0,
-                        "allowed": allowed,
-                        "pct_values": "",
-                        "file": "",
-                        "line": 0,
-                        "quote": "",
-                        "source": "",
-                        "note": "Sum of " + " + ".join(parts) + ".",
-                        "chosen_by": "",
-                    }
-                    figures = pd.concat([figures, pd.DataFrame([new])], ignore_index=True)
-                    index = _lookup(figures)
-                else:
-                    figures.at[target, "value"] = value
-                    figures.at[target, "basis"] = basis
-                    figures.at[target, "allowed"] = allowed
-                    if basis == "from_percentage":
-                        figures.at[target, "pct_of"] = pct_of
-                    figures.at[target, "contested"] = bool(figures.at[target, "contested"]) or contested
-                changed = True
+        figures, summed = _add_sums(figures, sums)
+        changed = changed or summed
     return figures
+
+
+def _add_sums(figures: pd.DataFrame, sums: dict[str, list[str]]) -> tuple[pd.DataFrame, bool]:
+    """One pass of sums of parts over every council-year: (the figures with the sums, whether any changed).
+
+    Figures are looked up by key in one index; the sums added wait in `added` (looked up through the
+    same index) and join the frame at the end of the pass, so that a pass costs the same for each
+    council-year however many there are (no copy of the frame per figure added)."""
+    index = _lookup(figures)
+    added: dict[int, dict] = {}  # label -> a figure added in this pass
+    changed = False
+
+    def at(label, column):
+        return added[label][column] if label in added else figures.at[label, column]
+
+    def row(label):
+        return added[label] if label in added else figures.loc[label]
+
+    pairs = figures[["council", "year"]].drop_duplicates().itertuples(index=False)
+    for council, year in pairs:
+        for measure, parts in sums.items():
+            target = index.get((council, year, measure, ""))
+            part_rows = [index.get((council, year, p, "")) for p in parts]
+            if any(p is None or pd.isna(at(p, "value")) for p in part_rows):
+                continue
+            value = float(sum(at(p, "value") for p in part_rows))
+            basis = "from_percentage" if any(at(p, "basis") == "from_percentage" for p in part_rows) else "sum"
+            # a stated figure stays; a count recovered from a percentage gives way to a sum of counts
+            if (
+                target is not None
+                and pd.notna(at(target, "value"))
+                and not (at(target, "basis") == "from_percentage" and basis == "sum")
+            ):
+                continue
+            contested = any(bool(at(p, "contested")) for p in part_rows)
+            allowed = join_values(
+                _sums([allowed_values(row(p)) for p in part_rows], [float(at(p, "value")) for p in part_rows])
+            )
+            bases = {at(p, "pct_of") for p in part_rows if at(p, "basis") == "from_percentage"}
+            pct_of = bases.pop() if len(bases) == 1 else ""
+            if target is None:
+                label = len(figures) + len(added)
+                added[label] = {
+                    "council": council,
+                    "year": year,
+                    "measure": measure,
+                    "category": "",
+                    "value": value,
+                    "basis": basis,
+                    "pct": np.nan,
+                    "pct_of": pct_of,
+                    "contested": contested,
+                    "values_stated": "",
+                    "statements": 0,
+                    "allowed": allowed,
+                    "pct_values": "",
+                    "file": "",
+                    "line": 0,
+                    "quote": "",
+                    "source": "",
+                    "note": "Sum of " + " + ".join(parts) + ".",
+                    "chosen_by": "",
+                }
+                index[(council, year, measure, "")] = label
+            else:
+                update = {"value": value, "basis": basis, "allowed": allowed}
+                if basis == "from_percentage":
+                    update["pct_of"] = pct_of
+                update["contested"] = bool(at(target, "contested")) or contested
+                for column, new in update.items():
+                    if target in added:
+                        added[target][column] = new
+                    else:
+                        figures.at[target, column] = new
+            changed = True
+    if added:
+        figures = pd.concat([figures, pd.DataFrame(list(added.values()))], ignore_index=True)
+    return figures, changed
 
 
 def check_numerators(statements: pd.DataFrame, figures: pd.DataFrame) -> None:
@@ -425,17 +456,28 @@ def _base_value(index: dict, figures: pd.DataFrame, council: str, year: str, mea
 
 
 def weighted_average_evidence(
-    statements: pd.DataFrame, figures: pd.DataFrame, defs: Definitions, council: str, year: str, whole: str, sources
+    statements: pd.DataFrame,
+    figures: pd.DataFrame,
+    defs: Definitions,
+    council: str,
+    year: str,
+    whole: str,
+    sources,
+    index: dict | None = None,
 ) -> list[dict]:
     """Every way the stated overall share of `whole` can be compared with its parts' stated shares in
     the same documents: `whole` is a sum of parts (sum_of) and each share is of the matching part of
     the overall share's base (whose sum_of lists the parts' bases). One dict per combination of stated
     values: whole (its stated %), whole_base (measure, value), parts [(measure, %, base measure,
-    base value)], fits, range (low, high) of the overall the parts give, rounded."""
+    base value)], fits, range (low, high) of the overall the parts give, rounded.
+
+    `statements` may be every statement or only the council-year's (the answer is the same, and a
+    caller looping over council-years passes their own so that each call costs the same however many
+    there are); `index`: _lookup(figures), when the caller has it."""
     parts = defs.sum_parts(whole) if whole in defs.measures.index else []
     if not parts:
         return []
-    index = _lookup(figures)
+    index = _lookup(figures) if index is None else index
     out = []
     for _, w in _plain_pcts(statements, council, year, whole, sources).iterrows():
         base_parts = defs.sum_parts(w["pct_of"]) if w["pct_of"] in defs.measures.index else []
@@ -490,23 +532,28 @@ def consistent_values(statements: pd.DataFrame, figures: pd.DataFrame, defs: Def
     measures = defs.measures
     prefer: dict = {}
     contested = figures[figures["contested"].astype(bool) & (figures["category"] == "")]
+    if contested.empty:
+        return prefer
+    # each contested figure's statements and its council-year's, found by key (not by scanning them all)
+    index = _lookup(figures)
+    by_key = statements.groupby(KEY, sort=False).indices
+    by_year = statements.groupby(["council", "year"], sort=False).indices
     for _, fig in contested.iterrows():
         key = tuple(fig[k] for k in KEY)
         council, year, measure = fig["council"], fig["year"], fig["measure"]
-        mine = statements[statements[KEY].apply(tuple, axis=1) == key]
+        mine = statements.iloc[by_key.get(key, [])]
         sources = set(mine["source"])
         by_value = fig["basis"] == "published" and pd.notna(fig["value"])
         field = "value" if by_value else "stated_pct"
         candidates = sorted({float(v) for v in mine[field].dropna()})
         evidence: list[tuple[dict, str]] = []  # (value -> consistent?, why)
-        same = statements[
-            (statements["council"] == council) & (statements["year"] == year) & statements["source"].isin(sources)
-        ]
+        its_year = statements.iloc[by_year.get((council, year), [])]
+        same = its_year[its_year["source"].isin(sources)]
         wholes = [m for m in measures.index if measure in defs.sum_parts(m)]
         if not by_value:
             # the contested share is one part of an overall share: a weighted average
             for whole in wholes:
-                found = weighted_average_evidence(statements, figures, defs, council, year, whole, sources)
+                found = weighted_average_evidence(its_year, figures, defs, council, year, whole, sources, index)
                 if not found:
                     continue
                 fits = {

@@ -40,6 +40,9 @@ SECTIONS = [
 ]
 TIMELINESS_20 = ("statutory_within_20wd_rate", "corporate_within_20wd_rate", "complaints_within_20wd_rate")
 PER_CONTACT = ("complaints_per_contact_rate", "statutory_per_contact_rate")
+# at most this many councils on a chart of councils side by side (one labelled row each): beyond it the table
+# gives the figures, in council order, and the funnel plot shows every council (issue 15: national scale)
+MAX_CHART_COUNCILS = 20
 NO_POPULATION = "No council's configuration gives its number of children, so counts are not compared for council size."
 
 
@@ -97,8 +100,14 @@ class BenchmarkReport(HtmlSections):
     def kind(self, metric: str) -> str:
         return str(self.defs.metrics.at[metric, "kind"]) if metric in self.defs.metrics.index else ""
 
-    def comparisons(self) -> pd.DataFrame:
-        return benchmark.comparability(self.structure, self.year, self.defs)
+    def comparisons(self, year: str | None = None) -> pd.DataFrame:
+        """What can be compared in `year` (this report's by default): comparability.comparability, worked
+        out once per year (the sections ask for it once per measure)."""
+        year = self.year if year is None else str(year)
+        known = self.__dict__.setdefault("_comparisons", {})
+        if year not in known:
+            known[year] = benchmark.comparability(self.structure, year, self.defs)
+        return known[year]
 
     def comparable_metrics(self) -> list[str]:
         table = self.comparisons()
@@ -127,7 +136,7 @@ class BenchmarkReport(HtmlSections):
                 continue
             charts_ = []
             rows = benchmark.side_by_side(self.metrics, self.year, metric, self.defs)
-            if rows["value"].notna().sum() >= 2:
+            if 2 <= rows["value"].notna().sum() <= MAX_CHART_COUNCILS:
                 charts_.append("the chart of councils side by side")
             if (
                 self.kind(metric) == "proportion"
@@ -243,6 +252,16 @@ class BenchmarkReport(HtmlSections):
                 paragraph(comparisons.reason(judgement, self.defs)),
                 self._figures_table(metric, definitions=False),
             ]
+            shown = benchmark.side_by_side(self.metrics, self.year, metric, self.defs)["value"].notna().sum()
+            if shown > MAX_CHART_COUNCILS:
+                items.append(
+                    paragraph(
+                        f"{shown} councils publish it: too many for a chart with a row for each, so the table above "
+                        "gives their figures"
+                        + (", and the funnel plot below shows them all." if self.kind(metric) == "proportion" else ".")
+                    )
+                )
+                continue
             chart = comparisons.side_by_side_chart(
                 self.metrics, self.year, metric, self.defs, reference_band=self.band(metric)
             )
@@ -417,9 +436,7 @@ class BenchmarkReport(HtmlSections):
                 answers.append("yes")
             else:
                 answers.append("no: different definitions")
-                judgement = (
-                    benchmark.comparability(self.structure, year, self.defs).set_index("metric").at[metric, "judgement"]
-                )
+                judgement = self.comparisons(year).set_index("metric").at[metric, "judgement"]
                 why.setdefault(comparisons.reason(judgement, self.defs), []).append(year)
         frame["Can they be compared?"] = answers
         names = [n for n in names if trend[n].notna().any()]  # only the councils that publish it

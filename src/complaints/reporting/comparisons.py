@@ -214,13 +214,15 @@ def publication_matrix(metrics: pd.DataFrame, councils: Mapping, defs=None) -> p
     ids = list(councils) or sorted(rows["council"].astype(str).unique())
     names = [short_name(c, councils) for c in ids]
     metric_ids = sorted(rows["metric"].astype(str).unique())
+    # the years of each (metric, council), gathered in one pass rather than searched for per cell
+    years_of: dict[tuple, set] = {}
+    for metric, council, year in zip(rows["metric"], rows["council"], rows["year"].astype(str)):
+        years_of.setdefault((metric, council), set()).add(year)
     out = []
     for metric in metric_ids:
-        these = rows[rows["metric"] == metric]
         record = {"Metric": metric, "Description": describe(metric, defs)}
         for cid, name in zip(ids, names):
-            years = sorted(these.loc[these["council"] == cid, "year"].astype(str).unique(), key=year_key)
-            record[name] = ", ".join(years)
+            record[name] = ", ".join(sorted(years_of.get((metric, cid), ()), key=year_key))
         out.append(record)
     return pd.DataFrame(out, columns=["Metric", "Description", *names])
 
@@ -232,9 +234,12 @@ def publication_matrix_year(metrics: pd.DataFrame, councils: Mapping, year: str,
     rows = rows[rows["year"].astype(str) == str(year)]
     ids = list(councils) or sorted(rows["council"].astype(str).unique())
     names = [short_name(c, councils) for c in ids]
+    publishing: dict[str, set] = {}
+    for metric, council in zip(rows["metric"], rows["council"].astype(str)):
+        publishing.setdefault(metric, set()).add(council)
     out = []
     for metric in sorted(rows["metric"].astype(str).unique()):
-        have = set(rows.loc[rows["metric"] == metric, "council"].astype(str))
+        have = publishing.get(metric, set())
         record = {"Metric": metric, "Description": describe(metric, defs)}
         record.update({name: (TICK if cid in have else "") for cid, name in zip(ids, names)})
         out.append(record)
