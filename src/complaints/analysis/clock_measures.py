@@ -44,6 +44,15 @@ COLUMNS = [
 ]
 
 
+def as_text(series: pd.Series) -> np.ndarray:
+    """A column's values as an array of str, as np.asarray(series.astype(str)) gives them: for a categorical
+    column (every text column of the records), through its categories, so once per category, not per row."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        names = np.array([str(c) for c in series.cat.categories] + ["nan"], dtype=object)
+        return names[series.cat.codes.to_numpy()]
+    return np.asarray(series.astype(str), dtype=object)
+
+
 def _dates(frame: pd.DataFrame, column: str) -> pd.Series:
     return pd.to_datetime(frame[column]) if column in frame else pd.Series(pd.NaT, index=frame.index)
 
@@ -58,11 +67,8 @@ def _tri(values: np.ndarray, known: np.ndarray) -> np.ndarray:
 def measure_clocks(complaints: pd.DataFrame, clocks: tuple[Clock, ...], present: frozenset) -> pd.DataFrame:
     """One row per complaint (same index) with COLUMNS; `present`: the canonical columns the extract has."""
     n = len(complaints)
-    outcome = np.asarray(complaints["outcome"].astype(str))
-    accepted = outcome != "not_accepted"
-    chosen = in_force(
-        clocks, np.asarray(complaints["procedure"].astype(str)), complaints["stage"], complaints["received"]
-    )
+    accepted = as_text(complaints["outcome"]) != "not_accepted"
+    chosen = in_force(clocks, as_text(complaints["procedure"]), complaints["stage"], complaints["received"])
     chosen[~accepted] = -1
     labels = np.array([c.label for c in clocks] + [NO_CLOCK], dtype=object)
     rules = np.array([c.rules for c in clocks] + [""], dtype=object)
@@ -119,14 +125,14 @@ def measure_clocks(complaints: pd.DataFrame, clocks: tuple[Clock, ...], present:
         in_time = _tri(answer_days <= allowed, measurable)
         in_limit = _tri(ext_days <= extra[pick], has_clock & extended & ~np.isnan(ext_days))
     if "extension_reason" in present:
-        reason = np.asarray(complaints["extension_reason"].astype(str)) != ""
+        reason = as_text(complaints["extension_reason"]) != ""
         with_reason = _tri(reason, has_clock & extended)
     else:
         with_reason = np.full(n, None, dtype=object)
     return pd.DataFrame(
-        {
-            "clock": labels[pick],
-            "rules": rules[pick],
+        {  # object columns, as built (pandas would otherwise convert a million labels to its own strings)
+            "clock": pd.Series(labels[pick], index=complaints.index, dtype=object),
+            "rules": pd.Series(rules[pick], index=complaints.index, dtype=object),
             "ack_days": ack_days,
             "ack_in_time": ack_in_time,
             "answer_days": answer_days,

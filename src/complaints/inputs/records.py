@@ -65,19 +65,29 @@ required columns, empty files and configuration errors always stop the run. Noth
 silently: blank lines (every cell empty) are not records, and are counted in `Records.files`.
 
 Everything is vectorised: values are checked and converted once per distinct value (categorical
-columns), so a million complaints are read, checked and aggregated in a few seconds.
+columns). A well-formed CSV extract is read by pyarrow, block by block (_quick_blocks), and the careful
+reader of complaints.inputs.tables reads any file pyarrow cannot vouch for (blank lines, a cell running
+over lines, a NUL byte, a row with too many cells...), so problems are named the same either way. A
+million complaints are read, checked and aggregated in a couple of seconds; records_in_blocks gives the
+records of extracts free of problems a block at a time, for ten million in bounded memory
+(complaints.analysis.record_measures.figures_from_extracts).
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from pandas.api.types import union_categoricals
 
 from .clocks import Clock
@@ -424,21 +434,21 @@ class ExtractFile:
     private: bool
 
 
-def _factor(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, distinct values stripped of surrounding spaces); code -1 never occurs (blank is '')."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy()
-        cats = np.asarray(series.cat.categories.astype(str), dtype=object)
-    else:
-        codes, cats = pd.factorize(series, use_na_sentinel=True)
-        cats = np.asarray(cats, dtype=object)
-    stripped = np.array([str(c).strip() if c == c else "" for c in cats], dtype=object)
+def _factor(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values stripped of surrounding spaces) of a text column; code -1 never occurs (blank
+    is ''). Arrow finds the distinct values; Python strips only those."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    encoded = pc.dictionary_encode(pc.fill_null(column, ""))
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    cats = encoded.dictionary.to_numpy(zero_copy_only=False)
+    stripped = np.array([str(c).strip() for c in cats], dtype=object)
     inverse, uniq = pd.factorize(stripped)
     uniq = np.asarray(uniq, dtype=object)
     if len(uniq) == 0 or not (uniq == "").any():
         uniq = np.append(uniq, "")
     blank = int(np.flatnonzero(uniq == "")[0])
-    codes = np.where(codes >= 0, inverse[np.maximum(codes, 0)] if len(inverse) else blank, blank)
+    codes = inverse[codes] if len(inverse) else np.full(len(codes), blank)
     return codes.astype(np.int64), uniq
 
 
@@ -589,6 +599,124 @@ def _outside_rows(codes: np.ndarray, outside: list[tuple]) -> tuple[np.ndarray, 
     return np.concatenate(positions), np.concatenate(texts)
 
 
+# The bytes of a CSV extract the quick reader takes at a time: a block holds about 150,000 complaints, and
+# reading, checking and counting one takes about 25 times its size in memory.
+BLOCK_BYTES = 16 * 2**20
+# what Python's str.strip() strips (every character whose isspace() is true), for Arrow to strip the same
+SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000")
+)
+
+
+class NotQuick(Exception):
+    """The quick reader cannot vouch for a file (a problem in it, or something it does not handle: blank
+    lines, a cell running over lines, carriage returns alone...): the careful reader (_read_raw) reads
+    it, and says what is wrong and where."""
+
+
+def _quick_blocks(path: Path, config: KindConfig, name: str, block_bytes: int = BLOCK_BYTES) -> Iterator:
+    """(the export's mapped columns as Arrow text, the line of each row) for each block of a CSV extract,
+    read by pyarrow: the quick way for a large, well-formed file.
+
+    The careful reader (complaints.inputs.tables) checks a file line by line in Python; this one lets Arrow
+    parse each block (every column as text, which also checks that the text is UTF-8) and vouches for the
+    block only when every line is one row with as many cells as the header: no blank line, no cell running
+    over lines, no NUL byte, no carriage return but before a line feed, no cell longer than MAX_CELL, no
+    quote mark on the last line (one never closed). Then the line of each row is the header's line plus its
+    position, as the careful reader would say. Anything else raises NotQuick, for the careful reader to
+    read the file and name every problem where it is; rows are checked cell by cell the same either way."""
+    wanted = {config.export_name(c) for c in SCHEMA[config.kind]}
+    required = [config.export_name(c) for c in REQUIRED[config.kind]]
+    with open(path, "rb") as handle:
+        data = handle.read(block_bytes)
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        end = data.find(b"\n")
+        if end < 0 or data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\xff\xfe", b"\xfe\xff")):
+            raise NotQuick(name)
+        try:
+            cells = next(csv.reader([data[:end].decode("utf-8").rstrip("\r")]), [])
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise NotQuick(name) from exc
+        header = [c.strip() for c in cells]
+        if is_blank(cells) or "\x00" in "".join(cells) or header_problems(header, name, required, read=wanted)[0]:
+            raise NotQuick(name)
+        use = sorted({header.index(c) for c in wanted if c in header})
+        names = [f"column {i + 1}" for i in range(len(header))]
+        read_options = pa_csv.ReadOptions(column_names=names, block_size=max(block_bytes // 4, 2**16))  # parsed in 4
+        convert = pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False)
+        data, line, rows = data[end + 1 :], 2, 0
+        while True:
+            more = handle.read(block_bytes)
+            last = not more
+            data += more
+            cut = len(data) if last else data.rfind(b"\n") + 1
+            if cut == 0 and not last:  # one line longer than a block holds a cell too long
+                raise NotQuick(name)
+            block, data = data[:cut], data[cut:]
+            if block:
+                ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+                lines = len(ends) + (not block.endswith(b"\n"))
+                longest = int(np.diff(ends, prepend=-1, append=len(block)).max())  # a line, its end included
+                if b"\x00" in block or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n")):
+                    raise NotQuick(name)
+                if last and b'"' in block[block.rstrip(b"\r\n").rfind(b"\n") + 1 :]:
+                    raise NotQuick(name)
+                try:
+                    table = pa_csv.read_csv(pa.BufferReader(block), read_options, convert_options=convert)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                    raise NotQuick(name) from exc
+                if table.num_rows != lines or (
+                    longest > MAX_CELL
+                    and any((pc.max(pc.binary_length(column)).as_py() or 0) > MAX_CELL for column in table.columns)
+                ):
+                    raise NotQuick(name)
+                rows += lines
+                table = table.select(use).rename_columns([header[i] for i in use])
+                yield table, np.arange(line, line + lines, dtype=np.int64)
+                line += lines
+            if last:
+                break
+    if not rows:  # a header and no rows: the careful reader says so
+        raise NotQuick(name)
+
+
+def _read_quick(path: Path, config: KindConfig, name: str) -> tuple[pa.Table, np.ndarray]:
+    """The whole extract read by _quick_blocks (NotQuick when it cannot vouch for it)."""
+    tables, lines = [], []
+    for table, at in _quick_blocks(path, config, name):
+        tables.append(table)
+        lines.append(at)
+    return pa.concat_tables(tables), np.concatenate(lines)
+
+
+def _as_arrow(frame: pd.DataFrame) -> pa.Table:
+    """The careful reader's frame of text as an Arrow table (blank cells '')."""
+    return pa.table(
+        {
+            column: pc.fill_null(pa.array(frame[column].to_numpy(dtype=object), type=pa.string(), from_pandas=True), "")
+            for column in frame.columns
+        }
+    )
+
+
+def _read_table(path: Path, config: KindConfig, name: str) -> tuple[pa.Table | None, np.ndarray, list[Problem]]:
+    """The export's mapped columns as Arrow text, the line each row starts on, and the problems of the file as a
+    file: read quickly by pyarrow when it vouches for the file, else by the careful reader (_read_raw)."""
+    if path.suffix.lower() == ".csv":
+        try:
+            table, lines = _read_quick(path, config, name)
+            return table, lines, []
+        except (NotQuick, OSError):
+            pass
+    raw, problems = _read_raw(path, config, name)
+    if raw is None:
+        return None, np.array([], dtype=np.int64), problems
+    return _as_arrow(raw), raw.index.to_numpy(dtype=np.int64) + 2, problems
+
+
 def _read_raw(path: Path, config: KindConfig, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Read the export's mapped columns, every cell as text, after checking the file as a file (see
     complaints.inputs.tables: text that is not UTF-8, NUL bytes, another separator than the comma,
@@ -705,7 +833,7 @@ class _Read:
     file: ExtractFile
     config: KindConfig
     frame: pd.DataFrame  # canonical columns, plus line
-    raw: pd.DataFrame  # the export's mapped columns as read (for the set-aside file)
+    raw: pa.Table  # the export's mapped columns as read, as text (for the set-aside file)
     errors: list  # list of (row positions array, column, messages array)
     present: frozenset
     blank_rows: int
@@ -713,29 +841,33 @@ class _Read:
 
 
 def _convert_file(file: ExtractFile, config: KindConfig, partially_upheld: bool) -> tuple[_Read | None, list[Problem]]:
-    raw, problems = _read_raw(file.path, config, file.name)  # problems of the file as a file (the rows still checked)
+    raw, lines, problems = _read_table(file.path, config, file.name)  # problems of the file as a file
     if raw is None:
         return None, problems
+    return _convert_rows(file, config, partially_upheld, raw, lines, problems)
+
+
+def _convert_rows(
+    file: ExtractFile, config: KindConfig, partially_upheld: bool, raw: pa.Table, lines: np.ndarray, problems: list
+) -> tuple[_Read | None, list[Problem]]:
+    """The rows of one file (or of one block of it) in canonical columns, with every cell's problem."""
     kind = config.kind
-    lines = raw.index.to_numpy(dtype=np.int64) + 2  # _read_raw indexes each row by its line - 2
-    raw = raw.reset_index(drop=True)
     columns: dict[str, np.ndarray] = {}
     errors: list[tuple[np.ndarray, str, np.ndarray]] = []
     outside: list[tuple[np.ndarray, str, str, np.ndarray]] = []
-    blank_all = np.ones(len(raw), dtype=bool)
+    blank_all = np.ones(raw.num_rows, dtype=bool)
     present = set()
     for canonical in SCHEMA[kind]:
         export = config.export_name(canonical)
-        if export not in raw.columns:
+        if export not in raw.column_names:
             continue
         present.add(canonical)
-        series = raw[export]
+        series = raw.column(export)
         if canonical == "reference":
-            text = series.astype(str).str.strip()
-            values = text.to_numpy(dtype=object)
-            empty = values == ""
+            text = pc.utf8_trim(pc.fill_null(series, ""), characters=SPACES)
+            empty = pc.equal(pc.binary_length(text), 0).to_numpy()
             blank_all &= empty
-            columns[canonical] = values
+            columns[canonical] = text.to_pandas().array  # Arrow text: a category per complaint costs
             if empty.any():
                 errors.append(
                     (
@@ -775,10 +907,10 @@ def _convert_file(file: ExtractFile, config: KindConfig, partially_upheld: bool)
     frame["line"] = lines
     if blank_rows:
         keep_positions = np.flatnonzero(keep)
-        remap = np.full(len(raw), -1)
+        remap = np.full(raw.num_rows, -1)
         remap[keep_positions] = np.arange(len(keep_positions))
         frame = frame.iloc[keep_positions].reset_index(drop=True)
-        raw = raw.iloc[keep_positions].reset_index(drop=True)
+        raw = raw.take(keep_positions)
         errors = [(remap[r][keep[r]], col, m[keep[r]]) for r, col, m in errors]
         outside = [(remap[r], col, canonical, v) for r, col, canonical, v in outside]  # never on a blank row
         if frame.empty:
@@ -839,12 +971,10 @@ def _row_checks(read: _Read, config: KindConfig) -> None:
         for later, earlier, message in DATE_ORDER:
             if later in read.present and earlier in read.present:
                 _date_order(read, config, later, earlier, message)
-        outcome = np.asarray(frame["outcome"].astype(str))
+        outcome = _text(frame["outcome"])
         if "responded" in read.present:
             has_response = ~np.isnat(responded)
-            responded_bad = np.asarray(
-                [m != "" for m in _messages_at(read, config.export_name("responded"), len(frame))]
-            )
+            responded_bad = _rows_with_problems(read, config.export_name("responded"), len(frame))
             ongoing_dated = (outcome == "ongoing") & has_response
             decided_undated = np.isin(outcome, DECIDED) & ~has_response & ~responded_bad
             for mask, message in (
@@ -895,12 +1025,21 @@ def _date_order(read: _Read, config: KindConfig, later: str, earlier: str, messa
         read.errors.append((rows, config.export_name(later), messages))
 
 
-def _messages_at(read: _Read, column: str, n: int) -> np.ndarray:
-    out = np.full(n, "", dtype=object)
+def _rows_with_problems(read: _Read, column: str, n: int) -> np.ndarray:
+    """Which rows already have a problem in `column`."""
+    out = np.zeros(n, dtype=bool)
     for rows, col, messages in read.errors:
         if col == column:
-            out[rows] = messages
+            out[rows[messages != ""]] = True
     return out
+
+
+def _text(series: pd.Series) -> np.ndarray:
+    """A column's values as an array of str (as np.asarray(series.astype(str))), once per category."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        names = np.array([str(c) for c in series.cat.categories] + ["nan"], dtype=object)
+        return names[series.cat.codes.to_numpy()]
+    return np.asarray(series.astype(str), dtype=object)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1044,19 +1183,36 @@ def _duplicates(reads: list[_Read]) -> None:
     problem."""
     if not reads:
         return
-    refs = np.concatenate([r.frame["reference"].to_numpy(dtype=object) for r in reads])
-    stages = np.concatenate([np.asarray(r.frame["stage"].astype(str)) for r in reads])
-    ref_codes, _ = pd.factorize(refs, sort=False)
-    stage_codes, _ = pd.factorize(stages, sort=False)
-    key = ref_codes.astype(np.int64) * (int(stage_codes.max(initial=0)) + 1) + stage_codes
-    dup = pd.Series(key).duplicated(keep=False).to_numpy() & (refs != "") & (stages != "")
+    # references as numbers: the same number for the same reference in any file
+    references = pa.chunked_array([_arrow(r.frame["reference"]) for r in reads], type=pa.string())
+    encoded = pc.dictionary_encode(references.combine_chunks())
+    ref_codes = encoded.indices.to_numpy(zero_copy_only=False)
+    blank_ref = pc.equal(pc.binary_length(references), 0).to_numpy()
+    starts = np.cumsum([0, *(len(r.frame) for r in reads)])
+    # stages as numbers: 0 for a blank (a cell with a problem of its own), from 1 for each canonical stage
+    stage_values = sorted({str(v) for r in reads for v in r.frame["stage"].cat.categories} - {""})
+    number = {v: i + 1 for i, v in enumerate(stage_values)}
+    stage_codes = np.concatenate(
+        [
+            np.array([number.get(str(v), 0) for v in r.frame["stage"].cat.categories], dtype=np.int64)[
+                r.frame["stage"].cat.codes.to_numpy()
+            ]
+            for r in reads
+        ]
+    )
+    key = ref_codes.astype(np.int64) * (len(stage_values) + 1) + stage_codes
+    dup = pd.Series(key).duplicated(keep=False).to_numpy() & ~blank_ref & (stage_codes > 0)
     if not dup.any():
         return
+    dup_refs = np.concatenate(
+        [r.frame["reference"][dup[starts[i] : starts[i + 1]]].to_numpy(dtype=object) for i, r in enumerate(reads)]
+    )
+    stages = np.array(["", *stage_values], dtype=object)[stage_codes[dup]]
     which = np.concatenate([np.full(len(r.frame), i) for i, r in enumerate(reads)])[dup]
     pos = np.concatenate([np.arange(len(r.frame)) for r in reads])[dup]
     lines = [int(reads[w].frame["line"].iat[p]) for w, p in zip(which, pos)]
     groups: dict[tuple, list[tuple[int, int, int]]] = {}
-    for ref, stage, w, p, line in zip(refs[dup], stages[dup], which, pos, lines):
+    for ref, stage, w, p, line in zip(dup_refs, stages, which, pos, lines):
         groups.setdefault((ref, stage), []).append((int(w), int(p), line))
     for (ref, stage), members in groups.items():
         for w, p, _line in members:
@@ -1084,7 +1240,7 @@ def _problems_of(read: _Read) -> tuple[list[Problem], dict[int, list[str]]]:
     for rows, column, messages in read.errors:
         for r, m in zip(rows.tolist(), messages.tolist()):
             items.append((int(r), column, m))
-    order = {c: i for i, c in enumerate(read.raw.columns)}
+    order = {c: i for i, c in enumerate(read.raw.column_names)}
     items.sort(key=lambda t: (t[0], order.get(t[1], 99)))
     lines = read.frame["line"].to_numpy()
     problems = []
@@ -1096,6 +1252,170 @@ def _problems_of(read: _Read) -> tuple[list[Problem], dict[int, list[str]]]:
 
 def set_aside_path(paths: Paths, council: str, year: str, kind: str) -> Path:
     return paths.set_aside_dir / f"{council}_{year}_{kind}.csv"
+
+
+def records_in_blocks(paths: Paths, defs: Definitions, block_bytes: int = BLOCK_BYTES) -> Iterator[Records]:
+    """The records load_records(paths, defs) reads, as a series of Records each holding one block of one
+    extract (about half a million complaints), so that memory is bounded by a block, not by the extracts.
+
+    Only for extracts free of problems, in CSV: NotQuick is raised as soon as anything needs the careful reader
+    or is a problem (a configuration, a file name, a cell, an Excel file...); the caller then uses
+    load_records, which names every problem (or sets the rows aside). A (reference, stage) repeated across
+    blocks is found only after the last block: the blocks are checked against each other through a 64-bit
+    hash of each pair (8 bytes a complaint), and any two equal hashes raise NotQuick too, for load_records to
+    say exactly which rows repeat. `present` is as load_records gives it: the columns of every file of a
+    council, year and kind, joined."""
+    configs, files, superseded, problems = _extracts(paths, defs)
+    used = [f for f in files if f.name not in superseded]
+    if problems or any(f.path.suffix.lower() != ".csv" for f in used):
+        raise NotQuick("a problem with the configuration or the files, or an Excel file")
+    present: dict[tuple, frozenset] = {}
+    for f in used:
+        key = (f.council, f.year, f.kind)
+        present[key] = present.get(key, frozenset()) | _header_present(f.path, configs[f.council].kind(f.kind))
+    hashes: dict[str, list[np.ndarray]] = {}
+    for f in used:
+        config = configs[f.council]
+        kind_config = config.kind(f.kind)
+        if f.kind == "contacts":  # a row a month, checked against each other: the whole file at once
+            read, problems = _convert_file(f, kind_config, config.partially_upheld)
+            reads = iter([(read, problems)])
+        else:
+            reads = (
+                _convert_rows(f, kind_config, config.partially_upheld, table, lines, [])
+                for table, lines in _quick_blocks(f.path, kind_config, f.name, block_bytes)
+            )
+        for read, problems in reads:
+            if read is None or problems:
+                raise NotQuick(f.name)
+            _row_checks(read, kind_config)
+            if any(len(rows) for rows, _column, _messages in read.errors):
+                raise NotQuick(f.name)
+            if f.kind == "complaints":
+                hashes.setdefault(f.council, []).append(_pair_hashes(read.frame))
+            frames = {kind: _empty(kind) for kind in KINDS}
+            frames[f.kind] = _canonical_frame(f.kind, [_with_file(read.frame, f)], categories=False)
+            files_frame = pd.DataFrame(columns=FILE_COLUMNS)
+            yield Records(frames["complaints"], frames["feedback"], frames["contacts"], configs, files_frame, present)
+    for council, parts in hashes.items():
+        pairs = np.concatenate(parts)
+        del parts
+        pairs.sort()
+        if (pairs[1:] == pairs[:-1]).any():
+            raise NotQuick(f"{council}: a reference may appear more than once at the same stage")
+
+
+def _header_present(path: Path, config: KindConfig) -> frozenset:
+    """The canonical columns a CSV extract's header has (NotQuick when the header cannot be read quickly)."""
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(2**20)
+        cells = next(csv.reader([first.removeprefix(b"\xef\xbb\xbf").decode("utf-8").rstrip("\r\n")]), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise NotQuick(str(path)) from exc
+    header = {c.strip() for c in cells}
+    return frozenset(c for c in SCHEMA[config.kind] if config.export_name(c) in header)
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    """A column of text as one Arrow array (no copy when it is Arrow text already)."""
+    array = pa.array(values.array, type=pa.string())
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+_PRIME = np.uint64(0x100000001B3)  # odd, so that it has an inverse modulo 2**64
+_POWERS: list[np.ndarray] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """_PRIME ** i and its inverse ** i modulo 2**64, for i up to n (worked out once, then kept)."""
+    if len(_POWERS[0]) <= n:
+        size = max(n + 1, 2 * len(_POWERS[0]))
+        inverse = np.uint64(pow(int(_PRIME), -1, 2**64))
+        with np.errstate(over="ignore"):
+            _POWERS[0] = np.concatenate(([np.uint64(1)], np.full(size - 1, _PRIME, dtype=np.uint64).cumprod()))
+            _POWERS[1] = np.concatenate(([np.uint64(1)], np.full(size - 1, inverse, dtype=np.uint64).cumprod()))
+    return _POWERS[0][: n + 1], _POWERS[1][: n + 1]
+
+
+def _pair_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash of each row's (reference, stage): a polynomial of the reference's bytes modulo 2**64,
+    worked out for every row at once from Arrow's buffers (prefix sums), mixed with its length and stage."""
+    text = _arrow(frame["reference"]).cast(pa.large_string())
+    n = len(text)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + n + 1]
+    data = text.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] if data is not None else np.zeros(0, np.uint8)
+    offsets = offsets - offsets[0]
+    stage = frame["stage"]
+    stages = np.array([int.from_bytes(str(c).encode()[:8], "little") for c in stage.cat.categories], dtype=np.uint64)
+    powers, back = _powers(len(data))
+    with np.errstate(over="ignore"):
+        sums = np.concatenate(([np.uint64(0)], np.cumsum((data.astype(np.uint64) + np.uint64(1)) * powers[:-1])))
+        start, end = offsets[:-1], offsets[1:]
+        h = (sums[end] - sums[start]) * back[start]
+        h ^= (end - start).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        h ^= stages[stage.cat.codes.to_numpy()]
+        h = (h ^ (h >> np.uint64(31))) * np.uint64(0xBF58476D1CE4E5B9)
+        return h ^ (h >> np.uint64(29))
+
+
+def _extracts(paths: Paths, defs: Definitions, unchecked: tuple[str, ...] = ()) -> tuple:
+    """(configurations, extract files, {superseded file: the files that replace it}, problems): every extract
+    of a council with a configuration free of problems; a real extract replaces the shipped ones for its
+    council, year and kind."""
+    configs, problems = records_configs(paths, defs)
+    files, file_problems = extract_files(paths, {*defs.councils, *unchecked})
+    problems += file_problems
+    files = [f for f in files if f.council in configs]  # the others wait for their configuration
+    private_keys = {(f.council, f.year, f.kind) for f in files if f.private}
+    superseded = {}
+    for f in files:
+        if not f.private and (f.council, f.year, f.kind) in private_keys:
+            superseded[f.name] = ", ".join(
+                g.name for g in files if g.private and (g.council, g.year, g.kind) == (f.council, f.year, f.kind)
+            )
+    return configs, files, superseded, problems
+
+
+def _with_file(frame: pd.DataFrame, f: ExtractFile) -> pd.DataFrame:
+    constant = np.zeros(len(frame), dtype=np.int8)
+    return frame.assign(
+        council=pd.Categorical.from_codes(constant, [f.council]),
+        year=pd.Categorical.from_codes(constant, [f.year]),
+        file=pd.Categorical.from_codes(constant, [f.name]),
+    )
+
+
+def _canonical_frame(kind: str, frames: list[pd.DataFrame], categories: bool = True) -> pd.DataFrame:
+    """The rows of one kind (frames of _Read.frame, with their file), in the canonical columns and types
+    (categories=False: the reference stays text, which costs less for a block that is only counted)."""
+    if not frames:
+        return _empty(kind)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    for col, kind_type in SCHEMA[kind].items():
+        if kind_type in CATEGORICAL and not isinstance(frame[col].dtype, pd.CategoricalDtype):
+            if col == "reference" and not categories:
+                continue
+            if col == "reference":  # one category per complaint: in the order read (sorting costs)
+                codes, names = pd.factorize(frame[col].astype(str))
+                frame[col] = pd.Categorical.from_codes(codes, categories=pd.Index(names))
+            else:
+                frame[col] = frame[col].astype(str).astype("category")
+    if kind == "complaints":
+        stage = frame["stage"]
+        frame["stage"] = (
+            pd.to_numeric(pd.Series(stage.cat.categories), errors="coerce")
+            .fillna(0)
+            .to_numpy(dtype=np.int8)[stage.cat.codes.to_numpy()]
+            if len(frame)
+            else np.array([], dtype=np.int8)
+        )
+    frame = frame[["council", "year", "file", "line", *SCHEMA[kind]]]
+    for col in ("council", "year", "file"):
+        if not isinstance(frame[col].dtype, pd.CategoricalDtype):
+            frame[col] = frame[col].astype("category")
+    return frame.reset_index(drop=True)
 
 
 def load_records(paths: Paths, defs: Definitions, set_aside: bool = False, unchecked: tuple[str, ...] = ()) -> Records:
@@ -1111,18 +1431,7 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False, unche
     problems; unchecked: councils with a configuration file the definitions could not read (its problems
     listed with theirs), whose folders are theirs all the same.
     """
-    configs, problems = records_configs(paths, defs)
-    files, file_problems = extract_files(paths, {*defs.councils, *unchecked})
-    problems += file_problems
-    files = [f for f in files if f.council in configs]  # the others wait for their configuration
-    # a real extract replaces the shipped ones for its council, year and kind
-    private_keys = {(f.council, f.year, f.kind) for f in files if f.private}
-    superseded = {}
-    for f in files:
-        if not f.private and (f.council, f.year, f.kind) in private_keys:
-            superseded[f.name] = ", ".join(
-                g.name for g in files if g.private and (g.council, g.year, g.kind) == (f.council, f.year, f.kind)
-            )
+    configs, files, superseded, problems = _extracts(paths, defs, unchecked)
     used = [f for f in files if f.name not in superseded]
     reads: list[_Read] = []
     for f in used:
@@ -1174,13 +1483,7 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False, unche
         outside_part = _outside_frame(read, bad)
         if outside_part is not None:
             outside.append(outside_part)
-        constant = np.zeros(len(keep), dtype=np.int8)
-        keep = keep.assign(
-            council=pd.Categorical.from_codes(constant, [f.council]),
-            year=pd.Categorical.from_codes(constant, [f.year]),
-            file=pd.Categorical.from_codes(constant, [f.name]),
-        )
-        frames[f.kind].append(keep)
+        frames[f.kind].append(_with_file(keep, f))
         key = (f.council, f.year, f.kind)
         present[key] = present.get(key, frozenset()) | read.present
         summary[f.name].update(
@@ -1192,7 +1495,7 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False, unche
         )
         if bad.any():
             positions = np.flatnonzero(bad)
-            rows = read.raw.iloc[positions].astype(str).reset_index(drop=True)
+            rows = read.raw.take(positions).to_pandas().astype(str)
             rows.insert(0, "reasons", ["; ".join(reasons[p]) for p in positions])
             rows.insert(0, "line", read.frame["line"].to_numpy()[positions])
             rows.insert(0, "file", f.name)
@@ -1202,29 +1505,7 @@ def load_records(paths: Paths, defs: Definitions, set_aside: bool = False, unche
         for entry in summary.values():
             if (entry["council"], entry["year"], entry["kind"]) == key and entry["set_aside"]:
                 entry["set_aside_file"] = paths.relative(set_aside_path(paths, *key))
-    out = {}
-    for kind in KINDS:
-        if frames[kind]:
-            frame = pd.concat(frames[kind], ignore_index=True) if len(frames[kind]) > 1 else frames[kind][0]
-            for col, kind_type in SCHEMA[kind].items():
-                if kind_type in CATEGORICAL and not isinstance(frame[col].dtype, pd.CategoricalDtype):
-                    frame[col] = frame[col].astype(str).astype("category")
-            if kind == "complaints":
-                stage = frame["stage"]
-                frame["stage"] = (
-                    pd.to_numeric(pd.Series(stage.cat.categories), errors="coerce")
-                    .fillna(0)
-                    .to_numpy(dtype=np.int8)[stage.cat.codes.to_numpy()]
-                    if len(frame)
-                    else np.array([], dtype=np.int8)
-                )
-            frame = frame[["council", "year", "file", "line", *SCHEMA[kind]]]
-            for col in ("council", "year", "file"):
-                if not isinstance(frame[col].dtype, pd.CategoricalDtype):
-                    frame[col] = frame[col].astype("category")
-            out[kind] = frame.reset_index(drop=True)
-        else:
-            out[kind] = _empty(kind)
+    out = {kind: _canonical_frame(kind, frames[kind]) for kind in KINDS}
     files_frame = pd.DataFrame(list(summary.values()), columns=FILE_COLUMNS)
     outside_vocabulary = (
         pd.DataFrame(
