@@ -688,3 +688,62 @@ def test_shares_over_every_real_breakdown(real_outputs):
             )
             chart = shares_chart(shares, f"{council} {year}: {procedure} outcomes", "Complaints")
             assert (chart is None) == (part["value"].notna().sum() < 2)
+
+
+# --------------------------------------------------------------------------- drawn once, kept across runs
+
+
+def _view(chart: Chart) -> dict:
+    view = figure_view(chart)
+    view.pop("png")
+    return view
+
+
+def test_a_chart_is_drawn_once_and_its_png_only_when_asked_for(monkeypatch):
+    from complaints.reporting import charts as module
+
+    monkeypatch.setitem(module._CACHE, "folder", None)  # a report built earlier in this process may have set one
+    saved: list[str] = []
+    real = module.Figure.savefig
+    monkeypatch.setattr(
+        module.Figure, "savefig", lambda fig, out, **kw: (saved.append(kw["format"]), real(fig, out, **kw))
+    )
+    chart = trend_chart(COUNTS, "Complaints received", "Complaints")
+    chart_html(chart)
+    assert saved == ["svg"]  # a page needs no PNG
+    assert chart.png[:8] == PNG_MAGIC and chart.png is chart.png
+    assert saved == ["svg", "png"]  # drawn once, when first asked for, then kept
+
+
+@pytest.mark.parametrize("draw", [0, 3, 4])
+def test_a_kept_chart_is_the_chart_drawn_and_new_data_is_drawn_anew(tmp_path, monkeypatch, draw):
+    from complaints.reporting import charts as module
+
+    calls = {
+        0: (trend_chart, COUNTS, "Complaints received", "Complaints"),
+        3: (shares_chart, SHARES, "Outcomes of statutory complaints", "Complaints"),
+        4: (timeliness_chart, TIMELINESS, "Timeliness", TARGETS),
+    }
+    function, data, *words = calls[draw]
+    monkeypatch.setitem(module._CACHE, "folder", None)
+    drawn = []
+    real = module._images
+    monkeypatch.setattr(module, "_images", lambda fig: (drawn.append(1), real(fig))[1])
+    fresh = function(data, *words)
+    module.use_cache(tmp_path)
+    try:
+        first = function(data, *words)  # drawn, and kept
+        assert len(drawn) == 2
+        again = function(data, *words)  # not drawn
+        assert len(drawn) == 2
+        assert _view(again) == _view(first) == _view(fresh)
+        assert again.svg == fresh.svg
+        assert again.png == fresh.png  # drawn now (it was not kept: nothing had asked for it), then kept
+        assert function(data, *words).png == fresh.png and len(drawn) == 3
+        changed = data.copy()
+        column = "value" if "value" in changed.columns else changed.select_dtypes("number").columns[0]
+        changed[column] = changed[column] * 2
+        function(changed, *words)
+        assert len(drawn) == 4  # other data: drawn anew
+    finally:
+        module.use_cache(None)

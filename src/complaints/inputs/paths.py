@@ -153,6 +153,18 @@ class Paths:
         return self.outputs / LOCK
 
     @property
+    def chart_cache(self) -> Path:
+        """outputs/.cache/charts/: each chart drawn, under a key made of its data and the drawing code, so that
+        a report rebuilt after a change elsewhere redraws only the charts whose data changed."""
+        return self.outputs / ".cache" / "charts"
+
+    @property
+    def report_seconds(self) -> Path:
+        """outputs/.report-seconds.json: how long each report took to build last time, so that the next
+        run starts the longest first (and the workers finish together)."""
+        return self.outputs / ".report-seconds.json"
+
+    @property
     def logs(self) -> Path:
         return self.outputs / "logs"
 

@@ -31,14 +31,19 @@ rates are per 1,000 of their exposure, as the column name says. `Chart.formats` 
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
+import hashlib
 import io
+import json
 import math
+import os
 import re
 import struct
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import matplotlib
 
@@ -103,9 +108,23 @@ class Chart:
     title: str
     alt: str  # what the chart shows and its key numbers, in plain English
     table: pd.DataFrame  # the numbers drawn, with readable column names
-    png: bytes  # for PDF and Word
+    png: bytes  # for PDF and Word; given as bytes, or as a function that draws them when first asked for
     formats: dict[str, str] = field(default_factory=dict)  # column -> text | number | percent | money
     svg: bytes = b""  # for web pages, where there is one
+
+
+def _get_png(chart: Chart) -> bytes:
+    if callable(chart._png):
+        chart._png = chart._png()
+    return chart._png
+
+
+def _set_png(chart: Chart, value) -> None:
+    chart._png = value
+
+
+# `png` reads as bytes however it was given: a drawing function given for it runs on first use, once.
+Chart.png = property(_get_png, _set_png)  # type: ignore[assignment]
 
 
 @functools.cache
@@ -206,6 +225,125 @@ def _consecutive_runs(positions: Sequence[int]) -> list[list[int]]:
 
 
 # ---------------------------------------------------------------------------------------------
+# A cache of charts drawn, across runs
+
+_CACHE: dict = {"folder": None}
+_MISS = object()
+CHART_MODULES = ("charts.py", "spc_charts.py")  # the drawing code: a change to it redraws every chart
+
+
+def use_cache(folder: Path | None) -> None:
+    """Keep the charts drawn from now on in `folder` (None: no cache). A chart is then drawn again only
+    when its data, its words or the drawing code (or matplotlib, or Pillow) changed: `cached`."""
+    _CACHE["folder"] = Path(folder) if folder else None
+
+
+@functools.cache
+def _code_version() -> str:
+    import PIL
+
+    here = Path(__file__).parent
+    digest = hashlib.sha256(f"{matplotlib.__version__} {PIL.__version__}".encode())
+    for name in CHART_MODULES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _key_part(value) -> bytes:
+    if isinstance(value, pd.DataFrame | pd.Series):
+        frame = value.to_frame() if isinstance(value, pd.Series) else value
+        shape = repr(([str(c) for c in frame.columns], [str(t) for t in frame.dtypes], frame.shape)).encode()
+        return shape + pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
+    return repr(value).encode()
+
+
+def _chart_key(name: str, args: tuple, kwargs: dict) -> str:
+    digest = hashlib.sha256(f"{name}|{_code_version()}".encode())
+    for part in (*args, *sorted(kwargs.items())):
+        digest.update(b"|" + _key_part(part))
+    return digest.hexdigest()
+
+
+def _write(path: Path, data: bytes) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_bytes(data)
+    os.replace(temp, path)
+
+
+def _keep_png(folder: Path, key: str, draw_png: Callable[[], bytes]) -> Callable[[], bytes]:
+    def drawn() -> bytes:
+        png = draw_png()
+        with contextlib.suppress(OSError):
+            _write(folder / f"{key}.png", png)
+        return png
+
+    return drawn
+
+
+def _store(folder: Path, key: str, chart: Chart | None) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    if chart is None:
+        _write(folder / f"{key}.json", b'{"none": true}')
+        return
+    buffer = io.BytesIO()
+    chart.table.to_parquet(buffer)
+    _write(folder / f"{key}.parquet", buffer.getvalue())
+    _write(folder / f"{key}.svg", chart.svg)
+    if callable(chart._png):  # drawn when PDF or Word asks: kept then
+        chart._png = _keep_png(folder, key, chart._png)
+    else:
+        _write(folder / f"{key}.png", chart.png)
+    about = {"title": str(chart.title), "alt": str(chart.alt), "formats": chart.formats}
+    _write(folder / f"{key}.json", json.dumps(about).encode("utf-8"))  # last: its presence means complete
+
+
+def _load(folder: Path, key: str, redraw: Callable[[], Chart | None]):
+    about_path = folder / f"{key}.json"
+    if not about_path.exists():
+        return _MISS
+    about = json.loads(about_path.read_text(encoding="utf-8"))
+    if about.get("none"):
+        return None
+    png_path = folder / f"{key}.png"
+    # drawn for a page only, the PNG is drawn (and kept) if PDF or Word asks for it
+    png = png_path.read_bytes() if png_path.exists() else _keep_png(folder, key, lambda: redraw().png)
+    return Chart(
+        title=about["title"],
+        alt=about["alt"],
+        table=pd.read_parquet(folder / f"{key}.parquet"),
+        png=png,
+        formats=about["formats"],
+        svg=(folder / f"{key}.svg").read_bytes(),
+    )
+
+
+def cached(draw):
+    """A chart function whose charts are kept (see use_cache): called with the same arguments as a chart
+    drawn before, by the same code, it gives that chart back without drawing. A cache that cannot be read
+    or written is no error: the chart is drawn."""
+
+    @functools.wraps(draw)
+    def chart(*args, **kwargs):
+        folder = _CACHE["folder"]
+        if folder is None:
+            return draw(*args, **kwargs)
+        try:
+            key = _chart_key(draw.__qualname__, args, kwargs)
+            found = _load(folder, key, lambda: draw(*args, **kwargs))
+        except Exception:  # a damaged entry, say: drawn afresh, and written over
+            key, found = None, _MISS
+        if found is not _MISS:
+            return found
+        drawn = draw(*args, **kwargs)
+        if key is not None:
+            with contextlib.suppress(Exception):
+                _store(folder, key, drawn)
+        return drawn
+
+    return chart
+
+
+# ---------------------------------------------------------------------------------------------
 # Shared helpers for drawing
 
 
@@ -217,10 +355,11 @@ def _new_figure(width: float, height: float) -> Figure:
     return fig
 
 
-def _fit_width(fig: Figure) -> None:
+def _fit_width(fig: Figure):
     """Narrow the axes until everything drawn (long category labels, numbers at the ends of bars)
     fits in MAX_WIDTH_IN, padding included: then no page shrinks the chart, and its text prints
-    at the size it was drawn."""
+    at the size it was drawn. Returns the figure's tight bounding box (inches) as last laid out,
+    so that saving it needs no further layout pass."""
     limit = MAX_WIDTH_IN - 2 * PAD_IN - 0.02  # a little under, for rounding
     width = fig.get_figwidth()
     for _ in range(8):
@@ -228,17 +367,19 @@ def _fit_width(fig: Figure) -> None:
         box = fig.get_tightbbox()
         excess = box.width - limit
         if excess <= 0:
-            return
+            return box
         if _rewrap_titles(fig, box.x0 + limit):
             continue
         narrowed = False
         for ax in fig.axes:
-            box = ax.get_position()
-            if box.width - excess / width >= 0.4:  # never squeeze the plot itself below 40% of the figure
-                ax.set_position([box.x0, box.y0, box.width - excess / width, box.height])
+            position = ax.get_position()
+            if position.width - excess / width >= 0.4:  # never squeeze the plot itself below 40% of the figure
+                ax.set_position([position.x0, position.y0, position.width - excess / width, position.height])
                 narrowed = True
         if not narrowed:
-            return
+            return box
+    fig.draw_without_rendering()
+    return fig.get_tightbbox()
 
 
 def _rewrap_titles(fig: Figure, right: float) -> bool:
@@ -261,35 +402,52 @@ def _rewrap_titles(fig: Figure, right: float) -> bool:
     return changed
 
 
-def _images(fig: Figure) -> tuple[bytes, bytes]:
-    """The figure as (PNG, SVG), then cleared. The SVG is for web pages: text stays text, so it is
-    crisp in print and scales with the picture; the PNG (reduced to a palette of 128 colours,
-    which charts of a few flat colours do not need more than) is for PDF and Word."""
-    _fit_width(fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=PAD_IN, facecolor="white")
-    png = _small_png(buffer.getvalue())
+def _images(fig: Figure) -> tuple[Callable[[], bytes], bytes]:
+    """The figure as (PNG, SVG). The SVG is for web pages: text stays text, so it is crisp in print
+    and scales with the picture; it is drawn now. The PNG (reduced to a palette of 128 colours,
+    which charts of a few flat colours do not need more than) is for PDF and Word, so it is drawn
+    only when one of them asks (a page of HTML alone never pays for it): what is returned for it is
+    a function that draws it once, then lets the figure go.
+
+    Each is one drawing pass: the layout is settled once (`_fit_width`) and both are saved with
+    that bounding box, rather than `bbox_inches="tight"`, which lays the figure out again to find
+    it before every save."""
+    box = _fit_width(fig).padded(PAD_IN)
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "complaints"}):
         fig.savefig(
             buffer,
             format="svg",
-            bbox_inches="tight",
-            pad_inches=PAD_IN,
+            bbox_inches=box,
             transparent=True,  # the page shows through, and so do the cues of a box that scrolls
             metadata={"Creator": None, "Date": None, "Format": None, "Type": None},
         )
-    fig.clear()
-    return png, _portable_svg(buffer.getvalue())
+    svg = _portable_svg(buffer.getvalue())
+    drawn: list[bytes] = []
+
+    def png() -> bytes:
+        if not drawn:
+            out = io.BytesIO()
+            fig.savefig(
+                out, format="png", dpi=DPI, bbox_inches=box, facecolor="white", pil_kwargs={"compress_level": 0}
+            )
+            drawn.append(_small_png(out.getvalue()))
+            fig.clear()
+        return drawn[0]
+
+    return png, svg
 
 
 def _small_png(png: bytes) -> bytes:
+    """The PNG reduced to a palette of 128 colours. Pillow's fast octree is ten times quicker than
+    median cut here and, on charts of a few flat colours, gives smaller files that look the same;
+    zlib's default level, not `optimize`, as that took as long as the drawing for a few per cent."""
     from PIL import Image
 
     with Image.open(io.BytesIO(png)) as image:
-        reduced = image.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        reduced = image.convert("RGB").quantize(colors=128, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     out = io.BytesIO()
-    reduced.save(out, format="PNG", optimize=True)
+    reduced.save(out, format="PNG")
     return out.getvalue()
 
 
@@ -433,6 +591,7 @@ def _exposure_name(rows: pd.DataFrame) -> str:
     return str(name).replace("_", " ") if name else "contacts"
 
 
+@cached
 def trend_chart(rows: pd.DataFrame, title: str, label: str) -> Chart | None:
     """One metric of one council over the years: a dot per year with its 95% CI as a bar.
 
@@ -624,6 +783,7 @@ def _with_withheld_years(table: pd.DataFrame, rows: pd.DataFrame, withheld: dict
 # Shares of one council-year
 
 
+@cached
 def shares_chart(shares: pd.DataFrame, title: str, label: str) -> Chart | None:
     """A breakdown of one council-year (outcomes, complainant types, channels) as horizontal bars,
     largest at the top, each labelled with its count and percentage.
@@ -745,6 +905,7 @@ def timeliness_label(metric: str, targets: dict[str, int] | None = None) -> str 
     return f"{name} within {days} working days"
 
 
+@cached
 def timeliness_chart(rows: pd.DataFrame, title: str, targets: dict[str, int]) -> Chart | None:
     """The share of complaints answered within each timescale, over the years, with 95% CIs.
 
@@ -940,23 +1101,24 @@ def _svg_size(svg: bytes) -> tuple[float, float] | None:
 
 def figure_view(chart: Chart) -> dict:
     """What templates/macros.html.j2's figure needs: the picture as a data: URI (SVG where there is
-    one) and its size in CSS px, the PNG as base64 (for PDF and Word), the alt text, the title and
-    the table of its numbers formatted for reading (plain text; the template escapes it)."""
-    size = _png_size(chart.png)
-    width = round(size[0] * 96 / DPI) if size else None  # at its intended size: DPI px per inch
-    height = round(size[1] * 96 / DPI) if size else None
-    encoded = base64.b64encode(chart.png).decode("ascii")
-    src = f"data:image/png;base64,{encoded}"
+    one) and its size in CSS px, the alt text, the title and the table of its numbers formatted for
+    reading (plain text; the template escapes it); and, for PDF and Word, `png`: a function that
+    gives the PNG's bytes (a chart with an SVG draws its PNG only when that is called)."""
     svg_size = _svg_size(chart.svg) if chart.svg else None
     if svg_size:
         src = "data:image/svg+xml;base64," + base64.b64encode(chart.svg).decode("ascii")
         width, height = round(svg_size[0] * 96 / 72), round(svg_size[1] * 96 / 72)  # pt to px
+    else:
+        size = _png_size(chart.png)
+        width = round(size[0] * 96 / DPI) if size else None  # at its intended size: DPI px per inch
+        height = round(size[1] * 96 / DPI) if size else None
+        src = "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii")
     columns = list(chart.table.columns)
     formats = [_column_format(chart, c) for c in columns]
     return {
         "title": str(chart.title),
         "alt": str(chart.alt),
-        "encoded": encoded,
+        "png": lambda: chart.png,
         "src": src,
         "width": width,
         "height": height,

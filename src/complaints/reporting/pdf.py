@@ -11,7 +11,6 @@ and a footer on every page with the report's title and "Page N of M". Text is se
 
 from __future__ import annotations
 
-import base64
 import io
 from functools import cache
 from pathlib import Path
@@ -195,7 +194,7 @@ def figure_flowables(f: dict) -> list:
     from reportlab.platypus import Image, KeepTogether, Paragraph
 
     styles = _styles()
-    png = base64.b64decode(f["encoded"])
+    png = f["png"]()
     natural_w = (f.get("width") or 600) / 96 * inch  # CSS pixels at 96 a inch
     natural_h = (f.get("height") or 400) / 96 * inch
     scale = min(1.0, frame_width_pt() / natural_w)

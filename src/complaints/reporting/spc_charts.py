@@ -243,6 +243,7 @@ def _stepped(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return xs, ys
 
 
+@charts.cached
 def spc_chart(
     chart_frame: pd.DataFrame,
     flags: pd.DataFrame | None,

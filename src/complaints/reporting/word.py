@@ -10,7 +10,6 @@ template can restyle the whole document by redefining them.
 
 from __future__ import annotations
 
-import base64
 import io
 
 from .templating import Part, Table, figure_numbers
@@ -96,9 +95,7 @@ def add_figure(document, f: dict) -> None:
 
     document.add_paragraph(f["title"], style="Caption")
     width_in = (f.get("width") or 600) / 96
-    picture = document.add_picture(
-        io.BytesIO(base64.b64decode(f["encoded"])), width=min(Inches(width_in), Cm(TEXT_WIDTH_CM))
-    )
+    picture = document.add_picture(io.BytesIO(f["png"]()), width=min(Inches(width_in), Cm(TEXT_WIDTH_CM)))
     doc_pr = picture._inline.docPr
     doc_pr.set("descr", f["alt"])
     doc_pr.set("title", f["title"])
