@@ -84,8 +84,8 @@ def snapshot(outputs: Path) -> dict[str, bytes]:
     out = {}
     for path in sorted(outputs.rglob("*")):
         rel = path.relative_to(outputs).as_posix()
-        if not path.is_file() or rel.startswith("logs/") or rel == ".lock":
-            continue
+        if not path.is_file() or rel.startswith("logs/") or rel in (".lock", ".report-seconds.json"):
+            continue  # .report-seconds.json: each report's build time, for the next run's order
         data = path.read_bytes()
         if path.suffix == ".ipynb":
             nb = json.loads(data)
@@ -264,8 +264,8 @@ def test_a_full_disk_loses_no_good_report(plain, tmp_path, small_disk, monkeypat
     )
     write_results = pipeline.write_results
 
-    def then_fill(results, where):
-        write_results(results, where)
+    def then_fill(results, where, **kw):
+        write_results(results, where, **kw)
         fill(small_disk)
 
     monkeypatch.setattr(pipeline, "write_results", then_fill)

@@ -234,10 +234,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reports.add_argument(
         "--kernel",
-        choices=("preloaded", "fresh"),
-        default="preloaded",
-        help="preloaded (default): kernels forked from a process that has already imported "
-        "what the notebook imports (Linux); fresh: a new kernel process per report",
+        choices=("inprocess", "preloaded", "fresh"),
+        default="inprocess",
+        help="inprocess (default): no kernel; each report's cells run in IPython in a process forked from a "
+        "worker that has already imported what the notebooks import (Linux; elsewhere fresh); preloaded: kernels "
+        "forked from such a process; fresh: a new kernel process per report",
+    )
+    reports.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="build the reports on a Dask cluster: the scheduler's address (tcp://host:8786), or 'local' for a "
+        "cluster of --jobs workers on this machine; needs the 'cluster' extra (docs/performance.md)",
     )
     reports.add_argument("--notebook", help=argparse.SUPPRESS)  # tests run other notebooks
     reports.set_defaults(func=cmd_reports)
@@ -358,7 +365,17 @@ def cmd_reports(args) -> int:
         formats=args.formats,
         set_aside=args.set_aside,
     )
-    return run_reports(_checked_paths(args), options)
+    paths = _checked_paths(args)
+    if not args.dask:
+        return run_reports(paths, options)
+    from .running import cluster
+
+    client = cluster.connect(args.dask, args.jobs)
+    try:
+        options.executor = cluster.dask_executor(client, inprocess=args.kernel == "inprocess")
+        return run_reports(paths, options)
+    finally:
+        cluster.close(client)
 
 
 def cmd_new_year(args) -> int:

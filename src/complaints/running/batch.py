@@ -22,6 +22,7 @@ so that `complaints reports` can decide there is nothing to do in a fraction of 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import hashlib
@@ -38,7 +39,24 @@ from ..inputs.paths import BENCHMARK, CODE, CODE_DEMONSTRATION, DEMONSTRATION, L
 
 MANIFEST = ".manifest.json"
 FINGERPRINT = ".fingerprint"
-KERNEL_MODES = ("preloaded", "fresh")
+KERNEL_MODES = ("inprocess", "preloaded", "fresh")
+# What an in-process worker imports before its first report, beyond the notebooks' own imports: what those
+# import only when first used (the SVG backend, Pillow's PNG, the PDF and Word libraries), so that no report's
+# forked child pays for it.
+INPROCESS_PRELOAD = (
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "matplotlib.backends.backend_agg",
+    "matplotlib.backends.backend_svg",
+    "seaborn",
+    "PIL.Image",
+    "PIL.PngImagePlugin",
+    "reportlab.platypus",
+    "docx",
+    "complaints.reporting.pdf",
+    "complaints.reporting.word",
+)
 FORMATS = ("html", "pdf", "docx")  # html always; pdf and docx are written by the notebook's last cell
 
 log = logging.getLogger(__name__)
@@ -94,7 +112,9 @@ class Options:
     public: bool = False
     set_aside: bool = False  # invalid record rows set aside into outputs/private/records_set_aside/ instead of stopping
     notebook: Path | None = None  # default: the project's council report
-    kernel: str = "preloaded"  # or "fresh": an ordinary kernel process per report
+    # inprocess: each report's cells run in a child forked from its worker, no kernel (running/inprocess.py);
+    # preloaded: kernels forked from a fork server; fresh: an ordinary kernel process per report
+    kernel: str = "inprocess"
     progress: bool = True
     preload: tuple[str, ...] | None = None  # fork server's imports; None: BASE_PRELOAD + the notebook's
     formats: tuple[str, ...] = FORMATS  # what each report is written as: html, and pdf and docx
@@ -124,6 +144,14 @@ def _digest(*parts: bytes | str) -> str:
 
 
 def hash_file(path: Path) -> str:
+    """The file's SHA-256, computed once per version of the file (its mtime and size) in a process:
+    every report's fingerprint names the definitions and its council's files, and a batch has many."""
+    info = path.stat()
+    return _hash_file(path, (info.st_mtime_ns, info.st_size))
+
+
+@functools.lru_cache(maxsize=4096)
+def _hash_file(path: Path, stamp: tuple) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -225,6 +253,19 @@ def _date_year(day: str) -> str:
     return _month_year(day[:7])
 
 
+@functools.lru_cache(maxsize=64)
+def _by_council(path: Path, stamp: tuple) -> dict[str, list[list[str]]]:
+    """A CSV's rows by their council (once per version of the file): a report's fingerprint reads its
+    council's rows, so a batch reads each file's rows once, not once a report (which grew with the square
+    of the councils)."""
+    header, rows = _csv_rows(path, stamp)
+    col = header.index("council")
+    out: dict[str, list[list[str]]] = {}
+    for r in rows:
+        out.setdefault(r[col] if len(r) > col else "", []).append(r)
+    return out
+
+
 def _rows_of(path: Path, council: str | None, years=None) -> str:
     """The header and the rows of a CSV for one council (None: every council) whose financial year passes
     `years` (None: every year), as text: what a report reads of the file, and no more."""
@@ -234,14 +275,11 @@ def _rows_of(path: Path, council: str | None, years=None) -> str:
     header, rows = read
     if not header:
         return ""
-    col = header.index("council") if "council" in header else None
+    if council is not None and "council" in header:
+        info = path.stat()
+        rows = _by_council(path, (info.st_mtime_ns, info.st_size)).get(council, [])
     year_of = _year_of(header) if years is not None else None
-    keep = [
-        r
-        for r in rows
-        if (council is None or col is None or (len(r) > col and r[col] == council))
-        and (year_of is None or years(year_of(r)))
-    ]
+    keep = [r for r in rows if year_of is None or years(year_of(r))]
     return json.dumps([header, *keep])
 
 
@@ -323,7 +361,9 @@ def _documents_read(paths: Paths, council: str, year: str) -> list[str]:
     read = _read_rows(paths.figures_csv)
     if read is not None and {"council", "year", "source"} <= set(read[0]):
         c, y, s = (read[0].index(k) for k in ("council", "year", "source"))
-        names |= {r[s] for r in read[1] if len(r) > max(c, y, s) and r[c] == council and r[y] <= year and r[s]}
+        info = paths.figures_csv.stat()
+        mine = _by_council(paths.figures_csv, (info.st_mtime_ns, info.st_size)).get(council, [])
+        names |= {r[s] for r in mine if len(r) > max(c, y, s) and r[c] == council and r[y] <= year and r[s]}
     read = _read_rows(paths.sources_file)
     if read is not None and {"council", "report_year", "source"} <= set(read[0]):
         c, y, s = (read[0].index(k) for k in ("council", "report_year", "source"))
@@ -520,7 +560,9 @@ def init_worker(settings: dict) -> None:
     the fork server (if any)."""
     from . import kernel
 
-    if settings.get("parent"):
+    if settings.get("forkserver") and settings.get("parent"):  # its parent is the fork server, not the batch
+        _exit_with(int(settings["parent"]))
+    elif settings.get("parent"):
         kernel.die_with_parent(int(settings["parent"]))
     os.environ.update(kernel.jupyter_env())
     if settings.get("run_dir"):  # kernels' connection files and logs: removed with the run's folder
@@ -529,8 +571,26 @@ def init_worker(settings: dict) -> None:
     import papermill  # noqa: F401
 
     _WORKER["exporter"] = make_exporter()
-    client = None
+    _WORKER["settings"] = settings
     _WORKER["kernel_note"] = ""
+    if settings.get("inprocess"):  # no kernels: the notebook's imports, once, for every report's forked child
+        import importlib
+
+        from . import inprocess
+
+        _WORKER["mode"] = "inprocess"
+        for module in settings.get("preload") or ():
+            try:
+                importlib.import_module(module)
+            except Exception as exc:  # the report that needs it will fail and say why
+                log.debug("could not preload %s: %s", module, exc)
+        import nbformat
+
+        # the export's templates are compiled on first use: once here, not in every report's child
+        export_html(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("warm-up")]), _WORKER["exporter"], "")
+        inprocess.preload()
+        return
+    client = None
     if settings.get("fork_address"):
         try:
             client = kernel.ForkClient(settings["fork_address"])
@@ -542,6 +602,32 @@ def init_worker(settings: dict) -> None:
             )
     _WORKER["manager_class"] = kernel.manager_class(client)
     _WORKER["settings"] = settings
+
+
+def _exit_with(pid: int) -> None:
+    """End this worker as soon as process `pid` (the batch) ends, however it ends (kill -9 included), so that
+    no worker goes on building reports into an outputs folder whose run is over: a thread waits on the
+    process (a pidfd on Linux; elsewhere it looks every half second). The report being built goes with it
+    (its child asked to die with its worker)."""
+    import select
+    import threading
+
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        fd = None
+
+    def watch() -> None:
+        if fd is not None:
+            select.select([fd], [], [])
+        else:
+            while _alive(pid):
+                time.sleep(0.5)
+        os._exit(1)
+
+    if fd is None and not _alive(pid):
+        os._exit(1)
+    threading.Thread(target=watch, name="exit-with-the-batch", daemon=True).start()
 
 
 def _clear(*files: Path) -> None:
@@ -588,6 +674,34 @@ def _without_machine_paths(nb, path: Path, notebook: str, output: str) -> None:
 
 
 def run_job(task: dict) -> dict:
+    """Execute and export one report (see `_run_job`): in a child forked from this worker when the
+    worker runs notebooks in-process, so that each report has a process of its own."""
+    if _WORKER.get("mode") != "inprocess":
+        return _run_job(task)
+    from .inprocess import run_forked
+
+    start = time.perf_counter()
+    log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115
+        prefix="complaints-report-", suffix=".log", delete=False, dir=_WORKER.get("run_dir")
+    )
+    log_file.close()
+    try:
+        result = run_forked(_run_job, task, log_file.name)
+        output = kernel_output(Path(log_file.name))
+    finally:
+        _clear(Path(log_file.name))
+    if "council" not in result:  # the child died: what it would have done on a failure
+        files = {k: Path(v) for k, v in task["files"].items()}
+        _clear(files["fingerprint"])
+        with contextlib.suppress(OSError):
+            _failed_before_running(Path(task["notebook"]), files["failed"], result["error"])
+        result.update(council=task["council"], year=task["year"], kernel_note="")
+    result["kernel_output"] = "\n".join(x for x in (result.get("kernel_output", ""), output) if x)
+    result["seconds"] = time.perf_counter() - start
+    return result
+
+
+def _run_job(task: dict) -> dict:
     """Execute and export one report. Returns {council, year, status, seconds, error}.
 
     Success: report.ipynb, report.html (and the PDF, Word and contents files asked for) are
@@ -623,14 +737,22 @@ def run_job(task: dict) -> dict:
         "error": "",
         "kernel_note": _WORKER.get("kernel_note", ""),
     }
-    manager = _WORKER["manager_class"]
-    kernel_log = tempfile.NamedTemporaryFile(  # noqa: SIM115
-        prefix="complaints-kernel-", suffix=".log", delete=False, dir=_WORKER.get("run_dir")
-    )
-    kernel_log.close()
-    manager.kernel_log = kernel_log.name
+    manager = _WORKER.get("manager_class")  # None in-process: no kernel, its output goes to run_job's log
+    kernel_log = None
+    if manager is not None:
+        kernel_log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            prefix="complaints-kernel-", suffix=".log", delete=False, dir=_WORKER.get("run_dir")
+        )
+        kernel_log.close()
+        manager.kernel_log = kernel_log.name
     try:
         try:
+            if _WORKER.get("mode") == "inprocess":
+                from .inprocess import ENGINE
+
+                how = {"engine_name": ENGINE}
+            else:
+                how = {"kernel_manager_class": manager}
             nb = papermill.execute_notebook(
                 task["notebook"],
                 str(temp_nb),
@@ -640,7 +762,7 @@ def run_job(task: dict) -> dict:
                 progress_bar=False,
                 request_save_on_cell_execute=False,
                 cwd=cwd,
-                kernel_manager_class=_WORKER["manager_class"],
+                **how,
             )
             _without_machine_paths(nb, temp_nb, Path(task["notebook"]).name, files["ipynb"].name)
             temp_html.write_text(export_html(nb, _WORKER["exporter"], task["title"]), encoding="utf-8")
@@ -677,9 +799,10 @@ def run_job(task: dict) -> dict:
             write_atomic(files["fingerprint"], task["fingerprint"] + "\n")
     finally:
         _clear(temp_nb, temp_html, *temps.values())
-        manager.close_logs()
-        result["kernel_output"] = kernel_output(Path(kernel_log.name))
-        _clear(Path(kernel_log.name))
+        if kernel_log is not None:
+            manager.close_logs()
+            result["kernel_output"] = kernel_output(Path(kernel_log.name))
+            _clear(Path(kernel_log.name))
     result["seconds"] = time.perf_counter() - start
     return result
 
@@ -714,17 +837,43 @@ def start_fork_server(preload: list[str], cwd: Path, directory: Path | None = No
         return None
 
 
-def worker_pool(workers: int, fork_address: str | None = None, run_dir: Path | None = None):
-    """A process pool whose workers have imported papermill and nbconvert (and, given a fork server's
-    address, start kernels from it): what Options.executor expects, started now so that its imports
-    overlap whatever comes next. The workers die with this process, even when it is killed."""
+def worker_settings(
+    fork_address: str | None = None, run_dir: Path | None = None, inprocess: bool = False, preload=(), parent=None
+) -> dict:
+    """What `init_worker` needs. inprocess: run each report's notebook in a child forked from the worker,
+    no kernel (preload: modules the worker imports first, for every child to inherit); otherwise, given
+    a fork server's address, kernels forked from it, else an ordinary kernel process per report."""
+    return {
+        "fork_address": fork_address,
+        "parent": parent,
+        "run_dir": str(run_dir) if run_dir else None,
+        "inprocess": bool(inprocess),
+        "preload": list(preload),
+    }
+
+
+def worker_pool(
+    workers: int, fork_address: str | None = None, run_dir: Path | None = None, inprocess: bool = False, preload=()
+):
+    """A process pool whose workers have imported papermill and nbconvert (and, in-process, what the
+    notebooks import; given a fork server's address, start kernels from it): what Options.executor
+    expects, started now so that its imports overlap whatever comes next. The workers die with this
+    process, even when it is killed."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    settings = {"fork_address": fork_address, "parent": os.getpid(), "run_dir": str(run_dir) if run_dir else None}
+    settings = worker_settings(fork_address, run_dir, inprocess, preload, parent=os.getpid())
+    # In-process, the workers are forked from one process that has imported what they need (multiprocessing's
+    # fork server, itself started afresh, not forked from this process): the imports are paid once, not once a
+    # worker, and while this process checks the inputs.
+    method = "forkserver" if inprocess and "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        settings["forkserver"] = True
+        context.set_forkserver_preload(["complaints.running.batch", "complaints.running.inprocess", *preload])
     pool = ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=context,
         initializer=init_worker,
         initargs=(settings,),
     )
@@ -775,7 +924,9 @@ class Batch:
     run_dir: Path | None = None  # this run's temporary folder: fork server socket, kernel files and logs
 
     def start(self) -> None:
-        """Start the fork server and the workers (or take the executor given in the options)."""
+        """Start the fork server and the workers (or take the executor given in the options); once."""
+        if self.pool is not None:
+            return
         from . import kernel
 
         kernel.install_kernelspec()
@@ -785,14 +936,20 @@ class Batch:
         remove_stale_run_folders()
         self.run_dir = Path(tempfile.mkdtemp(prefix=f"{RUN_FOLDER}{os.getpid()}-"))
         notebook = self.options.notebook_path(self.paths)
+        imports = []
+        for each in (notebook, self.paths.code_notebook, self.paths.benchmark_notebook):
+            if each.exists():
+                imports += [m for m in kernel.notebook_imports(each) if m not in imports]
+        inprocess = self.options.kernel == "inprocess" and kernel.fork_supported()
         if self.options.kernel == "preloaded":
             preload = list(kernel.BASE_PRELOAD if self.options.preload is None else self.options.preload)
-            imports = kernel.notebook_imports(notebook)
-            if self.paths.code_notebook.exists():
-                imports += [m for m in kernel.notebook_imports(self.paths.code_notebook) if m not in imports]
             self.fork_server = start_fork_server(preload + imports, working_folder(self.paths), self.run_dir)
         self.pool = worker_pool(
-            self.options.jobs or os.cpu_count() or 1, getattr(self.fork_server, "address", None), self.run_dir
+            self.options.jobs or os.cpu_count() or 1,
+            getattr(self.fork_server, "address", None),
+            self.run_dir,
+            inprocess=inprocess,
+            preload=[*INPROCESS_PRELOAD, *imports] if self.options.preload is None else self.options.preload,
         )
 
     def close(self) -> None:
@@ -856,6 +1013,9 @@ class Batch:
         if tasks:
             if self.pool is None:
                 self.start()
+            # the longest first: the workers then finish at about the same time, not one waiting on the last
+            took = previous_seconds(self.paths)
+            tasks.sort(key=lambda t: -expected_seconds(Job(t["council"], t["year"], t["kind"]), took))
             futures = {self.pool.submit(run_job, t): t for t in tasks}
             notes: set[str] = set()
             bar = tqdm(
@@ -876,6 +1036,35 @@ class Batch:
                 bar.update()
             bar.close()
         return sorted(outcomes, key=lambda o: o.job)
+
+
+# How long a report of each kind takes, relative to the others, for a report never built before (the shipped
+# reports, measured: a demonstration draws a dozen charts and a control chart, a Code report none).
+RELATIVE_COST = {DEMONSTRATION: 3.0, "council": 1.5, BENCHMARK: 1.0, CODE: 0.3, CODE_DEMONSTRATION: 0.3}
+
+
+def previous_seconds(paths: Paths) -> dict[str, float]:
+    """{report name: seconds} from the last run that built it (outputs/.report-seconds.json); {} if none."""
+    try:
+        seen = json.loads(paths.report_seconds.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): float(v) for k, v in seen.items() if isinstance(v, int | float)} if isinstance(seen, dict) else {}
+
+
+def expected_seconds(job: Job, took: dict[str, float]) -> float:
+    """What `job` should take: its last time, else a guess from its kind."""
+    if job.name in took:
+        return took[job.name]
+    return RELATIVE_COST.get(BENCHMARK if job.is_benchmark else job.kind, 1.0)
+
+
+def record_seconds(paths: Paths, outcomes: list[Outcome]) -> None:
+    """Keep each built report's time for the next run's order (best effort: a failure to write is no error)."""
+    took = previous_seconds(paths)
+    took.update({o.job.name: round(o.seconds, 2) for o in outcomes if o.status == "built"})
+    with contextlib.suppress(OSError):
+        write_atomic(paths.report_seconds, json.dumps(took, indent=0, sort_keys=True) + "\n")
 
 
 def expected_outputs(paths: Paths, jobs: list[Job], formats: tuple[str, ...] = ("html",)) -> list[str]:
@@ -1002,7 +1191,6 @@ def run_reports(paths: Paths, options: Options) -> int:
     and reports built before are still there and still linked.
     """
     from .logs import RunLog
-    from .outputs import OutputsLock
 
     start = time.perf_counter()
     fingerprint = run_fingerprint(paths, options)
@@ -1012,59 +1200,96 @@ def run_reports(paths: Paths, options: Options) -> int:
     check_councils(paths, options.councils)
     from .pipeline import compute
 
-    with RunLog() as run_log:  # what is logged before the file opens waits in memory (nothing if rejected)
-        results = compute(paths, set_aside=options.set_aside)
-        plan = plan_jobs(results)
-        jobs = select_jobs(plan.reports, options.councils, options.years)
-        log_years_started(paths, results.definitions, plan)
-        if not options.councils and paths.benchmark_notebook.exists() and options.notebook is None:
-            from ..analysis.comparability import benchmark_years
-
-            years = benchmark_years(results.metrics, results.definitions)
-            jobs += [Job(BENCHMARK, y) for y in years if not options.years or y in options.years]
-        # every input is valid: from here on, outputs/ changes
-        lock = OutputsLock(paths.lock_file, "complaints reports")
-        try:
-            lock.acquire()
-        except OSError as exc:
-            return _cannot_write(exc, paths, time.perf_counter() - start, None)
-        try:
-            return _run_locked(paths, options, results, plan, jobs, fingerprint, run_log, start)
-        finally:
-            lock.release()
-
-
-def _run_locked(paths: Paths, options: Options, results, plan: Plan, jobs: list[Job], fingerprint, run_log, start):
-    """The writing part of run_reports, with the outputs folder locked."""
-    from .outputs import remove_leftovers
-    from .pipeline import write_results
-
+    # The workers start now, so that their imports overlap the checking of the inputs; they touch nothing
+    # under outputs/, and are stopped if an input is not valid.
     batch = Batch(paths, options)
+    try:
+        batch.start()
+        with RunLog() as run_log:  # what is logged before the file opens waits in memory (nothing if rejected)
+            return _checked(paths, options, run_log, start, fingerprint, batch, compute)
+    finally:
+        batch.close()
+
+
+def _checked(paths: Paths, options: Options, run_log, start: float, fingerprint: str, batch: Batch, compute) -> int:
+    """run_reports once the workers are starting: check the inputs, plan the jobs, lock, write."""
+    from .outputs import OutputsLock
+
+    results = compute(paths, set_aside=options.set_aside)
+    plan = plan_jobs(results)
+    jobs = select_jobs(plan.reports, options.councils, options.years)
+    log_years_started(paths, results.definitions, plan)
+    if not options.councils and paths.benchmark_notebook.exists() and options.notebook is None:
+        from ..analysis.comparability import benchmark_years
+
+        years = benchmark_years(results.metrics, results.definitions)
+        jobs += [Job(BENCHMARK, y) for y in years if not options.years or y in options.years]
+    # every input is valid: from here on, outputs/ changes
+    lock = OutputsLock(paths.lock_file, "complaints reports")
+    try:
+        lock.acquire()
+    except OSError as exc:
+        return _cannot_write(exc, paths, time.perf_counter() - start, None)
+    try:
+        return _run_locked(paths, options, results, plan, jobs, fingerprint, run_log, start, batch)
+    finally:
+        lock.release()
+
+
+def _run_locked(
+    paths: Paths, options: Options, results, plan: Plan, jobs: list[Job], fingerprint, run_log, start, batch: Batch
+):
+    """The writing part of run_reports, with the outputs folder locked."""
+    import threading
+
+    from .outputs import remove_leftovers
+    from .pipeline import write_results, write_workbooks
+
     batch.names = {c: council.name for c, council in results.definitions.councils.items()}
     log_path = None
     outcomes: list[Outcome] = []
+    books: dict = {}
+
+    def workbooks() -> None:
+        try:
+            write_workbooks(results, paths)
+        except OSError as exc:
+            books["error"] = exc
+
     try:
         for left in remove_leftovers(paths.outputs):
             log.debug("removed %s, left by a run that was stopped", left)
-        batch.start()  # the workers start and import while the CSVs are written
+        batch.start()  # started before the inputs were checked, unless given workers of your own
         log_path = _open_log(run_log, paths)
         log_run(paths, options)
         manifest_path(paths).unlink(missing_ok=True)
-        write_results(results, paths)
+        write_results(results, paths, workbooks=False)
         log.info(
             f"wrote {paths.metrics_csv} ({len(results.metrics)} rows), {paths.audit_csv} "
             f"({len(results.audit)} rows) and {paths.figures_csv}"
         )
+        # no report reads the spreadsheets: they are written while the reports are built
+        books["thread"] = threading.Thread(target=workbooks, name="workbooks", daemon=True)
+        books["thread"].start()
         outcomes = batch.run(jobs)
+        books["thread"].join()
     except OSError as exc:
         return _cannot_write(exc, paths, time.perf_counter() - start, outcomes)
     finally:
+        if "thread" in books:
+            books["thread"].join()
         batch.close()
     try:
         write_index(paths, plan.reports, plan.restated, options.public)
     except OSError as exc:
         summary(outcomes, time.perf_counter() - start, paths)
         return _cannot_write(exc, paths, time.perf_counter() - start, None, "the index (outputs/index.html)")
+    if "error" in books:  # the reports and the index are written; the spreadsheets were not
+        summary(outcomes, time.perf_counter() - start, paths)
+        return _cannot_write(
+            books["error"], paths, time.perf_counter() - start, None, "the spreadsheets (metrics.xlsx)"
+        )
+    record_seconds(paths, outcomes)
     status = summary(outcomes, time.perf_counter() - start, paths)
     if log_path is not None:
         log.info("log: %s", log_path)

@@ -122,15 +122,26 @@ def _with_extracts(paths: Paths) -> set[str]:
     return {p.name for root, _private in records_folders(paths) if root.is_dir() for p in root.iterdir() if p.is_dir()}
 
 
-def compute(paths: Paths, set_aside: bool = False) -> Results:
+def compute(paths: Paths, set_aside: bool = False, timings: dict | None = None) -> Results:
     """Read and check every input (check_inputs: one InputError lists every problem of every file),
     then compute.
 
     With set_aside, invalid rows of complaint records are kept aside with their reasons instead of
     stopping the run (problems with whole files still stop it); write_results writes them to
-    outputs/private/records_set_aside/.
+    outputs/private/records_set_aside/. With `timings` (a dict), the seconds of its steps are added to it:
+    inputs (reading and checking, the published figures resolved), metrics, audit and the rest (running.scale).
     """
+    timings = {} if timings is None else timings
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[step] = timings.get(step, 0.0) + now - clock
+        clock = now
+
     inputs = check_inputs(paths, set_aside=set_aside)
+    lap("inputs")
     defs, statements, published, learning = inputs.definitions, inputs.statements, inputs.published, inputs.learning
     records = with_working_days(inputs.records)
     from_records = aggregate(records, defs)
@@ -147,8 +158,11 @@ def compute(paths: Paths, set_aside: bool = False) -> Results:
         metrics = pd.concat([metrics, from_records_metrics], ignore_index=True)
         metrics = metrics.sort_values(["council", "year", "metric", "source"], kind="stable").reset_index(drop=True)
     changes = record_summaries.with_qvalues(changes, family_qvalues(metrics, changes, source="records"))
+    lap("metrics")
     audit = build_audit(statements, published, defs)
+    lap("audit")
     log_vocabulary_check(vocabulary_findings(defs, published, records), paths)
+    lap("other")
     return Results(
         defs,
         statements,
@@ -281,14 +295,15 @@ FIGURE_COLUMNS = [*RECORD_FIGURE_COLUMNS[:_CHOSEN_AT], "allowed", "chosen_by", *
 RECORD_FILE_COLUMNS = [c for c in FILE_COLUMNS if c not in ("blank_rows", "superseded_by")] + ["synthetic"]
 
 
-def write_results(results: Results, paths: Paths) -> None:
+def write_results(results: Results, paths: Paths, workbooks: bool = True) -> None:
     """metrics.csv and audit.csv (the contract); figures.csv (every figure, for reports); the
     aggregates of records that reports show (monthly.csv, changes.csv, records_files.csv); the values of
     extracts outside their council's vocabulary, only in outputs/private/vocabulary.csv (a warning per
     council-year and column gives their count, never the values); with
     --set-aside, the invalid rows of each extract under outputs/private/records_set_aside/; then metrics.csv as
     spreadsheets: outputs/metrics.xlsx and outputs/<council>/metrics.xlsx (built before anything is
-    written, moved into place after the CSVs, all or nothing)."""
+    written, moved into place after the CSVs, all or nothing). workbooks=False leaves the spreadsheets to
+    `write_workbooks`, which the batch runs while the reports are built (nothing in a report reads them)."""
     tables = {
         paths.metrics_csv: results.metrics,
         paths.audit_csv: results.audit,
@@ -303,8 +318,7 @@ def write_results(results: Results, paths: Paths) -> None:
     outside = records.outside_vocabulary
     if len(outside):
         tables[paths.vocabulary_check] = outside
-    workbooks = metrics_workbooks(results, paths)
-    write_tables(tables, workbooks)
+    write_tables(tables, metrics_workbooks(results, paths) if workbooks else {})
     if not len(outside):  # a check file left by an earlier run would list values that are now mapped
         paths.vocabulary_check.unlink(missing_ok=True)
     check_file = paths.vocabulary_check.relative_to(paths.outputs.parent).as_posix()
@@ -322,11 +336,8 @@ def write_results(results: Results, paths: Paths) -> None:
             OTHER,
             check_file,
         )
-    # a workbook left by an earlier run for a council (or a metrics.csv) with no rows now would mislead
-    earlier = [p for p in paths.outputs.glob(f"*/{paths.metrics_xlsx.name}") if COUNCIL_ID.match(p.parent.name)]
-    for old in [paths.metrics_xlsx, *earlier]:
-        if old not in workbooks:
-            old.unlink(missing_ok=True)
+    if workbooks:
+        _remove_stale_workbooks(paths, metrics_workbooks_paths(results, paths))
     # a set-aside file left by an earlier run for an extract that is now clean would mislead
     if paths.set_aside_dir.is_dir():
         current = {set_aside_path(paths, *key).name for key in records.set_aside_rows}
@@ -341,6 +352,29 @@ def write_results(results: Results, paths: Paths) -> None:
         for old in paths.set_aside_dir.glob("*.csv"):
             if old.name in read and old.name not in current:
                 old.unlink()
+
+
+def _remove_stale_workbooks(paths: Paths, current: list[Path]) -> None:
+    """A workbook left by an earlier run for a council (or a metrics.csv) with no rows now would mislead."""
+    earlier = [p for p in paths.outputs.glob(f"*/{paths.metrics_xlsx.name}") if COUNCIL_ID.match(p.parent.name)]
+    for old in [paths.metrics_xlsx, *earlier]:
+        if old not in current:
+            old.unlink(missing_ok=True)
+
+
+def metrics_workbooks_paths(results: Results, paths: Paths) -> list[Path]:
+    metrics = results.metrics
+    if metrics.empty:
+        return []
+    councils = sorted(metrics["council"].astype(str).unique())
+    return [paths.metrics_xlsx, *(paths.council_metrics_xlsx(c) for c in councils)]
+
+
+def write_workbooks(results: Results, paths: Paths) -> None:
+    """The spreadsheets of write_results, on their own (all moved into place together), and stale ones removed."""
+    books = metrics_workbooks(results, paths)
+    write_tables({}, books)
+    _remove_stale_workbooks(paths, list(books))
 
 
 def metrics_workbooks(results: Results, paths: Paths) -> dict[Path, bytes]:
