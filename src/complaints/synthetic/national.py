@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from ..inputs.paths import default_paths
+from ..inputs.published import COLUMNS as PUBLISHED_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -52,25 +53,7 @@ NAME = "Synthetic council {:03d}"
 SHORT_NAME = "Synthetic {:03d}"
 SYNTHETIC = "SYNTHETIC: invented for scale tests; no real council, document or figure"
 CONTACTS_DEFINITION = "Contacts received by children's social care in the year (a synthetic definition)"
-COLUMNS = [
-    "council",
-    "year",
-    "measure",
-    "category",
-    "value",
-    "stated_pct",
-    "pct_qualifier",
-    "pct_of",
-    "change_from",
-    "stated_change_pct",
-    "stated_change_abs",
-    "stated_direction",
-    "source",
-    "section",
-    "section_role",
-    "quote",
-    "note",
-]
+COLUMNS = PUBLISHED_COLUMNS  # the published figures' file, as the inputs read it
 SOURCE_COLUMNS = ["source", "council", "report_year", "title", "kind"]
 LEARNING_COLUMNS = ["council", "year", "learning", "complaint_about", "action", "status", "source"]
 COMPLAINANT_TYPES = {
