@@ -340,8 +340,17 @@ def _print(figures: dict) -> None:
         r = c["ratios"]
         print("  ratios: " + ", ".join(f"{k} {v}" for k, v in r.items() if k not in ("targets",)))
     if "records" in figures:
-        for size, r in (figures["records"].get("sizes") or {}).items():
-            print(f"records {size}: {json.dumps(r)[:300]}")
+        rec = figures["records"]
+        for r in rec.get("sizes") or []:
+            read, full = r.get("read_alone", {}), r.get("records", {})
+            print(
+                f"records: {r['complaints']:,} complaints ({r.get('file_mb')} MB): bare pyarrow read "
+                f"{read.get('seconds')} s ({read.get('peak_rss_mb')} MB), read + check + working days + figures "
+                f"{full.get('seconds')} s ({full.get('peak_rss_mb')} MB): {r.get('ratio_to_read_alone')}x the read"
+            )
+        linear = rec.get("linearity_seconds_per_row_largest_over_smallest")
+        if linear:
+            print(f"  seconds per complaint, largest size over smallest (1.0 linear): {linear}")
     if "scale" in figures:
         sc = figures["scale"]
         for size, steps in sc.get("sizes", {}).items():
@@ -383,11 +392,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--complaints", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--councils", type=int, nargs="+", default=[16, 64], help="sizes for the scale part")
     parser.add_argument("--output", help="where to write the figures (default: outputs/bench.json)")
+    parser.add_argument("--show", metavar="JSON", help="print the figures of an earlier run (its bench.json) and stop")
     parser.add_argument("--loop", nargs=4, help=argparse.SUPPRESS)  # a baseline, run as a child
     args = parser.parse_args(argv)
     configure(0)
     if args.loop:
         return loop(*args.loop)
+    if args.show:
+        _print(json.loads(Path(args.show).read_text(encoding="utf-8")))
+        return 0
 
     paths = default_paths()
     figures: dict = {
