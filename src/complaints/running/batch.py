@@ -1198,22 +1198,21 @@ def run_reports(paths: Paths, options: Options) -> int:
         log.info("outputs are up to date (%s); nothing to do", paths.outputs)
         return 0
     check_councils(paths, options.councils)
-    from .pipeline import compute
-
     # The workers start now, so that their imports overlap the checking of the inputs; they touch nothing
     # under outputs/, and are stopped if an input is not valid.
     batch = Batch(paths, options)
     try:
         batch.start()
         with RunLog() as run_log:  # what is logged before the file opens waits in memory (nothing if rejected)
-            return _checked(paths, options, run_log, start, fingerprint, batch, compute)
+            return _checked(paths, options, run_log, start, fingerprint, batch)
     finally:
         batch.close()
 
 
-def _checked(paths: Paths, options: Options, run_log, start: float, fingerprint: str, batch: Batch, compute) -> int:
+def _checked(paths: Paths, options: Options, run_log, start: float, fingerprint: str, batch: Batch) -> int:
     """run_reports once the workers are starting: check the inputs, plan the jobs, lock, write."""
     from .outputs import OutputsLock
+    from .pipeline import compute
 
     results = compute(paths, set_aside=options.set_aside)
     plan = plan_jobs(results)

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import platform
 import shutil
@@ -50,8 +49,6 @@ from pathlib import Path
 
 from ..inputs.paths import ROOT, default_paths
 from .logs import configure
-
-log = logging.getLogger(__name__)
 
 BIN = Path(sys.executable).parent
 HOME = ROOT if ROOT is not None else Path.cwd()  # the project's clone (make bench runs there)

@@ -17,16 +17,10 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from ..inputs.paths import BENCHMARK, default_paths
-
-
-def _timed(work) -> tuple[object, float, float]:
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = work()
-    return result, time.process_time() - cpu, time.perf_counter() - wall
+from .scale import timed
 
 
 def load_any(job, data_dir: str, outputs_dir: str):
@@ -83,7 +77,7 @@ def floor(data: Path, outputs: Path, formats: tuple[str, ...] = ("html",)) -> di
         write_results(results, paths)
         return results
 
-    results, metrics_cpu, metrics_wall = _timed(metrics_step)
+    results, metrics_wall, metrics_cpu = timed(metrics_step)
     jobs = list(plan_jobs(results).reports)
     if paths.benchmark_notebook.exists():
         from ..analysis.comparability import benchmark_years
@@ -92,7 +86,7 @@ def floor(data: Path, outputs: Path, formats: tuple[str, ...] = ("html",)) -> di
     reports = []
     with tempfile.TemporaryDirectory(prefix="complaints-floor-") as scratch:
         for job in jobs:
-            _, cpu, wall = _timed(lambda j=job: build_report(j, str(data), str(outputs), formats, Path(scratch)))
+            _, wall, cpu = timed(lambda j=job: build_report(j, str(data), str(outputs), formats, Path(scratch)))
             reports.append({"report": job.name, "cpu_seconds": round(cpu, 3), "wall_seconds": round(wall, 3)})
     return {
         "formats": list(formats),

@@ -35,7 +35,7 @@ STEPS = ("inputs", "metrics", "audit", "write_results", "benchmark", "index")
 YEARS = 10
 
 
-def _timed(work) -> tuple[object, float, float]:
+def timed(work) -> tuple[object, float, float]:
     """(what work() returns, its wall seconds, its CPU seconds)."""
     wall, cpu = time.perf_counter(), time.process_time()
     result = work()
@@ -58,11 +58,11 @@ def step_times(data: Path, outputs: Path) -> dict:
 
     paths = default_paths(data, outputs)
     parts: dict[str, float] = {}
-    results, wall, cpu = _timed(lambda: compute(paths, timings=parts))
+    results, wall, cpu = timed(lambda: compute(paths, timings=parts))
     seconds = {step: parts.get(step, 0.0) for step in ("inputs", "metrics", "audit")}
     # compute's parts by CPU time in the same shares as by wall time (one thread: they differ by waiting only)
     cpu_seconds = {step: cpu * s / wall if wall else 0.0 for step, s in seconds.items()}
-    _, seconds["write_results"], cpu_seconds["write_results"] = _timed(lambda: write_results(results, paths))
+    _, seconds["write_results"], cpu_seconds["write_results"] = timed(lambda: write_results(results, paths))
     years = benchmark_years(results.metrics, results.definitions)
     year = years[-1] if years else None
 
@@ -72,10 +72,10 @@ def step_times(data: Path, outputs: Path) -> dict:
 
     seconds["benchmark"] = cpu_seconds["benchmark"] = 0.0
     if year is not None:
-        _, seconds["benchmark"], cpu_seconds["benchmark"] = _timed(benchmark)
+        _, seconds["benchmark"], cpu_seconds["benchmark"] = timed(benchmark)
     plan = plan_jobs(results)
     jobs = [*plan.reports, *([Job(BENCHMARK, year)] if year else [])]
-    _, seconds["index"], cpu_seconds["index"] = _timed(lambda: write_index(paths, jobs, plan.restated))
+    _, seconds["index"], cpu_seconds["index"] = timed(lambda: write_index(paths, jobs, plan.restated))
     metrics = results.metrics
     return {
         "councils": len(results.definitions.councils),
